@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian machine (as root) for feather-tenant's demo and tests:
+# the packages, the podman settings this kind of machine needs (../shared/PLATFORM.md),
+# and the stand-in work image. Safe to run again: every step checks before it changes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+need=()
+for bin in podman runc caddy redis-server busybox; do
+  command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing podman runc caddy redis-server busybox-static" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq podman runc caddy redis-server busybox-static >/dev/null
+fi
+
+# crun fails on this kernel's hybrid cgroups and podman's default nofile ulimit exceeds
+# the hard limit here; runc with explicit ulimits works (PLATFORM.md, "Podman pitfalls").
+conf=/etc/containers/containers.conf
+if ! grep -q 'feather-tenant setup' "$conf" 2>/dev/null; then
+  mkdir -p /etc/containers
+  [ -f "$conf" ] && cp "$conf" "$conf.before-feather-tenant"
+  cat > "$conf" <<'CONF'
+# written by feather-tenant setup (scripts/setup-host.sh)
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+CONF
+fi
+
+# apt starts no services here (no systemd), but stop any Caddy or Redis a package may have
+# started so that the demo and tests own the ports they choose.
+bash "$here/build-test-image.sh"

@@ -1,0 +1,109 @@
+import { OperationError, UsageError } from '../core/errors.js';
+import type { CaddyRoute } from './routes.js';
+
+type Fetch = typeof globalThis.fetch;
+
+interface ServerConfig {
+  listen?: string[];
+  routes?: CaddyRoute[] | null;
+}
+
+/**
+ * A small typed client for Caddy's admin API (2.6): read servers and routes, and change
+ * routes by `@id`. Every write is one admin request, so one config reload.
+ */
+export class CaddyAdmin {
+  constructor(
+    readonly baseUrl: string,
+    private readonly fetchImpl: Fetch = globalThis.fetch,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  private async request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new OperationError(
+        `Caddy admin API unreachable at ${this.baseUrl} (${cause})`,
+        'is Caddy running? set FEATHER_TENANT_CADDY_ADMIN to its admin address',
+      );
+    }
+    return { status: res.status, text: await res.text() };
+  }
+
+  private fail(method: string, path: string, r: { status: number; text: string }): never {
+    let msg = r.text.trim();
+    try {
+      msg = (JSON.parse(r.text) as { error?: string }).error ?? msg;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    throw new OperationError(`Caddy admin ${method} ${path} answered ${r.status}: ${msg}`);
+  }
+
+  async getJson<T>(path: string): Promise<T | undefined> {
+    const r = await this.request('GET', path);
+    if (r.status === 404 || (r.status === 400 && /unknown object ID|invalid traversal/.test(r.text))) return undefined;
+    if (r.status !== 200) this.fail('GET', path, r);
+    return JSON.parse(r.text) as T;
+  }
+
+  async servers(): Promise<Record<string, ServerConfig>> {
+    return (await this.getJson<Record<string, ServerConfig> | null>('/config/apps/http/servers')) ?? {};
+  }
+
+  /** The server we manage: the configured one, else the only one, else the one listening on :80. */
+  async resolveServer(preferred: string | undefined): Promise<{ name: string; routes: CaddyRoute[] }> {
+    const servers = await this.servers();
+    const names = Object.keys(servers);
+    let name = preferred;
+    if (name === undefined) {
+      if (names.length === 1) name = names[0];
+      else name = names.find((n) => (servers[n]?.listen ?? []).some((l) => /:80$/.test(l)));
+    }
+    const server = name === undefined ? undefined : servers[name];
+    if (name === undefined || !server) {
+      throw new UsageError(
+        preferred
+          ? `Caddy at ${this.baseUrl} has no HTTP server named ${JSON.stringify(preferred)} (it has: ${names.join(', ') || 'none'})`
+          : `cannot tell which Caddy HTTP server to use at ${this.baseUrl} (it has: ${names.join(', ') || 'none'})`,
+        'set FEATHER_TENANT_CADDY_SERVER to the server whose routes feather-tenant manages',
+      );
+    }
+    return { name, routes: server.routes ?? [] };
+  }
+
+  async routeById(id: string): Promise<CaddyRoute | undefined> {
+    return this.getJson<CaddyRoute>(`/id/${encodeURIComponent(id)}`);
+  }
+
+  /** Inserts at the front, so it always precedes the catch-all; creates the list if absent. */
+  async insertRoute(server: string, route: CaddyRoute, hasRoutes: boolean): Promise<void> {
+    const base = `/config/apps/http/servers/${encodeURIComponent(server)}/routes`;
+    const [method, path, body] = hasRoutes ? ['PUT', `${base}/0`, route] : ['PUT', base, [route]];
+    const r = await this.request(method, path, body);
+    if (r.status !== 200) this.fail(method, path, r);
+  }
+
+  async replaceById(id: string, route: CaddyRoute): Promise<void> {
+    const path = `/id/${encodeURIComponent(id)}`;
+    const r = await this.request('PATCH', path, route);
+    if (r.status !== 200) this.fail('PATCH', path, r);
+  }
+
+  /** Deletes the object with this @id; false when there was none. */
+  async deleteById(id: string): Promise<boolean> {
+    const path = `/id/${encodeURIComponent(id)}`;
+    const r = await this.request('DELETE', path);
+    if (r.status === 404 || (r.status === 400 && /unknown object ID/.test(r.text))) return false;
+    if (r.status !== 200) this.fail('DELETE', path, r);
+    return true;
+  }
+}

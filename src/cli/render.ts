@@ -1,0 +1,52 @@
+import Table from 'cli-table3';
+import type { AddResult } from '../commands/add.js';
+import type { ListEntry } from '../commands/list.js';
+import type { RemoveResult } from '../commands/remove.js';
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+function json(v: unknown): void {
+  out(JSON.stringify(v, null, 2));
+}
+
+export function table(head: string[], rows: (string | number)[][]): string {
+  const t = new Table({
+    head,
+    style: { head: [], border: [], compact: true },
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    },
+  });
+  t.push(...rows);
+  return t.toString().split('\n').map((l) => l.trimEnd().replace(/^ /, '')).join('\n');
+}
+
+/** tenant.sh printed `https://alice.users.inceptel.ai | password: x7k9m2`; scripts parse that line. */
+export function printAdd(r: AddResult, asJson: boolean): void {
+  if (asJson) {
+    const { volumeReused, ...rest } = r;
+    json({ ...rest, volumeReused });
+    return;
+  }
+  out(`${r.url} | password: ${r.password}`);
+}
+
+export function printRemove(r: RemoveResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  for (const what of r.removed) out(`removed ${what}`);
+  if (r.volumeKept) out(`kept volume ${r.volume} (the user's data); delete it with: feather-tenant remove ${r.name} --purge --yes`);
+}
+
+export function printList(entries: ListEntry[], asJson: boolean): void {
+  if (asJson) return json(entries);
+  if (entries.length === 0) {
+    out('no tenants');
+    return;
+  }
+  out(table(
+    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE'],
+    entries.map((e) => [e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`, e.tracked ? e.state : `${e.state}, not in state`]),
+  ));
+}

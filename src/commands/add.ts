@@ -1,0 +1,109 @@
+import type { Context } from '../app/context.js';
+import { tenantRoute } from '../caddy/routes.js';
+import { ConflictError, OperationError } from '../core/errors.js';
+import { validateName } from '../core/names.js';
+import { inRange } from '../core/ports.js';
+import { generatePassword, hashPassword } from '../core/password.js';
+import { objectName, tenantHost, tenantLabels, tenantUrl } from '../core/tenant.js';
+import { busyPorts } from '../net/port-probe.js';
+import { waitForHttp } from '../net/wait-http.js';
+import { runArgs } from '../podman/run-args.js';
+import { Undo } from './undo.js';
+
+export interface AddOptions {
+  name: string;
+  image?: string | undefined;
+}
+
+export interface AddResult {
+  name: string;
+  url: string;
+  port: number;
+  container: string;
+  volume: string;
+  volumeReused: boolean;
+  password: string;
+}
+
+/**
+ * Provision a tenant: validate and look at everything first, claim name and port in one
+ * transaction, then create; any failure undoes what this add created (never a volume that
+ * existed before) and the row is dropped.
+ */
+export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
+  const c = ctx.config;
+  const name = validateName(opts.name);
+  const image = opts.image ?? c.image;
+  const obj = objectName(c, name);
+  const store = ctx.store();
+  if (store.get(name)) throw new ConflictError(`tenant ${name} already exists`, `see it with: feather-tenant show ${name}`);
+
+  // Preflight, in parallel: nothing has changed yet if any of these fails.
+  const [containers, imageOk, volumeExisted, server, staleRoute] = await Promise.all([
+    ctx.podman.listContainers(),
+    ctx.podman.imageExists(image),
+    ctx.podman.volumeExists(obj),
+    ctx.caddy.resolveServer(c.caddyServer),
+    ctx.caddy.routeById(obj),
+  ]);
+  if (!imageOk) {
+    throw new OperationError(`image ${image} is not in podman's storage`, 'load it (podman load -i FILE), or choose another with --image or FEATHER_TENANT_IMAGE');
+  }
+  if (containers.some((k) => k.name === obj)) {
+    throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state`, `remove its leftovers with: feather-tenant remove ${name}`);
+  }
+  const podmanPorts = new Set(containers.flatMap((k) => k.hostPorts).filter((p) => inRange(c.ports, p)));
+  const stateTaken = new Set(store.list().map((t) => t.port));
+  const busy = await busyPorts(c.ports, new Set([...podmanPorts, ...stateTaken]));
+
+  const row = store.reserve({
+    name, image, volume: obj, range: c.ports, alsoUsed: new Set([...podmanPorts, ...busy]), now: ctx.now(),
+  });
+  const undo = new Undo(ctx);
+  undo.push(`forget ${name}`, () => store.delete(name));
+  try {
+    ctx.checkpoint('add:reserved');
+    const password = generatePassword();
+    const hash = hashPassword(password); // scrypt runs on the thread pool while podman works
+    const labels = tenantLabels(c, name);
+    await settleAll([
+      volumeExisted ? undefined : ctx.podman.createVolume(obj, labels).then(() => undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj))),
+      ctx.podman.createNetwork(obj, labels).then(() => undo.push(`network ${obj}`, () => ctx.podman.removeNetwork(obj))),
+      ctx.podman.createSecret(obj, password, labels).then(() => undo.push(`secret ${obj}`, () => ctx.podman.removeSecret(obj))),
+    ]);
+    ctx.log(volumeExisted ? `reusing existing volume ${obj} (the user's data is kept)` : `created volume ${obj}`);
+    ctx.checkpoint('add:objects');
+
+    // Pushed before the run: a run that fails after creating the container leaves one behind.
+    undo.push(`container ${obj}`, () => ctx.podman.removeContainer(obj, 2));
+    const containerId = await ctx.podman.run(runArgs(c, { name, port: row.port, image }, ctx.env));
+    ctx.checkpoint('add:started');
+    await waitForHttp({
+      port: row.port,
+      timeoutMs: c.readyTimeoutMs,
+      describe: `container ${obj}`,
+      isAlive: async () => (await ctx.podman.containerState(obj)) === 'running',
+    });
+    ctx.checkpoint('add:ready');
+
+    const route = tenantRoute({ id: obj, host: tenantHost(c, name), port: row.port });
+    undo.push(`route ${obj}`, () => ctx.caddy.deleteById(obj));
+    // A leftover route with our @id is replaced in place: Caddy would accept a duplicate silently.
+    if (staleRoute) await ctx.caddy.replaceById(obj, route);
+    else await ctx.caddy.insertRoute(server.name, route, server.routes.length > 0);
+    ctx.checkpoint('add:routed');
+
+    store.activate(name, containerId, await hash, ctx.now());
+    return { name, url: tenantUrl(c, name), port: row.port, container: obj, volume: obj, volumeReused: volumeExisted, password };
+  } catch (err) {
+    await undo.run(err);
+    throw err;
+  }
+}
+
+/** Like Promise.all, but waits for every step to finish before failing, so undo sees all of them. */
+async function settleAll(steps: (Promise<unknown> | undefined)[]): Promise<void> {
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

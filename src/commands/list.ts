@@ -1,0 +1,32 @@
+import type { Context } from '../app/context.js';
+import { objectName, prefixFilter, tenantUrl, LABEL_TENANT } from '../core/tenant.js';
+
+export interface ListEntry {
+  name: string;
+  port: number | null;
+  url: string;
+  container: string;
+  /** The container's state (running, exited, ...), or missing / provisioning / removing. */
+  state: string;
+  /** false for a container of ours that our state does not know (see reconcile). */
+  tracked: boolean;
+}
+
+/** All tenants, with container states from a single `podman ps`. */
+export async function list(ctx: Context): Promise<ListEntry[]> {
+  const c = ctx.config;
+  const [rows, containers] = await Promise.all([Promise.resolve(ctx.store().list()), ctx.podman.listContainers(prefixFilter(c))]);
+  const byName = new Map(containers.map((k) => [k.name, k]));
+  const out: ListEntry[] = rows.map((r) => {
+    const obj = objectName(c, r.name);
+    const k = byName.get(obj);
+    byName.delete(obj);
+    const state = r.status === 'active' ? (k?.state ?? 'missing') : r.status;
+    return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, tracked: true };
+  });
+  for (const k of byName.values()) {
+    const name = k.labels[LABEL_TENANT] ?? k.name;
+    out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, tracked: false });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,155 @@
+import { UsageError } from './errors.js';
+import { parsePortRange, type PortRange } from './ports.js';
+
+export interface Config {
+  stateDir: string;
+  domain: string;
+  ports: PortRange;
+  image: string;
+  containerPort: number;
+  prefix: string;
+  caddyAdmin: string;
+  /** The Caddy HTTP server whose routes we manage; undefined: the only one, or the one on :80. */
+  caddyServer: string | undefined;
+  scheme: 'http' | 'https';
+  passthroughEnv: string[];
+  podman: string;
+  readyTimeoutMs: number;
+  cpus: string;
+  memory: string;
+  pids: number;
+  user: string;
+  /** Opt-in: also hand the password to the container as this environment variable. */
+  passwordEnv: string | undefined;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One row of the configuration table: the README's table is written from the same facts. */
+interface Setting {
+  key: keyof Config;
+  env: string;
+  parse: (text: string, source: string) => Config[keyof Config];
+}
+
+export const DEFAULT_CONFIG_FILE = '/etc/feather-tenant/config.json';
+
+export const DEFAULTS: Config = {
+  stateDir: '/var/lib/feather-tenant',
+  domain: 'users.inceptel.ai',
+  ports: { first: 9001, last: 9010 },
+  image: 'localhost/feather-work:latest',
+  containerPort: 8080,
+  prefix: 'feather-user-',
+  caddyAdmin: 'http://127.0.0.1:2020',
+  caddyServer: undefined,
+  scheme: 'https',
+  passthroughEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'FEATHER_ANTHROPIC_API_KEY', 'FEATHER_OPENAI_API_KEY'],
+  podman: 'podman',
+  readyTimeoutMs: 45_000,
+  cpus: '2',
+  memory: '4g',
+  pids: 512,
+  user: '1000:1000',
+  passwordEnv: undefined,
+};
+
+const str = (t: string) => t;
+const nonEmpty = (t: string, source: string) => {
+  if (!t.trim()) throw new UsageError(`${source} must not be empty`);
+  return t.trim();
+};
+const int = (min: number, max: number) => (t: string, source: string) => {
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${source} must be a whole number from ${min} to ${max}, got ${JSON.stringify(t)}`);
+  return n;
+};
+const seconds = (t: string, source: string) => {
+  const n = Number(t);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${source} must be a positive number of seconds, got ${JSON.stringify(t)}`);
+  return Math.round(n * 1000);
+};
+const list = (t: string) => t.split(/[\s,]+/).filter(Boolean);
+const envName = (t: string, source: string) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) throw new UsageError(`${source} must be an environment variable name, got ${JSON.stringify(t)}`);
+  return t;
+};
+
+const SETTINGS: Setting[] = [
+  { key: 'stateDir', env: 'FEATHER_TENANT_STATE_DIR', parse: nonEmpty },
+  { key: 'domain', env: 'FEATHER_TENANT_DOMAIN', parse: (t, s) => {
+    const d = nonEmpty(t, s).toLowerCase().replace(/\.$/, '');
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(d)) throw new UsageError(`${s} must be a DNS domain, got ${JSON.stringify(t)}`);
+    return d;
+  } },
+  { key: 'ports', env: 'FEATHER_TENANT_PORTS', parse: parsePortRange },
+  { key: 'image', env: 'FEATHER_TENANT_IMAGE', parse: nonEmpty },
+  { key: 'containerPort', env: 'FEATHER_TENANT_CONTAINER_PORT', parse: int(1, 65535) },
+  { key: 'prefix', env: 'FEATHER_TENANT_PREFIX', parse: (t, s) => {
+    if (!/^[a-z][a-z0-9_.-]{0,30}$/.test(t)) throw new UsageError(`${s} must start with a letter and use only a-z 0-9 _ . -, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'caddyAdmin', env: 'FEATHER_TENANT_CADDY_ADMIN', parse: (t, s) => {
+    try {
+      const u = new URL(t);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      return t.replace(/\/+$/, '');
+    } catch {
+      throw new UsageError(`${s} must be an http(s) URL, got ${JSON.stringify(t)}`);
+    }
+  } },
+  { key: 'caddyServer', env: 'FEATHER_TENANT_CADDY_SERVER', parse: (t) => t.trim() || undefined },
+  { key: 'scheme', env: 'FEATHER_TENANT_SCHEME', parse: (t, s) => {
+    if (t !== 'http' && t !== 'https') throw new UsageError(`${s} must be http or https, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'passthroughEnv', env: 'FEATHER_TENANT_PASSTHROUGH_ENV', parse: (t, s) => list(t).map((n) => envName(n, s)) },
+  { key: 'podman', env: 'FEATHER_TENANT_PODMAN', parse: nonEmpty },
+  { key: 'readyTimeoutMs', env: 'FEATHER_TENANT_READY_TIMEOUT', parse: seconds },
+  { key: 'cpus', env: 'FEATHER_TENANT_CPUS', parse: (t, s) => {
+    if (!(Number(t) > 0)) throw new UsageError(`${s} must be a positive number, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'memory', env: 'FEATHER_TENANT_MEMORY', parse: (t, s) => {
+    if (!/^\d+[bkmg]?$/i.test(t)) throw new UsageError(`${s} must be a size like 4g or 512m, got ${JSON.stringify(t)}`);
+    return t.toLowerCase();
+  } },
+  { key: 'pids', env: 'FEATHER_TENANT_PIDS', parse: int(16, 1_000_000) },
+  { key: 'user', env: 'FEATHER_TENANT_USER', parse: (t, s) => {
+    if (!/^\d+(:\d+)?$/.test(t) || /^0(:|$)/.test(t)) throw new UsageError(`${s} must be a non-root UID[:GID], got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'passwordEnv', env: 'FEATHER_TENANT_PASSWORD_ENV', parse: (t, s) => (t.trim() ? envName(t.trim(), s) : undefined) },
+];
+
+export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
+
+/** File values (JSON, keys as in Config; ports as "FIRST-LAST") are the base, env overrides them. */
+export function resolveConfig(env: Env, file: Record<string, unknown> = {}, fileName = 'config file'): Config {
+  const known = new Set(SETTINGS.map((s) => s.key as string));
+  for (const k of Object.keys(file)) {
+    if (!known.has(k)) throw new UsageError(`${fileName}: unknown setting ${JSON.stringify(k)}`, `known settings: ${[...known].join(', ')}`);
+  }
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  for (const s of SETTINGS) {
+    const fromEnv = env[s.env];
+    const fromFile = file[s.key];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      out[s.key] = s.parse(fromEnv, s.env);
+    } else if (fromFile !== undefined && fromFile !== null) {
+      const text = Array.isArray(fromFile) ? fromFile.join(',') : String(fromFile as string | number);
+      out[s.key] = s.parse(text, `${fileName}: ${s.key}`);
+    }
+  }
+  return out as unknown as Config;
+}
+
+/** The effective configuration as `feather-tenant config` shows it: no credentials in URLs. */
+export function redactConfig(c: Config): Record<string, unknown> {
+  const admin = new URL(c.caddyAdmin);
+  if (admin.username || admin.password) {
+    admin.username = 'REDACTED';
+    admin.password = '';
+  }
+  return { ...c, caddyAdmin: admin.username ? admin.toString().replace(/\/$/, '') : c.caddyAdmin, ports: `${c.ports.first}-${c.ports.last}` };
+}

@@ -1,0 +1,33 @@
+import type { Config } from './config.js';
+
+// Names of everything we make for a tenant, and the labels that mark it as ours. Labels are
+// the source of truth for "is this ours?": a test prefix never sees an operator's tenants.
+export const LABEL_MANAGED = 'io.feather-tenant.managed';
+export const LABEL_PREFIX = 'io.feather-tenant.prefix';
+export const LABEL_TENANT = 'io.feather-tenant.tenant';
+
+/** Where the password file appears inside the container. */
+export const PASSWORD_TARGET = 'feather-password';
+export const PASSWORD_PATH = `/run/secrets/${PASSWORD_TARGET}`;
+export const HOME = '/home/user';
+
+export function objectName(c: Pick<Config, 'prefix'>, name: string): string {
+  return `${c.prefix}${name}`;
+}
+
+export function tenantLabels(c: Pick<Config, 'prefix'>, name: string): Record<string, string> {
+  return { [LABEL_MANAGED]: 'true', [LABEL_PREFIX]: c.prefix, [LABEL_TENANT]: name };
+}
+
+/** The podman `--filter label=` value that selects all of this prefix's objects. */
+export function prefixFilter(c: Pick<Config, 'prefix'>): string {
+  return `${LABEL_PREFIX}=${c.prefix}`;
+}
+
+export function tenantHost(c: Pick<Config, 'domain'>, name: string): string {
+  return `${name}.${c.domain}`;
+}
+
+export function tenantUrl(c: Pick<Config, 'domain' | 'scheme'>, name: string): string {
+  return `${c.scheme}://${tenantHost(c, name)}`;
+}

@@ -1,0 +1,135 @@
+import { execa, type ExecaError } from 'execa';
+import { EngineError, OperationError } from '../core/errors.js';
+import type { Env } from '../core/config.js';
+import type { ContainerSummary, PodmanClient } from './types.js';
+import { parsePsJson } from './parse.js';
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** podman driven through its CLI (execa, no shell). Missing objects are not errors where that is safe. */
+export class PodmanCli implements PodmanClient {
+  constructor(
+    private readonly bin: string,
+    private readonly env: Env,
+  ) {}
+
+  private async exec(args: string[], opts: { env?: Record<string, string>; okCodes?: number[] } = {}): Promise<Run> {
+    let r;
+    try {
+      r = await execa(this.bin, args, {
+        reject: false,
+        stdin: 'ignore',
+        env: { ...(this.env as Record<string, string>), ...opts.env },
+        extendEnv: false,
+        stripFinalNewline: true,
+      });
+    } catch (err) {
+      throw this.spawnError(err);
+    }
+    if ((r as unknown as { failed: boolean; code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
+      throw this.spawnError(r);
+    }
+    const ok = opts.okCodes ?? [0];
+    if (!ok.includes(r.exitCode)) throw new EngineError(commandWords(this.bin, args), String(r.stderr));
+    return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode };
+  }
+
+  private spawnError(err: unknown): OperationError {
+    const e = err as Partial<ExecaError> & { code?: string };
+    if (e.code === 'ENOENT') {
+      return new OperationError(`podman not found (tried ${JSON.stringify(this.bin)})`, 'install podman, or set FEATHER_TENANT_PODMAN to its path');
+    }
+    return new OperationError(`could not run ${this.bin}: ${e.shortMessage ?? e.message ?? String(err)}`);
+  }
+
+  async listContainers(labelFilter?: string): Promise<ContainerSummary[]> {
+    const filter = labelFilter === undefined ? [] : ['--filter', `label=${labelFilter}`];
+    const r = await this.exec(['ps', '--all', '--format', 'json', ...filter]);
+    return parsePsJson(r.stdout);
+  }
+
+  async containerExists(name: string): Promise<boolean> {
+    return (await this.exec(['container', 'exists', name], { okCodes: [0, 1] })).exitCode === 0;
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    return (await this.exec(['image', 'exists', image], { okCodes: [0, 1] })).exitCode === 0;
+  }
+
+  async volumeExists(name: string): Promise<boolean> {
+    return (await this.exec(['volume', 'exists', name], { okCodes: [0, 1] })).exitCode === 0;
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.exec(['volume', 'create', ...labelArgs(labels), name]);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    const r = await this.exec(['volume', 'rm', name], { okCodes: [0, 1, 125] });
+    if (r.exitCode !== 0 && !/no such volume/i.test(r.stderr)) throw new EngineError('podman volume rm', r.stderr);
+  }
+
+  async volumeMountpoint(name: string): Promise<string> {
+    return (await this.exec(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).stdout.trim();
+  }
+
+  async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    // isolate: no traffic between this bridge and other podman networks (tenants can't reach each other).
+    await this.exec(['network', 'create', '--opt', 'isolate=true', ...labelArgs(labels), name]);
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    const r = await this.exec(['network', 'rm', '--force', name], { okCodes: [0, 1, 125] });
+    if (r.exitCode !== 0 && !/unable to find network|network not found/i.test(r.stderr)) throw new EngineError('podman network rm', r.stderr);
+  }
+
+  async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
+    // Not stdin: podman 4.3 accepts `-` only from a FIFO, and Node's pipes are sockets. The value
+    // travels in the podman process's environment, which only root can read, never in argv.
+    await this.exec(['secret', 'create', '--env', ...labelArgs(labels), name, SECRET_ENV], { env: { [SECRET_ENV]: value } });
+  }
+
+  async removeSecret(name: string): Promise<void> {
+    const r = await this.exec(['secret', 'rm', name], { okCodes: [0, 1, 125] });
+    if (r.exitCode !== 0 && !/no such secret/i.test(r.stderr)) throw new EngineError('podman secret rm', r.stderr);
+  }
+
+  async run(args: string[]): Promise<string> {
+    return (await this.exec(args)).stdout.trim();
+  }
+
+  async removeContainer(name: string, stopSeconds: number): Promise<void> {
+    const r = await this.exec(['rm', '--force', '--time', String(stopSeconds), name], { okCodes: [0, 1, 125] });
+    if (r.exitCode !== 0 && !/no such container/i.test(r.stderr)) throw new EngineError('podman rm', r.stderr);
+  }
+
+  async logsTail(name: string, lines: number): Promise<string> {
+    const r = await this.exec(['logs', '--tail', String(lines), name], { okCodes: [0, 125] });
+    return `${r.stdout}\n${r.stderr.split('\n').filter((l) => !/failed to connect to syslog/.test(l)).join('\n')}`.trim();
+  }
+
+  async containerState(name: string): Promise<string | undefined> {
+    const r = await this.exec(['container', 'inspect', '--format', '{{.State.Status}}', name], { okCodes: [0, 125] });
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+}
+
+const SECRET_ENV = 'FEATHER_TENANT_SECRET_VALUE';
+
+/** "podman secret create": the command without its flags and operands, for error messages. */
+function commandWords(bin: string, args: string[]): string {
+  const words = [];
+  for (const a of args) {
+    if (a.startsWith('-') || words.length >= 2) break;
+    words.push(a);
+  }
+  return [bin, ...words].join(' ');
+}
+
+function labelArgs(labels: Record<string, string>): string[] {
+  return Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+}

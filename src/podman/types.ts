@@ -1,0 +1,33 @@
+/** What we read of a container from one `podman ps -a --format json`. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  state: string; // running, exited, created, paused, ...
+  image: string;
+  labels: Record<string, string>;
+  /** Host ports published on the host, whatever the address. */
+  hostPorts: number[];
+  startedAt: Date | undefined;
+  createdAt: Date | undefined;
+}
+
+/** Every podman call we make goes through this interface (one implementation: podman-cli.ts). */
+export interface PodmanClient {
+  listContainers(labelFilter?: string): Promise<ContainerSummary[]>;
+  containerExists(name: string): Promise<boolean>;
+  imageExists(image: string): Promise<boolean>;
+  volumeExists(name: string): Promise<boolean>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  volumeMountpoint(name: string): Promise<string>;
+  createNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  /** The value goes to podman on stdin, never in argv. */
+  createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
+  removeSecret(name: string): Promise<void>;
+  run(args: string[]): Promise<string>;
+  /** Removes the container if present; absent is success. */
+  removeContainer(name: string, stopSeconds: number): Promise<void>;
+  logsTail(name: string, lines: number): Promise<string>;
+  containerState(name: string): Promise<string | undefined>;
+}
