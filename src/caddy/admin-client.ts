@@ -1,7 +1,10 @@
 import { OperationError, UsageError } from '../core/errors.js';
-import type { CaddyRoute } from './routes.js';
+import { sameRoute, type CaddyRoute } from './routes.js';
 
 type Fetch = typeof globalThis.fetch;
+
+// About 1.5 s in all: longer than an admin restart, short enough to report a dead Caddy promptly.
+const RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 750];
 
 interface ServerConfig {
   listen?: string[];
@@ -19,23 +22,36 @@ export class CaddyAdmin {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-    let res: Response;
-    try {
-      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new OperationError(
-        `Caddy admin API unreachable at ${this.baseUrl} (${cause})`,
-        'is Caddy running? set FEATHER_TENANT_CADDY_ADMIN to its admin address',
-      );
-    }
+  private async once(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     return { status: res.status, text: await res.text() };
+  }
+
+  /**
+   * One admin request, retried on connection errors. Caddy 2.6 restarts its admin endpoint on
+   * every config load, so a request racing another process's change can be reset or refused
+   * for a moment. A write is retried only after `applied()` says it did not take effect.
+   */
+  private async request(method: string, path: string, body?: unknown, applied?: () => Promise<boolean>): Promise<{ status: number; text: string }> {
+    let lastCause = '';
+    for (const delay of RETRY_DELAYS_MS) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      try {
+        return await this.once(method, path, body);
+      } catch (err) {
+        lastCause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+        if (applied && (await applied().catch(() => false))) return { status: 200, text: '' };
+      }
+    }
+    throw new OperationError(
+      `Caddy admin API unreachable at ${this.baseUrl} (${lastCause})`,
+      'is Caddy running? set FEATHER_TENANT_CADDY_ADMIN to its admin address',
+    );
   }
 
   private fail(method: string, path: string, r: { status: number; text: string }): never {
@@ -84,24 +100,30 @@ export class CaddyAdmin {
     return this.getJson<CaddyRoute>(`/id/${encodeURIComponent(id)}`);
   }
 
+  private async hasRoute(route: CaddyRoute): Promise<boolean> {
+    const id = route['@id'];
+    const now = id === undefined ? undefined : await this.routeById(id);
+    return now !== undefined && sameRoute(now, route);
+  }
+
   /** Inserts at the front, so it always precedes the catch-all; creates the list if absent. */
   async insertRoute(server: string, route: CaddyRoute, hasRoutes: boolean): Promise<void> {
     const base = `/config/apps/http/servers/${encodeURIComponent(server)}/routes`;
     const [method, path, body] = hasRoutes ? ['PUT', `${base}/0`, route] : ['PUT', base, [route]];
-    const r = await this.request(method, path, body);
+    const r = await this.request(method, path, body, () => this.hasRoute(route));
     if (r.status !== 200) this.fail(method, path, r);
   }
 
   async replaceById(id: string, route: CaddyRoute): Promise<void> {
     const path = `/id/${encodeURIComponent(id)}`;
-    const r = await this.request('PATCH', path, route);
+    const r = await this.request('PATCH', path, route, () => this.hasRoute(route));
     if (r.status !== 200) this.fail('PATCH', path, r);
   }
 
   /** Deletes the object with this @id; false when there was none. */
   async deleteById(id: string): Promise<boolean> {
     const path = `/id/${encodeURIComponent(id)}`;
-    const r = await this.request('DELETE', path);
+    const r = await this.request('DELETE', path, undefined, async () => (await this.routeById(id)) === undefined);
     if (r.status === 404 || (r.status === 400 && /unknown object ID/.test(r.text))) return false;
     if (r.status !== 200) this.fail('DELETE', path, r);
     return true;

@@ -5,7 +5,8 @@ import { validateName } from '../core/names.js';
 import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
 import { objectName, tenantHost, tenantLabels, tenantUrl } from '../core/tenant.js';
-import { busyPorts } from '../net/port-probe.js';
+import { portIsFree } from '../net/port-probe.js';
+import type { Reservation, TenantRow } from '../store/tenants.js';
 import { waitForHttp } from '../net/wait-http.js';
 import { runArgs } from '../podman/run-args.js';
 import { Undo } from './undo.js';
@@ -53,12 +54,7 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
     throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state`, `remove its leftovers with: feather-tenant remove ${name}`);
   }
   const podmanPorts = new Set(containers.flatMap((k) => k.hostPorts).filter((p) => inRange(c.ports, p)));
-  const stateTaken = new Set(store.list().map((t) => t.port));
-  const busy = await busyPorts(c.ports, new Set([...podmanPorts, ...stateTaken]));
-
-  const row = store.reserve({
-    name, image, volume: obj, range: c.ports, alsoUsed: new Set([...podmanPorts, ...busy]), now: ctx.now(),
-  });
+  const row = await reservePort(ctx, { name, image, volume: obj, range: c.ports, alsoUsed: podmanPorts, now: ctx.now() });
   const undo = new Undo(ctx);
   undo.push(`forget ${name}`, () => store.delete(name));
   try {
@@ -101,9 +97,25 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
   }
 }
 
+/**
+ * Claims name and port, then checks that nothing outside podman holds the port. Only the
+ * claimed port is probed: probing others could collide with a concurrent add publishing them.
+ */
+async function reservePort(ctx: Context, r: Reservation): Promise<TenantRow> {
+  const store = ctx.store();
+  const busy = new Set(r.alsoUsed);
+  for (;;) {
+    const row = store.reserve({ ...r, alsoUsed: busy });
+    if (await portIsFree(row.port)) return row;
+    ctx.log(`port ${row.port} is held by another process; trying the next one`);
+    store.delete(r.name);
+    busy.add(row.port);
+  }
+}
+
 /** Like Promise.all, but waits for every step to finish before failing, so undo sees all of them. */
 async function settleAll(steps: (Promise<unknown> | undefined)[]): Promise<void> {
-  const results = await Promise.allSettled(steps);
+  const results = await Promise.allSettled(steps.filter((p) => p !== undefined));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

@@ -54,7 +54,6 @@ export const DEFAULTS: Config = {
   passwordEnv: undefined,
 };
 
-const str = (t: string) => t;
 const nonEmpty = (t: string, source: string) => {
   if (!t.trim()) throw new UsageError(`${source} must not be empty`);
   return t.trim();
@@ -137,7 +136,7 @@ export function resolveConfig(env: Env, file: Record<string, unknown> = {}, file
     if (fromEnv !== undefined && fromEnv !== '') {
       out[s.key] = s.parse(fromEnv, s.env);
     } else if (fromFile !== undefined && fromFile !== null) {
-      const text = Array.isArray(fromFile) ? fromFile.join(',') : String(fromFile as string | number);
+      const text = Array.isArray(fromFile) ? fromFile.join(',') : String(fromFile);
       out[s.key] = s.parse(text, `${fileName}: ${s.key}`);
     }
   }

@@ -1,0 +1,224 @@
+import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+
+// A private test stack: its own Caddy (admin and HTTP on free loopback ports, its own XDG dirs),
+// its own state directory, port range and name prefix. Never touches an operator's tenants.
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'bin/feather-tenant.js');
+export const TEST_IMAGE = process.env.FEATHER_TEST_IMAGE ?? 'localhost/feather-work-test:latest';
+/** Every test prefix starts with this, so a sweeper can find leftovers of killed runs. */
+export const TEST_PREFIX_ROOT = 'ftt';
+export const DOMAIN = 'test.local';
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Stack {
+  dir: string;
+  prefix: string;
+  stateDir: string;
+  env: Record<string, string>;
+  adminUrl: string;
+  httpPort: number;
+  ports: { first: number; last: number };
+  run(args: string[], extraEnv?: Record<string, string>): Promise<RunResult>;
+  /** A request through Caddy with Host: <name>.<domain>. */
+  get(name: string, path?: string, init?: HttpInit): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>;
+  routes(): Promise<{ '@id'?: string; match?: unknown[] }[]>;
+  caddyLog(): string;
+  stopCaddy(): Promise<void>;
+  startCaddy(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen({ host: '127.0.0.1', port }, () => s.close(() => res(true)));
+  });
+}
+
+/** N consecutive free ports, from a random base so parallel test files don't collide. */
+export async function freeRange(n: number): Promise<{ first: number; last: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20000 + Math.floor(Math.random() * 30000);
+    const ok = await Promise.all(Array.from({ length: n }, (_, i) => bindable(first + i)));
+    if (ok.every(Boolean)) return { first, last: first + n - 1 };
+  }
+  throw new Error('no free port range');
+}
+
+export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: string): unknown {
+  return {
+    admin: { listen: `127.0.0.1:${adminPort}` },
+    logging: logFile ? { logs: { default: { writer: { output: 'file', filename: logFile }, level: 'INFO' } } } : undefined,
+    apps: {
+      http: {
+        servers: {
+          tenants: {
+            listen: [`127.0.0.1:${httpPort}`],
+            automatic_https: { disable: true },
+            routes: [{ handle: [{ handler: 'static_response', status_code: 404, body: 'no such tenant\n' }] }],
+          },
+        },
+      },
+    },
+  };
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** fetch() may not set Host, so requests "through Caddy to a subdomain" use node:http. */
+export function httpRequest(
+  port: number, host: string, path: string, init: HttpInit = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { ...init.headers, host }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+export interface HttpInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export async function startStack(opts: { ports?: number; env?: Record<string, string> } = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'ftt-'));
+  // The worker's pid is in the prefix, so a sweeper can tell a live run's objects from leftovers.
+  const prefix = `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
+  const [adminPort, httpPort, ports] = await Promise.all([freePort(), freePort(), freeRange(opts.ports ?? 4)]);
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const logFile = join(dir, 'caddy.log');
+  const configFile = join(dir, 'caddy.json');
+  writeFileSync(configFile, JSON.stringify(baseCaddyConfig(adminPort, httpPort, logFile)));
+  const stateDir = join(dir, 'state');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    FEATHER_TENANT_CONFIG: join(dir, 'no-config-file.json'),
+    FEATHER_TENANT_STATE_DIR: stateDir,
+    FEATHER_TENANT_PREFIX: prefix,
+    FEATHER_TENANT_PORTS: `${ports.first}-${ports.last}`,
+    FEATHER_TENANT_IMAGE: TEST_IMAGE,
+    FEATHER_TENANT_DOMAIN: DOMAIN,
+    FEATHER_TENANT_SCHEME: 'http',
+    FEATHER_TENANT_CADDY_ADMIN: adminUrl,
+    FEATHER_TENANT_READY_TIMEOUT: '20',
+    ...opts.env,
+  };
+  writeFileSync(env.FEATHER_TENANT_CONFIG as string, '{}');
+  let caddy: ChildProcess | undefined;
+
+  const stack: Stack = {
+    dir, prefix, stateDir, env, adminUrl, httpPort, ports,
+    async run(args, extraEnv = {}) {
+      const r = await execa('node', [CLI, ...args], { env: { ...env, ...extraEnv }, extendEnv: false, reject: false, stdin: 'ignore' });
+      return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+    get: (name, path = '/', init = {}) => httpRequest(httpPort, `${name}.${DOMAIN}`, path, init),
+    async routes() {
+      const res = await fetch(`${adminUrl}/config/apps/http/servers/tenants/routes`);
+      return ((await res.json()) as { '@id'?: string }[] | null) ?? [];
+    },
+    caddyLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    async startCaddy() {
+      caddy = spawn('caddy', ['run', '--config', configFile], {
+        env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg-config'), XDG_DATA_HOME: join(dir, 'xdg-data') },
+        stdio: 'ignore',
+      });
+      await waitFor(async () => (await fetch(`${adminUrl}/config/`)).ok, 10_000, 'caddy admin API');
+    },
+    async stopCaddy() {
+      if (!caddy || caddy.exitCode !== null) return;
+      const exited = new Promise((r) => caddy?.once('exit', r));
+      caddy.kill('SIGTERM');
+      await exited;
+    },
+    async cleanup() {
+      await stack.stopCaddy();
+      await sweep((p) => p === prefix);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await stack.startCaddy();
+  return stack;
+}
+
+/** True when the test run that made this prefix is gone (its pid is encoded in the prefix). */
+export function orphanPrefix(prefix: string): boolean {
+  const m = new RegExp(`^${TEST_PREFIX_ROOT}([0-9a-z]+)r`).exec(prefix);
+  if (!m?.[1]) return false;
+  try {
+    process.kill(parseInt(m[1], 36), 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Removes every podman object whose prefix label matches (containers first, then the rest). */
+export async function sweep(matches: (prefix: string) => boolean): Promise<void> {
+  const json = async (args: string[]) => {
+    const r = await execa('podman', [...args, '--format', 'json'], { reject: false });
+    return (JSON.parse(String(r.stdout).trim() || '[]') ?? []) as Record<string, unknown>[];
+  };
+  const ours = (labels: unknown) => {
+    const p = (labels as Record<string, string> | null)?.['io.feather-tenant.prefix'];
+    return p !== undefined && p.startsWith(TEST_PREFIX_ROOT) && matches(p);
+  };
+  const containers = (await json(['ps', '-a'])).filter((c) => ours(c.Labels)).map((c) => c.Id as string);
+  if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
+  const [networks, volumes, secrets] = await Promise.all([
+    json(['network', 'ls']).then((l) => l.filter((n) => ours(n.labels)).map((n) => n.name as string)),
+    json(['volume', 'ls']).then((l) => l.filter((v) => ours(v.Labels)).map((v) => v.Name as string)),
+    // podman 4.3's `secret ls` has no JSON output: match names, which start with the prefix.
+    execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false }).then((r) =>
+      String(r.stdout).split('\n').filter((n) => {
+        const p = new RegExp(`^(${TEST_PREFIX_ROOT}[0-9a-z]+r[0-9a-f]{4}-)`).exec(n)?.[1];
+        return p !== undefined && matches(p);
+      })),
+  ]);
+  if (networks.length) await execa('podman', ['network', 'rm', '-f', ...networks], { reject: false });
+  if (volumes.length) await execa('podman', ['volume', 'rm', '-f', ...volumes], { reject: false });
+  if (secrets.length) await execa('podman', ['secret', 'rm', ...secrets], { reject: false });
+}
