@@ -137,7 +137,7 @@ export function resolveConfig(env: Env, file: Record<string, unknown> = {}, file
       out[s.key] = s.parse(fromEnv, s.env);
     } else if (fromFile !== undefined && fromFile !== null) {
       if (typeof fromFile === 'object' && !Array.isArray(fromFile)) throw new UsageError(`${fileName}: ${s.key} must be a string, number or list`);
-      const text = Array.isArray(fromFile) ? fromFile.join(',') : String(fromFile as string | number | boolean);
+      const text = Array.isArray(fromFile) ? fromFile.join(',') : `${fromFile as string | number | boolean}`;
       out[s.key] = s.parse(text, `${fileName}: ${s.key}`);
     }
   }
