@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, redactConfig, resolveConfig } from '../../src/core/config.js';
+import { UsageError } from '../../src/core/errors.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = resolveConfig({});
+    expect(c).toEqual(DEFAULTS);
+    expect(c.ports).toEqual({ first: 9001, last: 9010 });
+    expect(c.caddyAdmin).toBe('http://127.0.0.1:2020');
+    expect(c.prefix).toBe('feather-user-');
+    expect(c.readyTimeoutMs).toBe(45_000);
+  });
+
+  it('environment overrides the file, the file overrides defaults', () => {
+    const file = { domain: 'file.example', ports: '9100-9110', passthroughEnv: ['A_KEY'] };
+    const c = resolveConfig({ FEATHER_TENANT_DOMAIN: 'env.example' }, file);
+    expect(c.domain).toBe('env.example');
+    expect(c.ports).toEqual({ first: 9100, last: 9110 });
+    expect(c.passthroughEnv).toEqual(['A_KEY']);
+  });
+
+  it('parses lists, seconds and limits', () => {
+    const c = resolveConfig({
+      FEATHER_TENANT_PASSTHROUGH_ENV: 'A_KEY, B_KEY C_KEY',
+      FEATHER_TENANT_READY_TIMEOUT: '1.5',
+      FEATHER_TENANT_MEMORY: '512M',
+      FEATHER_TENANT_PASSWORD_ENV: 'FEATHER_PASSWORD',
+    });
+    expect(c.passthroughEnv).toEqual(['A_KEY', 'B_KEY', 'C_KEY']);
+    expect(c.readyTimeoutMs).toBe(1500);
+    expect(c.memory).toBe('512m');
+    expect(c.passwordEnv).toBe('FEATHER_PASSWORD');
+  });
+
+  it.each([
+    ['FEATHER_TENANT_PORTS', '9010-9001'],
+    ['FEATHER_TENANT_CONTAINER_PORT', '0'],
+    ['FEATHER_TENANT_SCHEME', 'ftp'],
+    ['FEATHER_TENANT_CADDY_ADMIN', 'not a url'],
+    ['FEATHER_TENANT_USER', '0:0'],
+    ['FEATHER_TENANT_PREFIX', 'Bad Prefix'],
+    ['FEATHER_TENANT_DOMAIN', 'bad domain'],
+    ['FEATHER_TENANT_READY_TIMEOUT', '-1'],
+    ['FEATHER_TENANT_PASSTHROUGH_ENV', 'OK,not-a-name'],
+  ])('refuses %s=%j, naming it', (key, value) => {
+    expect(() => resolveConfig({ [key]: value })).toThrow(UsageError);
+    expect(() => resolveConfig({ [key]: value })).toThrow(key);
+  });
+
+  it('refuses unknown keys in the file', () => {
+    expect(() => resolveConfig({}, { domian: 'typo' }, '/etc/x.json')).toThrow('unknown setting "domian"');
+  });
+
+  it('redacts credentials in the admin URL', () => {
+    const c = resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: 'http://user:secret@127.0.0.1:2020' });
+    expect(JSON.stringify(redactConfig(c))).not.toContain('secret');
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { parsePsJson } from '../../src/podman/parse.js';
+
+// Recorded from podman 4.3.1 `ps -a --format json` (trimmed): one running container with a
+// published port, one created container (Ports null, zero StartedAt).
+const RECORDED = JSON.stringify([
+  {
+    Id: '2fd9d326b9d0', Names: ['feather-user-alice'], State: 'running', Image: 'localhost/feather-work:latest',
+    Labels: { 'io.feather-tenant.tenant': 'alice' },
+    Ports: [{ host_ip: '127.0.0.1', container_port: 8080, host_port: 9001, range: 1, protocol: 'tcp' }],
+    StartedAt: 1795447719, Created: 1795447718, ExitedAt: -62135596800,
+  },
+  { Id: 'c8d5d1a3a2da', Names: ['other'], State: 'created', Image: 'x', Labels: null, Ports: null, StartedAt: -62135596800, Created: 1795447718 },
+]);
+
+describe('podman ps parsing', () => {
+  it('reads names, states, labels, ports and unset times', () => {
+    const [a, b] = parsePsJson(RECORDED);
+    expect(a).toMatchObject({ name: 'feather-user-alice', state: 'running', hostPorts: [9001], labels: { 'io.feather-tenant.tenant': 'alice' } });
+    expect(a?.startedAt?.toISOString()).toBe(new Date(1795447719 * 1000).toISOString());
+    expect(b).toMatchObject({ name: 'other', state: 'created', hostPorts: [], labels: {} });
+    expect(b?.startedAt).toBeUndefined();
+  });
+
+  it('handles no containers', () => {
+    expect(parsePsJson('')).toEqual([]);
+    expect(parsePsJson('[]')).toEqual([]);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/core/config.js';
+import { runArgs } from '../../src/podman/run-args.js';
+
+const c = resolveConfig({ FEATHER_TENANT_PREFIX: 'fu-' });
+const spec = { name: 'alice', port: 9003, image: 'localhost/feather-work:latest' };
+
+function flag(args: string[], name: string): string[] {
+  return args.flatMap((a, i) => (a === name ? [args[i + 1] as string] : []));
+}
+
+describe('podman run arguments', () => {
+  const env = { ANTHROPIC_API_KEY: 'sk-ant-SECRET', OPENAI_API_KEY: undefined, UNRELATED: 'x' };
+  const args = runArgs(c, spec, env);
+
+  it('are secure by default', () => {
+    expect(args).toContain('--init');
+    expect(flag(args, '--user')).toEqual(['1000:1000']);
+    expect(flag(args, '--cap-drop')).toEqual(['ALL']);
+    expect(flag(args, '--security-opt')).toEqual(['no-new-privileges']);
+    expect(flag(args, '--cpus')).toEqual(['2']);
+    expect(flag(args, '--memory')).toEqual(['4g']);
+    expect(flag(args, '--pids-limit')).toEqual(['512']);
+    expect(flag(args, '--network')).toEqual(['fu-alice']);
+    expect(flag(args, '--publish')).toEqual(['127.0.0.1:9003:8080']);
+    expect(flag(args, '--volume')).toEqual(['fu-alice:/home/user']);
+    expect(args.at(-1)).toBe(spec.image);
+  });
+
+  it('never carry a secret value: the password is a secret, API keys pass by name', () => {
+    expect(flag(args, '--secret')).toEqual(['fu-alice,type=mount,target=feather-password,uid=1000,gid=1000,mode=0400']);
+    expect(args.join(' ')).not.toContain('sk-ant-SECRET');
+    expect(flag(args, '--env')).toContain('ANTHROPIC_API_KEY');
+    expect(flag(args, '--env')).not.toContain('OPENAI_API_KEY'); // unset: not passed
+    expect(args.join(' ')).not.toContain('UNRELATED');
+  });
+
+  it('label the container as ours, naming prefix and tenant', () => {
+    expect(flag(args, '--label')).toEqual([
+      'io.feather-tenant.managed=true', 'io.feather-tenant.prefix=fu-', 'io.feather-tenant.tenant=alice',
+    ]);
+  });
+
+  it('pass the password as an env secret only when opted in', () => {
+    const opted = runArgs(resolveConfig({ FEATHER_TENANT_PREFIX: 'fu-', FEATHER_TENANT_PASSWORD_ENV: 'FEATHER_PASSWORD' }), spec, {});
+    expect(flag(opted, '--secret')).toContain('fu-alice,type=env,target=FEATHER_PASSWORD');
+  });
+});
