@@ -32,6 +32,5 @@ runtime = "runc"
 CONF
 fi
 
-# apt starts no services here (no systemd), but stop any Caddy or Redis a package may have
-# started so that the demo and tests own the ports they choose.
+# The stand-in work image used by the demo and the tests.
 bash "$here/build-test-image.sh"

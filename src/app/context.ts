@@ -56,6 +56,8 @@ export function createContext(env: Env = process.env): Context {
   let store: TenantStore | undefined;
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
+  // FEATHER_TENANT_TRACE=1: each step's time since start on stderr, to see where time goes.
+  const trace = env.FEATHER_TENANT_TRACE === '1';
   return {
     config,
     env,
@@ -65,6 +67,7 @@ export function createContext(env: Env = process.env): Context {
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {
+      if (trace) process.stderr.write(`trace: ${step} at ${performance.now().toFixed(1)} ms\n`);
       if (dieAt === step) process.kill(process.pid, 'SIGKILL');
       if (interrupted) throw new OperationError(`interrupted by ${interrupted} at ${step}`);
     },

@@ -36,6 +36,7 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
   const name = validateName(opts.name);
   const image = opts.image ?? c.image;
   const obj = objectName(c, name);
+  ctx.checkpoint('add:begin');
   const store = ctx.store();
   if (store.get(name)) throw new ConflictError(`tenant ${name} already exists`, `see it with: feather-tenant show ${name}`);
 

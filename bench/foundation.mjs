@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Issue 2's benchmark, in one run, each of ours side by side with the raw steps it wraps:
+//  1. `feather-tenant --version` against `node -e 0` (startup overhead)
+//  2. `add` + `remove --purge --yes` against the same podman and curl steps done by hand
+//  3. `list` with 200 tenants in state against one `podman ps -a --format json`
+import { execa } from 'execa';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { benchStack, compare, report, CLI, IMAGE, ROOT } from './lib.mjs';
+
+const N = Number(process.env.BENCH_RUNS ?? 7);
+const rows = [];
+
+// 1. Startup.
+{
+  const r = await compare(20, () => execa('node', [CLI, '--version']), () => execa('node', ['-e', '0']));
+  rows.push({ what: '`--version` vs `node -e 0`', ours: r.a, raw: r.b, aim: 'within 60 ms' });
+}
+
+// 2. add + remove against the raw steps.
+{
+  const s = await benchStack('ftbench-', '19701-19702');
+  const { runArgs } = await import(join(ROOT, 'dist/podman/run-args.js'));
+  const { resolveConfig } = await import(join(ROOT, 'dist/core/config.js'));
+  const cfg = resolveConfig({ ...s.env, FEATHER_TENANT_PREFIX: 'ftraw-', FEATHER_TENANT_PORTS: '19711-19712' });
+  const podman = (...a) => execa('podman', a);
+  const probe = (port) => new Promise((res) => {
+    const q = request({ host: '127.0.0.1', port, path: '/', agent: false }, (r) => { r.resume(); res(true); });
+    q.on('error', () => res(false));
+    q.end();
+  });
+  const route = (n, port) => ({ '@id': `ftraw-${n}`, match: [{ host: [`${n}.bench.test`] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${port}` }] }], terminal: true });
+  const raw = async (i) => {
+    const n = `raw${i}`;
+    const obj = `ftraw-${n}`;
+    const labels = ['--label', 'io.feather-tenant.prefix=ftraw-'];
+    await Promise.all([
+      podman('volume', 'create', ...labels, obj),
+      podman('network', 'create', '--opt', 'isolate=true', ...labels, obj),
+      execa('podman', ['secret', 'create', '--env', obj, 'PW'], { env: { PW: 'x'.repeat(24) } }),
+    ]);
+    await podman(...runArgs(cfg, { name: n, port: 19711, image: IMAGE }, {}));
+    while (!(await probe(19711))) await new Promise((r) => setTimeout(r, 25));
+    await fetch(`${s.caddy.adminUrl}/config/apps/http/servers/tenants/routes/0`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(route(n, 19711)) });
+    await fetch(`${s.caddy.adminUrl}/id/${obj}`, { method: 'DELETE' });
+    await podman('rm', '-f', '-t', '5', obj);
+    await Promise.all([podman('network', 'rm', obj), podman('secret', 'rm', obj), podman('volume', 'rm', obj)]);
+  };
+  const ours = async (i) => {
+    await s.ft('add', `ours${i}`);
+    await s.ft('remove', `ours${i}`, '--purge', '--yes');
+  };
+  try {
+    const r = await compare(N, ours, raw);
+    rows.push({ what: '`add` + `remove --purge` vs raw podman+curl steps', ours: r.a, raw: r.b, aim: 'within 1.2x' });
+  } finally {
+    await s.close();
+  }
+}
+
+// 3. list with 200 tenants: 200 created (not started) containers with our labels, 200 rows.
+{
+  const s = await benchStack('ftbenchl-', '30001-30400');
+  const { openDb } = await import(join(ROOT, 'dist/store/db.js'));
+  const { TenantStore } = await import(join(ROOT, 'dist/store/tenants.js'));
+  const store = new TenantStore(openDb(s.env.FEATHER_TENANT_STATE_DIR));
+  const names = Array.from({ length: 200 }, (_, i) => `t${i}`);
+  try {
+    for (let i = 0; i < names.length; i += 10) {
+      await Promise.all(names.slice(i, i + 10).map(async (n) => {
+        const row = store.reserve({ name: n, image: IMAGE, volume: `ftbenchl-${n}`, range: { first: 30001, last: 30400 }, alsoUsed: new Set(), now: Date.now() });
+        await execa('podman', ['create', '--name', `ftbenchl-${n}`, '--label', 'io.feather-tenant.managed=true', '--label', 'io.feather-tenant.prefix=ftbenchl-', '--label', `io.feather-tenant.tenant=${n}`, '-p', `127.0.0.1:${row.port}:8080`, IMAGE]);
+        store.activate(n, 'x', 'scrypt$x', Date.now());
+      }));
+    }
+    const r = await compare(N + 3, () => s.ft('list', '--json'), () => execa('podman', ['ps', '-a', '--format', 'json']));
+    rows.push({ what: '`list` (200 tenants) vs one `podman ps -a --format json`', ours: r.a, raw: r.b, aim: 'within 1.3x' });
+  } finally {
+    const ids = (await execa('podman', ['ps', '-aq', '--filter', 'label=io.feather-tenant.prefix=ftbenchl-'])).stdout.split('\n').filter(Boolean);
+    if (ids.length) await execa('podman', ['rm', '-f', ...ids]);
+    await s.close();
+  }
+}
+
+report(rows);
