@@ -29,6 +29,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 interface Setting {
   key: keyof Config;
   env: string;
+  /** The key in the JSON file, where it differs from the Config field (units). */
+  file?: string;
   parse: (text: string, source: string) => Config[keyof Config];
 }
 
@@ -104,7 +106,7 @@ const SETTINGS: Setting[] = [
   } },
   { key: 'passthroughEnv', env: 'FEATHER_TENANT_PASSTHROUGH_ENV', parse: (t, s) => list(t).map((n) => envName(n, s)) },
   { key: 'podman', env: 'FEATHER_TENANT_PODMAN', parse: nonEmpty },
-  { key: 'readyTimeoutMs', env: 'FEATHER_TENANT_READY_TIMEOUT', parse: seconds },
+  { key: 'readyTimeoutMs', env: 'FEATHER_TENANT_READY_TIMEOUT', file: 'readyTimeout', parse: seconds },
   { key: 'cpus', env: 'FEATHER_TENANT_CPUS', parse: (t, s) => {
     if (!(Number(t) > 0)) throw new UsageError(`${s} must be a positive number, got ${JSON.stringify(t)}`);
     return t;
@@ -125,20 +127,21 @@ export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
 
 /** File values (JSON, keys as in Config; ports as "FIRST-LAST") are the base, env overrides them. */
 export function resolveConfig(env: Env, file: Record<string, unknown> = {}, fileName = 'config file'): Config {
-  const known = new Set(SETTINGS.map((s) => s.key as string));
+  const known = new Set(SETTINGS.map((s) => s.file ?? s.key));
   for (const k of Object.keys(file)) {
     if (!known.has(k)) throw new UsageError(`${fileName}: unknown setting ${JSON.stringify(k)}`, `known settings: ${[...known].join(', ')}`);
   }
   const out: Record<string, unknown> = { ...DEFAULTS };
   for (const s of SETTINGS) {
     const fromEnv = env[s.env];
-    const fromFile = file[s.key];
+    const fileKey = s.file ?? s.key;
+    const fromFile = file[fileKey];
     if (fromEnv !== undefined && fromEnv !== '') {
       out[s.key] = s.parse(fromEnv, s.env);
     } else if (fromFile !== undefined && fromFile !== null) {
-      if (typeof fromFile === 'object' && !Array.isArray(fromFile)) throw new UsageError(`${fileName}: ${s.key} must be a string, number or list`);
+      if (typeof fromFile === 'object' && !Array.isArray(fromFile)) throw new UsageError(`${fileName}: ${fileKey} must be a string, number or list`);
       const text = Array.isArray(fromFile) ? fromFile.join(',') : `${fromFile as string | number | boolean}`;
-      out[s.key] = s.parse(text, `${fileName}: ${s.key}`);
+      out[s.key] = s.parse(text, `${fileName}: ${fileKey}`);
     }
   }
   return out as unknown as Config;

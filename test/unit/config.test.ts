@@ -13,11 +13,12 @@ describe('configuration', () => {
   });
 
   it('environment overrides the file, the file overrides defaults', () => {
-    const file = { domain: 'file.example', ports: '9100-9110', passthroughEnv: ['A_KEY'] };
+    const file = { domain: 'file.example', ports: '9100-9110', passthroughEnv: ['A_KEY'], readyTimeout: 10 };
     const c = resolveConfig({ FEATHER_TENANT_DOMAIN: 'env.example' }, file);
     expect(c.domain).toBe('env.example');
     expect(c.ports).toEqual({ first: 9100, last: 9110 });
     expect(c.passthroughEnv).toEqual(['A_KEY']);
+    expect(c.readyTimeoutMs).toBe(10_000);
   });
 
   it('parses lists, seconds and limits', () => {
