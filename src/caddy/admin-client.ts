@@ -109,9 +109,14 @@ export class CaddyAdmin {
   /** Inserts at the front, so it always precedes the catch-all; creates the list if absent. */
   async insertRoute(server: string, route: CaddyRoute, hasRoutes: boolean): Promise<void> {
     const base = `/config/apps/http/servers/${encodeURIComponent(server)}/routes`;
-    const [method, path, body] = hasRoutes ? ['PUT', `${base}/0`, route] : ['PUT', base, [route]];
-    const r = await this.request(method, path, body, () => this.hasRoute(route));
-    if (r.status !== 200) this.fail(method, path, r);
+    if (!hasRoutes) {
+      const r = await this.request('PUT', base, [route], () => this.hasRoute(route));
+      if (r.status === 200) return;
+      // Another process created the list since we looked: insert into it like any other.
+      if (!/already exists/.test(r.text)) this.fail('PUT', base, r);
+    }
+    const r = await this.request('PUT', `${base}/0`, route, () => this.hasRoute(route));
+    if (r.status !== 200) this.fail('PUT', `${base}/0`, r);
   }
 
   async replaceById(id: string, route: CaddyRoute): Promise<void> {
