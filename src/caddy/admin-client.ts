@@ -25,7 +25,10 @@ export class CaddyAdmin {
   private async once(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
     const res = await this.fetchImpl(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      // An explicit Origin, the admin's own: a fetch that says `Sec-Fetch-Mode: cors` (Debian's
+      // Node uses a newer system undici that does) is treated by Caddy as a browser's request,
+      // and refused with 403 unless it names an allowed origin.
+      headers: { origin: new URL(this.baseUrl).origin, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
