@@ -160,6 +160,10 @@ step "podman exec $name feather-tenant add alice"
 line=$(in_birth feather-tenant add alice)
 echo "$line" >&2
 [[ $line =~ ^https://alice\.$DOMAIN\ \|\ password:\ [A-Za-z0-9]+$ ]] || fail "add printed: $line"
+# Her network's bridge sits in the host's namespace: named by her port, never a reusable podmanN.
+bridge=$(in_birth podman network inspect --format '{{.NetworkInterface}}' feather-user-alice)
+[ "$bridge" = "feather${TENANT_PORTS%-*}" ] || fail "alice's bridge is $bridge, not feather${TENANT_PORTS%-*}"
+ip -br addr show dev "$bridge" | grep -q '172\.29\.' || fail "alice's bridge $bridge has no 172.29 address (birth/containers.conf pools)"
 
 step "alice's page through Caddy, with Host: alice.$DOMAIN"
 info=$(get alice /cgi-bin/info)

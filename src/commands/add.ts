@@ -4,7 +4,7 @@ import { ConflictError, OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
-import { objectName, tenantHost, tenantLabels, tenantUrl } from '../core/tenant.js';
+import { bridgeName, objectName, tenantHost, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { portIsFree } from '../net/port-probe.js';
 import type { Reservation, TenantRow } from '../store/tenants.js';
 import { waitForHttp } from '../net/wait-http.js';
@@ -65,7 +65,7 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
     const labels = tenantLabels(c, name);
     await settleAll([
       volumeExisted ? undefined : ctx.podman.createVolume(obj, labels).then(() => undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj))),
-      ctx.podman.createNetwork(obj, labels).then(() => undo.push(`network ${obj}`, () => ctx.podman.removeNetwork(obj))),
+      ctx.podman.createNetwork(obj, labels, { bridge: bridgeName(row.port) }).then(() => undo.push(`network ${obj}`, () => ctx.podman.removeNetwork(obj))),
       ctx.podman.createSecret(obj, password, labels).then(() => undo.push(`secret ${obj}`, () => ctx.podman.removeSecret(obj))),
     ]);
     ctx.log(volumeExisted ? `reusing existing volume ${obj} (the user's data is kept)` : `created volume ${obj}`);
