@@ -1,3 +1,5 @@
+import { UsageError } from '../core/errors.js';
+
 /**
  * Exact-size reads from a stream of chunks, without ever joining more than one small read:
  * headers are read whole, entry data is handed on chunk by chunk, so memory stays flat.
@@ -12,7 +14,15 @@ export class ByteReader {
 
   private async more(): Promise<boolean> {
     if (this.ended) return false;
-    const r = await this.input.next();
+    let r;
+    try {
+      r = await this.input.next();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // EISDIR, EIO, ECONNRESET...: the input itself failed, not our reading of it.
+      if (code) throw new UsageError(`cannot read the archive: ${code} after ${this.consumed} bytes; nothing was changed`);
+      throw err;
+    }
     if (r.done) {
       this.ended = true;
       return false;

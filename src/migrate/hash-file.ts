@@ -1,27 +1,46 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-/** sha256 and size of a file, read in 1 MiB chunks (constant memory). */
-export async function hashFile(path: string, onBytes: (done: number) => void = () => {}): Promise<{ bytes: number; sha256: string }> {
+/**
+ * sha256 and size of a file that another process is still writing (podman exporting into the
+ * spool): it is read as it grows, so hashing overlaps the export instead of following it, and
+ * finishes with the bytes left once `writer` has settled. The writer must only append.
+ * Constant memory: one 1 MiB buffer.
+ */
+export async function hashWhileWritten(
+  path: string,
+  writer: Promise<unknown>,
+  onBytes: (done: number) => void = () => {},
+): Promise<{ bytes: number; sha256: string }> {
+  let finished = false;
+  const settled = writer.then(() => {
+    finished = true;
+  }, () => {
+    finished = true;
+  });
   const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fh = await open(path, 'r');
   let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-    onBytes(bytes);
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
-
-/** Runs fn while reporting the size of the file it writes, five times a second. */
-export async function watchGrowth<T>(path: string, onBytes: (size: number) => void, fn: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    stat(path).then((s) => onBytes(s.size), () => {});
-  }, 200);
   try {
-    return await fn();
+    for (;;) {
+      // Read the flag before reading: bytes written before the writer settled are all seen.
+      const last = finished;
+      const { bytesRead } = await fh.read(buf, 0, buf.length, bytes);
+      if (bytesRead > 0) {
+        hash.update(buf.subarray(0, bytesRead));
+        bytes += bytesRead;
+        onBytes(bytes);
+      } else if (last) {
+        break;
+      } else {
+        await Promise.race([sleep(20), settled]);
+      }
+    }
   } finally {
-    clearInterval(timer);
+    await fh.close();
   }
+  await writer; // its error, if any, is the one to report
+  return { bytes, sha256: hash.digest('hex') };
 }

@@ -50,10 +50,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Appends chunks to a file, gathered into ~1 MiB writev calls (a pipe delivers 64 KiB at a time). */
+/**
+ * Appends chunks to a file, gathered into ~1 MiB writev calls (a pipe delivers 64 KiB at a
+ * time). One write is in flight while the next batch is gathered (and hashed by the caller), so
+ * reading and writing overlap; at most two batches are held.
+ */
 export class BatchedWriter {
   private parts: Buffer[] = [];
   private size = 0;
+  private inflight: Promise<void> = Promise.resolve();
   written = 0;
 
   constructor(private readonly handle: FileHandle, private readonly batch = 1 << 20) {}
@@ -61,15 +66,26 @@ export class BatchedWriter {
   async write(chunk: Buffer): Promise<void> {
     this.parts.push(chunk);
     this.size += chunk.length;
-    if (this.size >= this.batch) await this.flush();
+    if (this.size >= this.batch) await this.send();
   }
 
+  /** Writes what is gathered and waits for every write to finish. */
   async flush(): Promise<void> {
+    await this.send();
+    await this.inflight;
+  }
+
+  private async send(): Promise<void> {
+    await this.inflight;
     if (this.size === 0) return;
-    const { bytesWritten } = await this.handle.writev(this.parts);
-    if (bytesWritten !== this.size) throw new Error(`short write to the spool file (${bytesWritten} of ${this.size} bytes)`);
-    this.written += bytesWritten;
+    const [parts, size] = [this.parts, this.size];
     this.parts = [];
     this.size = 0;
+    const p = this.handle.writev(parts).then(({ bytesWritten }) => {
+      if (bytesWritten !== size) throw new Error(`short write to the spool file (${bytesWritten} of ${size} bytes)`);
+      this.written += bytesWritten;
+    });
+    p.catch(() => {}); // observed by the next send() or flush(); never an unhandled rejection
+    this.inflight = p;
   }
 }
