@@ -10,27 +10,33 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, no
   let phase: string | undefined;
   let started = 0;
   let drawn = 0;
-  const draw = (done: number, total?: number) => {
+  let last: { done: number; total: number | undefined } | undefined;
+  const draw = () => {
+    if (!phase || !last) return;
     const secs = Math.max((now() - started) / 1000, 0.001);
-    const pct = total ? ` of ${formatBytes(total)} (${Math.floor((done / total) * 100)}%)` : '';
-    stream.write(`\r\x1b[K${phase}: ${formatBytes(done)}${pct}, ${formatBytes(done / secs)}/s`);
+    const pct = last.total ? ` of ${formatBytes(last.total)} (${Math.floor((last.done / last.total) * 100)}%)` : '';
+    stream.write(`\r\x1b[K${phase}: ${formatBytes(last.done)}${pct}, ${formatBytes(last.done / secs)}/s`);
+    drawn = now();
+  };
+  const end = () => {
+    if (phase && last) {
+      draw();
+      stream.write('\n');
+    }
+    phase = undefined;
+    last = undefined;
   };
   return {
     update(p, done, total) {
       if (p !== phase) {
-        if (phase) stream.write('\n');
+        end();
         phase = p;
         started = now();
-        drawn = 0;
+        drawn = started; // the first line after 200 ms, when the rate means something
       }
-      const t = now();
-      if (t - drawn < 200 && done !== total) return;
-      drawn = t;
-      draw(done, total);
+      last = { done, total };
+      if (now() - drawn >= 200) draw();
     },
-    end() {
-      if (phase) stream.write('\n');
-      phase = undefined;
-    },
+    end,
   };
 }

@@ -74,13 +74,13 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
       }
       copied = await hashWhileWritten(spool.path, ctx.podman.exportVolume(obj, spool.path), (n) => p?.update('copying volume', n));
     } finally {
+      p?.end();
       if (stop) {
         await ctx.podman.startContainer(obj);
         stoppedMs = ctx.now() - t0;
         ctx.log(`started ${name} again (stopped for ${(stoppedMs / 1000).toFixed(1)} s)`);
       }
     }
-    p?.end();
     ctx.checkpoint('export:copied');
     const { bytes, sha256 } = copied;
     const manifest: Manifest = {

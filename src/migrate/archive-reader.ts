@@ -44,10 +44,12 @@ async function readEntries(r: ByteReader, hooks: ReadHooks): Promise<Manifest> {
   const total = manifest.volume.bytes;
   if (vol.size !== total) throw badArchive(`${VOLUME_ENTRY} holds ${vol.size} bytes but the manifest says ${total}`);
   const hash = createHash('sha256');
+  let done = 0;
   const got = await r.each(total, async (chunk) => {
     hash.update(chunk);
     await hooks.writeVolume(chunk);
-    hooks.onVolumeBytes?.(r.consumed, total);
+    done += chunk.length;
+    hooks.onVolumeBytes?.(done, total);
   });
   if (got < total) throw badArchive(`the archive ends early (truncated?): ${VOLUME_ENTRY} has ${got} of its ${total} bytes`);
   const sha256 = hash.digest('hex');

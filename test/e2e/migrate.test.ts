@@ -201,6 +201,29 @@ describe('export and import against real podman and Caddy', () => {
     expect(await containerState('alice')).toBe('running');
   });
 
+  it('starts the tenant again when the copy fails, and rolls an import back when podman fails after verification', async () => {
+    // A podman that fails at one subcommand and is the real podman for everything else.
+    const failing = (words: string) => {
+      const f = join(s.dir, `podman-failing-${words.replace(' ', '-')}`);
+      return writeFile(f, `#!/bin/sh\nif [ "$1 $2" = "${words}" ]; then echo "injected failure" >&2; exit 125; fi\nexec podman "$@"\n`, { mode: 0o755 }).then(() => f);
+    };
+    const before = await startedAt('alice');
+    const r = await s.run(['export', 'alice', '-o', join(s.dir, 'failed.tar')], { FEATHER_TENANT_PODMAN: await failing('volume export') });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('volume export failed: injected failure');
+    expect(r.stderr).toContain('started alice again');
+    expect(await containerState('alice')).toBe('running');
+    expect(await startedAt('alice')).not.toBe(before);
+    expect((await readdir(s.dir)).filter((f) => f.includes('failed.tar'))).toEqual([]);
+    expect(await spoolFiles()).toEqual([]);
+
+    const i = await s.run(['import', archive, '--name', 'frank'], { FEATHER_TENANT_PODMAN: await failing('volume import') });
+    expect(i.exitCode).toBe(1);
+    expect(i.stderr).toContain('volume import failed: injected failure');
+    expect(i.stderr).toContain('rolling back');
+    await expectNothingOf('frank');
+  });
+
   it('refuses to import over a volume that holds data unless --force, which replaces its contents', async () => {
     expect((await s.run(['import', archive, '--name', 'dave'])).exitCode).toBe(0);
     await writeFile(join(await mountpoint(`${s.prefix}dave`), 'newer-data'), 'written on the new server\n');
