@@ -68,7 +68,7 @@ Exit codes: 0 ok, 1 operation failed, 2 bad input, 3 no such tenant, 4 conflict.
     .command('export')
     .description("write a tenant (settings, password hash, data) as one verified archive, to a file or stdout")
     .argument('<name>', 'tenant name')
-    .option('-o, --output <file>', 'write the archive to FILE (- for stdout, the default)', '-')
+    .option('-o, --output <file>', 'write the archive to FILE, or - for stdout', '-')
     .option('--live', 'do not stop a running tenant for the copy (files it writes meanwhile may be copied half-written)')
     .addHelpText('after', `${examples([
       'feather-tenant export alice -o alice.tar',
