@@ -17,8 +17,8 @@ export interface AddOptions {
   // The rest is for `import`, which provisions the same way with a filled volume.
   /** Store this hash instead of the new password's: the user's migrated password keeps working at the login gate. */
   keepPasswordHash?: string | undefined;
-  /** Runs once the volume exists, before the container starts. */
-  fillVolume?: ((volume: string) => Promise<void>) | undefined;
+  /** Runs once the volume exists (`created`: by this call), before the container starts. */
+  fillVolume?: ((volume: string, created: boolean) => Promise<void>) | undefined;
   /** An existing volume is deleted and created anew (import --force: its contents are replaced). */
   replaceVolume?: boolean | undefined;
   /** The tenant's original creation time (ms), kept across a migration. */
@@ -80,7 +80,7 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
         await ctx.podman.createVolume(obj, labels);
         undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj));
       }
-      await opts.fillVolume?.(obj);
+      await opts.fillVolume?.(obj, !reuse);
     };
     await settleAll([
       makeVolume(),

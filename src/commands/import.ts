@@ -79,7 +79,11 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
       name,
       image,
       keepPasswordHash: fresh ? undefined : (m.passwordHash as string),
-      fillVolume: async (volume) => {
+      fillVolume: async (volume, created) => {
+        // The volume may have appeared since the preflight: still never merge into data.
+        if (!created && (await ctx.podman.volumeHasData(volume))) {
+          throw new ConflictError(`volume ${volume} already holds data; an import never merges into it`, 'replace its contents with: import --force');
+        }
         ctx.log(`importing ${formatBytes(m.volume.bytes)} into volume ${volume}`);
         await ctx.podman.importVolume(volume, spool.path);
         ctx.checkpoint('import:filled');
