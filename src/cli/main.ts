@@ -148,6 +148,11 @@ export function reportError(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `feather-tenant list | head`: a reader that goes away is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();
