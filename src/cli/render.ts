@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { AddResult } from '../commands/add.js';
+import type { ImportResult } from '../commands/import.js';
 import type { ListEntry } from '../commands/list.js';
 import type { RemoveResult } from '../commands/remove.js';
 
@@ -31,6 +32,12 @@ export function printAdd(r: AddResult, asJson: boolean): void {
     return;
   }
   out(`${r.url} | password: ${r.password}`);
+}
+
+/** The URL, and the add-style password line only when import made a new password. */
+export function printImport(r: ImportResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  out(r.password === null ? r.url : `${r.url} | password: ${r.password}`);
 }
 
 export function printRemove(r: RemoveResult, asJson: boolean): void {

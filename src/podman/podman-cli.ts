@@ -1,4 +1,5 @@
 import { execa, type ExecaError } from 'execa';
+import { readdir } from 'node:fs/promises';
 import { EngineError, OperationError } from '../core/errors.js';
 import type { Env } from '../core/config.js';
 import type { ContainerSummary, PodmanClient } from './types.js';
@@ -122,6 +123,32 @@ export class PodmanCli implements PodmanClient {
   async containerState(name: string): Promise<string | undefined> {
     const r = await this.exec(['container', 'inspect', '--format', '{{.State.Status}}', name], { okCodes: [0, 125] });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async stopContainer(name: string, stopSeconds: number): Promise<void> {
+    await this.exec(['stop', '--time', String(stopSeconds), name]);
+  }
+
+  async startContainer(name: string): Promise<void> {
+    await this.exec(['start', name]);
+  }
+
+  async exportVolume(name: string, file: string): Promise<void> {
+    await this.exec(['volume', 'export', '--output', file, name]);
+  }
+
+  async importVolume(name: string, file: string): Promise<void> {
+    await this.exec(['volume', 'import', name, file]);
+  }
+
+  async volumeHasData(name: string): Promise<boolean> {
+    // The local driver's mountpoint is a directory on this host (and in the birth container).
+    const dir = await this.volumeMountpoint(name);
+    try {
+      return (await readdir(dir)).length > 0;
+    } catch (err) {
+      throw new OperationError(`cannot look into volume ${name} at ${dir}: ${(err as Error).message}`);
+    }
   }
 }
 

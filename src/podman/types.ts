@@ -31,4 +31,12 @@ export interface PodmanClient {
   removeContainer(name: string, stopSeconds: number): Promise<void>;
   logsTail(name: string, lines: number): Promise<string>;
   containerState(name: string): Promise<string | undefined>;
+  stopContainer(name: string, stopSeconds: number): Promise<void>;
+  startContainer(name: string): Promise<void>;
+  /** `podman volume export` into a file (podman 4.3 cannot write to Node's socket pipes). */
+  exportVolume(name: string, file: string): Promise<void>;
+  /** `podman volume import` from a file; it merges into what the volume holds. */
+  importVolume(name: string, file: string): Promise<void>;
+  /** True when the volume's top directory holds anything. */
+  volumeHasData(name: string): Promise<boolean>;
 }

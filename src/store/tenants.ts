@@ -48,6 +48,8 @@ export interface Reservation {
   /** Ports taken outside our state (e.g. by containers podman already has). */
   alsoUsed: ReadonlySet<number>;
   now: number;
+  /** The creation time to record, when it is not now (an imported tenant keeps its own). */
+  createdAt?: number | undefined;
 }
 
 /** Tenant rows. Port and name are claimed in one write transaction, so concurrent adds never collide. */
@@ -73,7 +75,7 @@ export class TenantStore {
       this.db
         .prepare(`INSERT INTO tenants (name, port, status, image, volume, created_at, updated_at)
                   VALUES (?, ?, 'provisioning', ?, ?, ?, ?)`)
-        .run(r.name, port, r.image, r.volume, r.now, r.now);
+        .run(r.name, port, r.image, r.volume, r.createdAt ?? r.now, r.now);
       return this.get(r.name) as TenantRow;
     }).immediate();
   }
