@@ -41,6 +41,20 @@ step() {
 }
 fail() { printf 'test-birth: FAILED: %s\n' "$*" >&2; exit 1; }
 
+descendants() { # the images built on image $1, deepest first (podman keeps each one's parent)
+  local base
+  base=$(podman image inspect --format '{{.Id}}' "$1" 2>/dev/null) || return 0
+  podman image inspect --format '{{.Id}} {{.Parent}}' $(podman images -a -q --no-trunc) 2>/dev/null | awk -v base="$base" '
+    { parent[$1] = $2; ids[NR] = $1 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        d = 0; p = parent[ids[i]]
+        while (p != "" && p != base && d < 500) { p = parent[p]; d++ }
+        if (p == base && ids[i] != base) print d, ids[i]
+      }
+    }' | sort -rn | awk '{print $2}' | uniq
+}
+
 cleanup() {
   local rc=$?
   set +e
@@ -60,7 +74,11 @@ cleanup() {
   podman volume rm -f "$storage" "$data" >/dev/null 2>&1
   rm -rf "$tmp"
   if [ "$clean_images" = 1 ]; then
-    podman image rm -f "$BIRTH_IMAGE" "$BASE_IMAGE" >/dev/null 2>&1
+    # The birth image, the build's cached stages (every image built on the base, children
+    # first), then the base itself. Only the base made by make-base-image.sh is built upon.
+    podman image rm "$BIRTH_IMAGE" >/dev/null 2>&1
+    for id in $(descendants "$BASE_IMAGE"); do podman image rm "$id" >/dev/null 2>&1; done
+    podman image rm "$BASE_IMAGE" >/dev/null 2>&1 || echo "test-birth: could not remove $BASE_IMAGE (in use?)" >&2
   fi
   if [ "$rc" -eq 0 ]; then
     printf '\ntest-birth: PASSED in %ss (image %s: %s)\n' $((SECONDS - t0)) "$BIRTH_IMAGE" "${IMAGE_SIZE:-?}" >&2
