@@ -42,6 +42,7 @@ shutdown() {
   [ -n "$stopping" ] && return 0
   stopping=1
   trap '' TERM INT
+  trap - ERR
   stop_pid "$watchdog_pid" watchdog
   # The tenants' containers live in this container's namespaces: stop them cleanly (they run
   # with --init, so this takes moments) rather than leave them to be killed with it.
@@ -55,12 +56,16 @@ shutdown() {
   exit "$code"
 }
 trap 'shutdown 0' TERM INT
+# A step that fails stops what was started before it (set -e alone would leave that to the kill).
+trap 'log "failed at line $LINENO"; shutdown 1' ERR
 
 # --- state left by the previous run of this container ---
 # /run is not a tmpfs here, so podman's runtime state from before a restart is still on disk,
 # describing processes that are gone. Removing it makes podman see a fresh boot (it refreshes
 # every container's state), as after a reboot.
-rm -rf /run/containers /run/libpod /run/crun /run/runc /run/netns /run/feather-birth
+# Its lock table in shared memory (/dev/shm/libpod_lock) goes too, or the refresh finds every
+# container's lock already taken ("acquiring lock N: file exists").
+rm -rf /run/containers /run/libpod /run/crun /run/runc /run/netns /run/feather-birth /dev/shm/libpod_lock
 mkdir -p /run/feather-birth "$DATA"/state "$DATA"/config "$DATA"/data "$DATA"/redis
 
 if ! mountpoint -q /var/lib/containers; then
@@ -72,6 +77,18 @@ if ! mountpoint -q /var/lib/containers; then
 fi
 mountpoint -q "$DATA" || log "WARNING: $DATA is not a volume: feather-tenant's state, Caddy's routes and Redis are lost when this container is removed; run with -v feather-birth-data:$DATA"
 
+# feather-tenant's effective settings (its config file and FEATHER_TENANT_*), read once.
+settings=$(feather-tenant config)
+setting() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; process.stdout.write(String(v ?? ""))' "$settings" "$1"; }
+image=$(setting image)
+access_log=$(setting accessLog)
+[ -n "$access_log" ] && mkdir -p "$(dirname "$access_log")"
+
+# Caddy's config is rendered first: it checks the FEATHER_BIRTH_* settings before anything starts.
+# (The routes added at run time before this restart are carried over from Caddy's autosave.)
+admin_url=${FEATHER_TENANT_CADDY_ADMIN:-http://127.0.0.1:2020}
+node "$RENDERER" "$BIRTH"/caddy.json /run/feather-birth/caddy.json
+
 # --- Redis (sessions and revocations), on loopback only, data on the volume ---
 redis_url=${FEATHER_TENANT_REDIS_URL:-redis://127.0.0.1:6379}
 redis_port=$(url_port "$redis_url" 6379)
@@ -82,9 +99,7 @@ setpriv --reuid redis --regid redis --init-groups -- \
     --dir "$DATA"/redis --appendonly yes --daemonize no --logfile '' &
 redis_pid=$!
 
-# --- Caddy: the base config, plus the routes added at run time before this restart ---
-admin_url=${FEATHER_TENANT_CADDY_ADMIN:-http://127.0.0.1:2020}
-node "$RENDERER" "$BIRTH"/caddy.json /run/feather-birth/caddy.json
+# --- Caddy ---
 log "starting caddy (admin $(url_host "$admin_url"):$(url_port "$admin_url" 80))"
 caddy run --config /run/feather-birth/caddy.json &
 caddy_pid=$!
@@ -96,7 +111,6 @@ wait_tcp "$(url_host "$admin_url")" "$(url_port "$admin_url" 80)" 20 "$caddy_pid
 if [ -f "$WORK_TAR" ]; then
   # Loading a large image takes a while: skip it when this very file was loaded before.
   stamp=$(stat -c '%s %Y %i' "$WORK_TAR")
-  image=$(feather-tenant config | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).image))')
   if [ "$(cat "$DATA"/work-image.loaded 2>/dev/null)" = "$stamp" ] && podman image exists "$image"; then
     log "work image $image already loaded from $WORK_TAR"
   else
@@ -122,10 +136,8 @@ wait_tcp "${wake_listen%:*}" "${wake_listen##*:}" 30 "$watchdog_pid" || { log "t
 
 log "ready"
 # Wait for the first daemon to end; on SIGTERM the trap runs shutdown instead.
-set +e
-wait -n "$caddy_pid" "$redis_pid" ${watchdog_pid:+"$watchdog_pid"}
-code=$?
-set -e
+code=0
+wait -n "$caddy_pid" "$redis_pid" ${watchdog_pid:+"$watchdog_pid"} || code=$?
 [ -n "$stopping" ] && exit 0
 for p in caddy redis watchdog; do
   pid_var="${p}_pid"

@@ -20,6 +20,12 @@ export interface BirthCaddyOptions {
   acmeEmail?: string | undefined;
   /** On-demand TLS asks this URL (`?domain=NAME`) before getting a certificate. */
   askUrl: string;
+  /**
+   * What sleep and wake need from Caddy (src/caddy/wake-config.ts): the error route to the wake
+   * server and the JSON access log. Rendered into the base, exactly as the watchdog and `add`
+   * want them, so they find nothing to change (each admin change reloads Caddy).
+   */
+  wake?: { route: CaddyRoute; loggerName: string; logKey: string; log: unknown };
 }
 
 interface Server {
@@ -80,6 +86,13 @@ export function renderBirthCaddy(base: CaddyConfig, o: BirthCaddyOptions, previo
   const http = out.apps?.http;
   const srv = http?.servers?.[o.server];
   if (!http || !srv) throw new UsageError(`the base Caddy config has no HTTP server ${JSON.stringify(o.server)}`);
+
+  if (o.wake) {
+    srv.logs = { ...(srv.logs as object | undefined), default_logger_name: o.wake.loggerName };
+    srv.errors = { ...srv.errors, routes: [...(srv.errors?.routes ?? []), o.wake.route] };
+    const logging = (out.logging ?? {}) as { logs?: Record<string, unknown> };
+    out.logging = { ...logging, logs: { ...logging.logs, [o.wake.logKey]: o.wake.log } };
+  }
 
   const prev = previous?.apps?.http?.servers?.[o.server];
   const baseRoutes = srv.routes ?? [];
