@@ -15,7 +15,8 @@ fi
 
 if ! command -v debootstrap >/dev/null 2>&1; then
   echo "base image: installing debootstrap" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq debootstrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
 fi
 
 tmp=$(mktemp -d)

@@ -91,10 +91,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------------
-step "base image $BASE_IMAGE (cached)"
+step "base image $BASE_IMAGE (made once, then reused)"
 bash scripts/make-base-image.sh
 
-step "stand-in work image $TEST_IMAGE (cached)"
+step "stand-in work image $TEST_IMAGE (made once, then reused)"
 bash scripts/build-test-image.sh
 
 step "build $BIRTH_IMAGE (podman build, layers cached)"
