@@ -4,8 +4,10 @@ import { DEFAULT_CONFIG_FILE, resolveConfig, type Config, type Env } from '../co
 import { OperationError, UsageError } from '../core/errors.js';
 import { PodmanCli } from '../podman/podman-cli.js';
 import type { PodmanClient } from '../podman/types.js';
-import { openDb } from '../store/db.js';
+import { openDb, type Db } from '../store/db.js';
+import { Locks } from '../store/locks.js';
 import { TenantStore } from '../store/tenants.js';
+import { osProcessProbe } from './process-probe.js';
 
 /** Everything a command needs from the outside world; tests build their own. */
 export interface Context {
@@ -15,6 +17,8 @@ export interface Context {
   caddy: CaddyAdmin;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantStore;
+  /** Per-tenant locks, in the same database. */
+  locks(): Locks;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -53,7 +57,10 @@ export function interrupt(signal: string): void {
 
 export function createContext(env: Env = process.env): Context {
   const config = loadConfig(env);
+  let db: Db | undefined;
   let store: TenantStore | undefined;
+  let locks: Locks | undefined;
+  const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
   // FEATHER_TENANT_TRACE=1: each step's time since start on stderr, to see where time goes.
@@ -63,7 +70,8 @@ export function createContext(env: Env = process.env): Context {
     env,
     podman: new PodmanCli(config.podman, env),
     caddy: new CaddyAdmin(config.caddyAdmin),
-    store: () => (store ??= new TenantStore(openDb(config.stateDir))),
+    store: () => (store ??= new TenantStore(getDb())),
+    locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

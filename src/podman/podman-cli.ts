@@ -1,8 +1,10 @@
 import { execa, type ExecaError } from 'execa';
 import { EngineError, OperationError } from '../core/errors.js';
 import type { Env } from '../core/config.js';
-import type { ContainerSummary, PodmanClient } from './types.js';
-import { parsePsJson } from './parse.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { ContainerDetails, ContainerSummary, LogOptions, PodmanClient } from './types.js';
+import { parseInspectJson, parsePsJson } from './parse.js';
 
 interface Run {
   stdout: string;
@@ -50,6 +52,12 @@ export class PodmanCli implements PodmanClient {
     const filter = labelFilter === undefined ? [] : ['--filter', `label=${labelFilter}`];
     const r = await this.exec(['ps', '--all', '--format', 'json', ...filter]);
     return parsePsJson(r.stdout);
+  }
+
+  async listContainersNamed(prefix: string): Promise<ContainerSummary[]> {
+    // podman's name filter is a regular expression; a prefix holds only [a-z0-9_.-].
+    const r = await this.exec(['ps', '--all', '--format', 'json', '--filter', `name=^${prefix.replace(/\./g, '\\.')}`]);
+    return parsePsJson(r.stdout).filter((k) => k.name.startsWith(prefix));
   }
 
   async containerExists(name: string): Promise<boolean> {
@@ -115,6 +123,70 @@ export class PodmanCli implements PodmanClient {
   async containerState(name: string): Promise<string | undefined> {
     const r = await this.exec(['container', 'inspect', '--format', '{{.State.Status}}', name], { okCodes: [0, 125] });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async inspectContainer(name: string): Promise<ContainerDetails | undefined> {
+    const r = await this.exec(['container', 'inspect', name], { okCodes: [0, 125] });
+    if (r.exitCode !== 0) {
+      if (/no such container/i.test(r.stderr)) return undefined;
+      throw new EngineError('podman container inspect', r.stderr);
+    }
+    return parseInspectJson(r.stdout);
+  }
+
+  async create(args: string[]): Promise<string> {
+    return (await this.exec(args)).stdout.trim();
+  }
+
+  async startContainer(name: string): Promise<void> {
+    await this.exec(['start', name]);
+  }
+
+  async stopContainer(name: string, stopSeconds: number): Promise<void> {
+    await this.exec(['stop', '--time', String(stopSeconds), name]);
+  }
+
+  async networkExists(name: string): Promise<boolean> {
+    return (await this.exec(['network', 'exists', name], { okCodes: [0, 1] })).exitCode === 0;
+  }
+
+  async secretExists(name: string): Promise<boolean> {
+    // podman 4.3 has no `secret exists`; inspect prints only metadata, never the value.
+    const r = await this.exec(['secret', 'inspect', '--format', '{{.ID}}', name], { okCodes: [0, 125] });
+    if (r.exitCode !== 0 && !/no such secret/i.test(r.stderr)) throw new EngineError('podman secret inspect', r.stderr);
+    return r.exitCode === 0;
+  }
+
+  streamLogs(name: string, opts: LogOptions): Promise<number> {
+    const args = ['logs'];
+    if (opts.follow) args.push('--follow');
+    if (opts.tail !== undefined) args.push('--tail', String(opts.tail));
+    if (opts.since !== undefined) args.push('--since', opts.since);
+    args.push(name);
+    return new Promise((resolve, reject) => {
+      // Streamed, not buffered: `logs -f` runs until the container stops or the user interrupts.
+      const child = spawn(this.bin, args, { stdio: ['ignore', 'inherit', 'pipe'], env: this.env });
+      const errLines = createInterface({ input: child.stderr });
+      errLines.on('line', (l) => {
+        if (!/failed to connect to syslog/.test(l)) process.stderr.write(`${l}\n`);
+      });
+      // An interrupt sent to us alone (not our process group) must still end the stream.
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      const done = () => {
+        process.off('SIGINT', forward);
+        process.off('SIGTERM', forward);
+      };
+      child.once('error', (err) => {
+        done();
+        reject(this.spawnError(err));
+      });
+      child.once('close', (code, signal) => {
+        done();
+        resolve(code ?? (signal ? 130 : 1));
+      });
+    });
   }
 }
 
