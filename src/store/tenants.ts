@@ -61,7 +61,8 @@ export interface Reservation {
   name: string;
   image: string;
   volume: string;
-  secret: string;
+  /** The podman secret add makes; default: named as the volume (both are the tenant's object name). */
+  secret?: string;
   range: PortRange;
   /** Ports taken outside our state (e.g. by containers podman already has). */
   alsoUsed: ReadonlySet<number>;
@@ -103,7 +104,7 @@ export class TenantStore {
       this.db
         .prepare(`INSERT INTO tenants (name, port, status, image, volume, secret, created_at, updated_at)
                   VALUES (?, ?, 'provisioning', ?, ?, ?, ?, ?)`)
-        .run(r.name, port, r.image, r.volume, r.secret, r.now, r.now);
+        .run(r.name, port, r.image, r.volume, r.secret ?? r.volume, r.now, r.now);
       return this.get(r.name) as TenantRow;
     }).immediate();
   }
