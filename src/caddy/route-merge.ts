@@ -50,8 +50,9 @@ export function mergeRoutes(i: RouteMergeInput): { routes: CaddyRoute[]; changes
       front.push(want);
       placed.add(tenant);
     } else {
-      if (!sameRoute(route, want)) changes.push({ tenant, id, change: 'fix', detail: describeFix(route, want) });
-      out.push(sameRoute(route, want) ? route : want);
+      const same = sameRoute(route, want);
+      if (!same) changes.push({ tenant, id, change: 'fix', detail: describeFix(route, want) });
+      out.push(same ? route : want);
       placed.add(tenant);
     }
   }

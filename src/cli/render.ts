@@ -1,4 +1,5 @@
-import Table from 'cli-table3';
+import type TableType from 'cli-table3';
+import { createRequire } from 'node:module';
 import type { AddResult } from '../commands/add.js';
 import type { ListEntry } from '../commands/list.js';
 import type { LifecycleResult } from '../commands/lifecycle.js';
@@ -14,7 +15,11 @@ function json(v: unknown): void {
   out(JSON.stringify(v, null, 2));
 }
 
+// Loaded when a table is printed: reconcile and --json output never pay for it.
+const require = createRequire(import.meta.url);
+
 export function table(head: string[], rows: (string | number)[][]): string {
+  const Table = require('cli-table3') as typeof TableType;
   const t = new Table({
     head,
     style: { head: [], border: [], compact: true },

@@ -1,10 +1,10 @@
-import { adoptedRow, applyAdoption, describeAdoption, planAdopt } from '../app/adopt.js';
 import type { Context } from '../app/context.js';
 import { withLock } from '../app/lock.js';
-import { applyTenantActions, describeAction, type AppliedChange } from '../app/reconcile-apply.js';
+import type { AppliedChange } from '../app/reconcile-apply.js';
 import { readWorld, type World } from '../app/world.js';
 import { tenantRoute } from '../caddy/routes.js';
 import type { RouteChange } from '../caddy/route-merge.js';
+import { describeAction } from '../core/reconcile-describe.js';
 import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../core/reconcile-plan.js';
 import { objectName, tenantHost } from '../core/tenant.js';
 import type { TenantRow } from '../store/tenants.js';
@@ -35,8 +35,10 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
     const changes: AppliedChange[] = [];
     const adoptNotes: Note[] = [];
     let world = await readWorld(ctx);
+    ctx.checkpoint('reconcile:read');
 
     if (o.adopt) {
+      const { adoptedRow, applyAdoption, describeAdoption, planAdopt } = await import('../app/adopt.js');
       const adoption = await planAdopt(ctx, world);
       adoptNotes.push(...adoption.notes);
       for (const a of adoption.adopt) {
@@ -48,25 +50,19 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
     }
 
     let plan = planFor(ctx, world);
+    ctx.checkpoint('reconcile:planned');
+    // The common case, a converged world, never loads what applying needs.
+    if (plan.routeChanges.length === 0 && plan.actions.length === 0) return result(o.dryRun, changes, [...adoptNotes, ...plan.notes]);
     if (o.dryRun) {
       changes.push(...plan.routeChanges.map(routeChange), ...plan.actions.map((a) => ({ target: a.name, ...describeAction(a) })));
       return result(true, changes, [...adoptNotes, ...plan.notes]);
     }
 
-    for (let attempt = 1; plan.routes; attempt++) {
-      if (await ctx.caddy.replaceRoutes(world.caddy, plan.routes)) {
-        changes.push(...plan.routeChanges.map(routeChange));
-        break;
-      }
-      if (attempt === ROUTE_ATTEMPTS) {
-        changes.push(...plan.routeChanges.map((c) => ({ ...routeChange(c), error: 'Caddy config kept changing under us; run reconcile again' })));
-        break;
-      }
-      ctx.log('Caddy config changed while reconciling; reading it again');
-      world = await readWorld(ctx);
-      plan = planFor(ctx, world);
-    }
-
+    ({ world, plan } = await applyRoutes(ctx, world, plan, changes));
+    ctx.checkpoint('reconcile:routed');
+    if (plan.actions.length === 0) return result(false, changes, [...adoptNotes, ...plan.notes]);
+    // Loaded only when containers need work (it brings podman run arguments, passwords, ...).
+    const { applyTenantActions } = await import('../app/reconcile-apply.js');
     const rows = new Map(world.rows.map((r) => [r.name, r]));
     for (const [name, actions] of byTenant(plan.actions)) {
       const row = rows.get(name);
@@ -74,6 +70,27 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
     }
     return result(false, changes, [...adoptNotes, ...plan.notes]);
   });
+}
+
+/**
+ * All route changes in one If-Match config change. If another command changed Caddy since our
+ * read, everything is read and planned again (up to ROUTE_ATTEMPTS times).
+ */
+async function applyRoutes(ctx: Context, world: World, plan: ReconcilePlan, changes: AppliedChange[]): Promise<{ world: World; plan: ReconcilePlan }> {
+  for (let attempt = 1; plan.routes; attempt++) {
+    if (await ctx.caddy.replaceRoutes(world.caddy, plan.routes)) {
+      changes.push(...plan.routeChanges.map(routeChange));
+      break;
+    }
+    if (attempt === ROUTE_ATTEMPTS) {
+      changes.push(...plan.routeChanges.map((c) => ({ ...routeChange(c), error: 'Caddy config kept changing under us; run reconcile again' })));
+      break;
+    }
+    ctx.log('Caddy config changed while reconciling; reading it again');
+    world = await readWorld(ctx);
+    plan = planFor(ctx, world);
+  }
+  return { world, plan };
 }
 
 function planFor(ctx: Context, world: World): ReconcilePlan {

@@ -1,10 +1,10 @@
-import { execa, type ExecaError } from 'execa';
 import { EngineError, OperationError } from '../core/errors.js';
 import type { Env } from '../core/config.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ContainerDetails, ContainerSummary, LogOptions, PodmanClient } from './types.js';
 import { parseInspectJson, parsePsJson } from './parse.js';
+import { runProcess, type ProcessResult } from './run-process.js';
 
 interface Run {
   stdout: string;
@@ -12,7 +12,7 @@ interface Run {
   exitCode: number;
 }
 
-/** podman driven through its CLI (execa, no shell). Missing objects are not errors where that is safe. */
+/** podman driven through its CLI (no shell). Missing objects are not errors where that is safe. */
 export class PodmanCli implements PodmanClient {
   constructor(
     private readonly bin: string,
@@ -20,32 +20,24 @@ export class PodmanCli implements PodmanClient {
   ) {}
 
   private async exec(args: string[], opts: { env?: Record<string, string>; okCodes?: number[] } = {}): Promise<Run> {
-    let r;
+    let r: ProcessResult;
     try {
-      r = await execa(this.bin, args, {
-        reject: false,
-        stdin: 'ignore',
-        env: { ...(this.env as Record<string, string>), ...opts.env },
-        extendEnv: false,
-        stripFinalNewline: true,
-      });
+      r = await runProcess(this.bin, args, { ...this.env, ...opts.env });
     } catch (err) {
       throw this.spawnError(err);
     }
-    if ((r as unknown as { failed: boolean; code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
-      throw this.spawnError(r);
-    }
+    if (r.exitCode === null) throw new EngineError(commandWords(this.bin, args), `${r.stderr}\n(killed by a signal)`);
     const ok = opts.okCodes ?? [0];
-    if (!ok.includes(r.exitCode)) throw new EngineError(commandWords(this.bin, args), String(r.stderr));
-    return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode };
+    if (!ok.includes(r.exitCode)) throw new EngineError(commandWords(this.bin, args), r.stderr);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
   private spawnError(err: unknown): OperationError {
-    const e = err as Partial<ExecaError> & { code?: string };
+    const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') {
       return new OperationError(`podman not found (tried ${JSON.stringify(this.bin)})`, 'install podman, or set FEATHER_TENANT_PODMAN to its path');
     }
-    return new OperationError(`could not run ${this.bin}: ${e.shortMessage ?? e.message ?? String(err)}`);
+    return new OperationError(`could not run ${this.bin}: ${e.message ?? String(err)}`);
   }
 
   async listContainers(labelFilter?: string): Promise<ContainerSummary[]> {
