@@ -132,7 +132,7 @@ const SETTINGS: Setting[] = [
     return t;
   } },
   { key: 'passwordEnv', env: 'FEATHER_TENANT_PASSWORD_ENV', parse: (t, s) => (t.trim() ? envName(t.trim(), s) : undefined) },
-  { key: 'lockTimeoutMs', env: 'FEATHER_TENANT_LOCK_TIMEOUT', parse: secondsOrZero },
+  { key: 'lockTimeoutMs', env: 'FEATHER_TENANT_LOCK_TIMEOUT', file: 'lockTimeout', parse: secondsOrZero },
   { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
 ];
 
