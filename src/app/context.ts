@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { CaddyAdmin } from '../caddy/admin-client.js';
-import { DEFAULT_CONFIG_FILE, resolveConfig, type Config, type Env } from '../core/config.js';
-import { OperationError, UsageError } from '../core/errors.js';
+import type { Config, Env } from '../core/config.js';
+import { OperationError } from '../core/errors.js';
 import { PodmanCli } from '../podman/podman-cli.js';
 import type { PodmanClient } from '../podman/types.js';
 import { openDb, type Db } from '../store/db.js';
 import { Locks } from '../store/locks.js';
 import { TenantStore } from '../store/tenants.js';
+import { loadConfig } from './load-config.js';
 import { osProcessProbe } from './process-probe.js';
 
 /** Everything a command needs from the outside world; tests build their own. */
@@ -26,27 +26,8 @@ export interface Context {
   checkpoint(step: string): void;
 }
 
-export function loadConfig(env: Env): Config {
-  const explicit = env.FEATHER_TENANT_CONFIG;
-  const file = explicit || DEFAULT_CONFIG_FILE;
-  let parsed: Record<string, unknown> = {};
-  let text: string | undefined;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (explicit || code !== 'ENOENT') throw new UsageError(`cannot read config file ${file}: ${code ?? (err as Error).message}`);
-  }
-  if (text !== undefined) {
-    try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
-    } catch (err) {
-      throw new UsageError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`config file ${file} must hold a JSON object`);
-  }
-  return resolveConfig(env, parsed, file);
-}
+// Config loading lives apart so that commands can read it without loading SQLite and the rest.
+export { loadConfig };
 
 let interrupted: string | undefined;
 

@@ -13,7 +13,7 @@ export function describeHolder(h: LockHolder): string {
  * same tenant serialise. Waits up to FEATHER_TENANT_LOCK_TIMEOUT, saying once who it waits for,
  * then gives up with a conflict (exit 4) naming the holder.
  */
-export async function withLock<T>(ctx: Context, key: string, command: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(ctx: Context, key: string, command: string, fn: (got: { waited: boolean }) => Promise<T>): Promise<T> {
   const locks = ctx.locks();
   const start = ctx.now();
   let announced = false;
@@ -35,7 +35,7 @@ export async function withLock<T>(ctx: Context, key: string, command: string, fn
   }
   if (announced) ctx.log(`${what(key)} is free; going on after ${((ctx.now() - start) / 1000).toFixed(1)} s`);
   try {
-    return await fn();
+    return await fn({ waited: announced });
   } finally {
     locks.release(key);
   }

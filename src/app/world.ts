@@ -18,9 +18,9 @@ export interface World {
  * then seen as done in state, and its Caddy change makes our If-Match change fail and re-read,
  * rather than us undoing it from a stale view.
  */
-export async function readWorld(ctx: Context): Promise<World> {
+export async function readWorld(ctx: Context, early?: Promise<ContainerSummary[]>): Promise<World> {
   const [containers, caddy] = await Promise.all([
-    ctx.podman.listContainersNamed(ctx.config.prefix),
+    early ?? ctx.podman.listContainersNamed(ctx.config.prefix),
     ctx.caddy.snapshot(ctx.config.caddyServer),
   ]);
   const busy = new Map<string, string>();

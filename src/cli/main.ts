@@ -128,10 +128,12 @@ Safe to run at any time (a second run changes nothing): at the birth container's
   */5 * * * * podman exec feather-birth feather-tenant reconcile
 `)
     .action(async (o: { dryRun?: boolean; adopt?: boolean; json?: boolean }) => {
+      // podman ps is most of a reconcile: start it, then load the rest while it runs.
+      const early = (await import('../app/early-read.js')).startContainerRead(process.env);
       const [{ reconcile }, render, { OperationError }, ctx] = await Promise.all([
         import('../commands/reconcile.js'), import('./render.js'), import('../core/errors.js'), context(),
       ]);
-      const r = await reconcile(ctx, { dryRun: o.dryRun === true, adopt: o.adopt === true });
+      const r = await reconcile(ctx, { dryRun: o.dryRun === true, adopt: o.adopt === true, early });
       render.printReconcile(r, o.json === true);
       if (r.failed > 0) throw new OperationError(`${r.failed} change(s) failed; see above`, 'fix the cause and run feather-tenant reconcile again');
     });

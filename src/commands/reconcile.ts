@@ -7,11 +7,14 @@ import type { RouteChange } from '../caddy/route-merge.js';
 import { describeAction } from '../core/reconcile-describe.js';
 import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../core/reconcile-plan.js';
 import { objectName, tenantHost } from '../core/tenant.js';
+import type { ContainerSummary } from '../podman/types.js';
 import type { TenantRow } from '../store/tenants.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
   adopt: boolean;
+  /** podman's containers, read before the command loaded (cli/main.ts); used unless we had to wait. */
+  early?: Promise<ContainerSummary[]> | undefined;
 }
 
 export interface ReconcileResult {
@@ -31,10 +34,14 @@ const ROUTE_ATTEMPTS = 5;
  * under its lock. Safe at any time; a second run finds nothing to do.
  */
 export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<ReconcileResult> {
-  return withLock(ctx, '*reconcile', 'reconcile', async () => {
+  return withLock(ctx, '*reconcile', 'reconcile', async ({ waited }) => {
     const changes: AppliedChange[] = [];
     const adoptNotes: Note[] = [];
-    let world = await readWorld(ctx);
+    ctx.checkpoint('reconcile:locked');
+    // A read made while another reconcile still ran is not used. One made just before the lock is
+    // fine: a route change based on it is refused if Caddy changed (If-Match), and container work
+    // re-checks the tenant's row under its lock.
+    let world = await readWorld(ctx, waited ? undefined : o.early);
     ctx.checkpoint('reconcile:read');
 
     if (o.adopt) {

@@ -1,0 +1,24 @@
+import type { Env } from '../core/config.js';
+import { PodmanCli } from '../podman/podman-cli.js';
+import type { ContainerSummary } from '../podman/types.js';
+import { loadConfig } from './load-config.js';
+
+/**
+ * Starts reconcile's `podman ps` before SQLite and the rest of the command are loaded: that
+ * read is most of a no-op reconcile's time, and the loading can happen while podman runs.
+ * undefined when the configuration is bad (the command reports that itself).
+ */
+export function startContainerRead(env: Env): Promise<ContainerSummary[]> | undefined {
+  let prefix: string;
+  let podman: PodmanCli;
+  try {
+    const c = loadConfig(env);
+    prefix = c.prefix;
+    podman = new PodmanCli(c.podman, env);
+  } catch {
+    return undefined;
+  }
+  const read = podman.listContainersNamed(prefix);
+  read.catch(() => undefined); // a failure is reported where it is awaited, never as unhandled
+  return read;
+}
