@@ -38,7 +38,8 @@ describe('reconcile --adopt', () => {
     const plain = await s.run(['reconcile']);
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toContain(`alice: note: container ${s.prefix}alice was not made by feather-tenant (tenant.sh?)`);
-    expect((await s.run(['list', '--json'])).stdout).not.toContain('"tracked": true');
+    const before = JSON.parse((await s.run(['list', '--json'])).stdout) as { name: string; tracked: boolean }[];
+    expect(before.map((e) => [e.name, e.tracked])).toEqual([['alice', false], ['bob', false]]);
 
     const dry = await s.run(['reconcile', '--adopt', '--dry-run']);
     expect(dry.exitCode).toBe(0);
@@ -52,6 +53,8 @@ describe('reconcile --adopt', () => {
     expect(r.stdout).toContain('alice: adopt');
     expect(r.stdout).toContain('bob: add route');
 
+    const listed = JSON.parse((await s.run(['list', '--json'])).stdout) as { name: string; state: string; tracked: boolean; port: number }[];
+    expect(listed.map((e) => [e.name, e.port, e.state, e.tracked])).toEqual([['alice', pa, 'running', true], ['bob', pb, 'running', true]]);
     const shown = JSON.parse((await s.run(['show', 'alice', '--json'])).stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({ port: pa, adopted: true, password: 'set', state: 'running', volume: { name: `${s.prefix}alice` } });
     expect((await s.get('alice', '/cgi-bin/info')).body).toMatch(/tenant=\nuid=1000[\s\S]*home:\nfrom-tenant-sh/);
