@@ -22,3 +22,17 @@ export function startContainerRead(env: Env): Promise<ContainerSummary[]> | unde
   read.catch(() => undefined); // a failure is reported where it is awaited, never as unhandled
   return read;
 }
+
+let started: Promise<ContainerSummary[]> | undefined;
+
+/** Called by the launcher (bin/feather-tenant.js) for `reconcile`, before the CLI is even loaded. */
+export function startEarlyRead(env: Env): void {
+  started ??= startContainerRead(env);
+}
+
+/** The read the launcher started, once; else one started now. */
+export function takeEarlyRead(env: Env): Promise<ContainerSummary[]> | undefined {
+  const read = started ?? startContainerRead(env);
+  started = undefined;
+  return read;
+}

@@ -129,7 +129,7 @@ Safe to run at any time (a second run changes nothing): at the birth container's
 `)
     .action(async (o: { dryRun?: boolean; adopt?: boolean; json?: boolean }) => {
       // podman ps is most of a reconcile: start it, then load the rest while it runs.
-      const early = (await import('../app/early-read.js')).startContainerRead(process.env);
+      const early = (await import('../app/early-read.js')).takeEarlyRead(process.env);
       const [{ reconcile }, render, { OperationError }, ctx] = await Promise.all([
         import('../commands/reconcile.js'), import('./render.js'), import('../core/errors.js'), context(),
       ]);
