@@ -1,9 +1,6 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { OperationError, UsageError } from '../core/errors.js';
+import { nodeHttp, type HttpAnswer, type Transport } from './http-transport.js';
 import { sameRoute, type CaddyRoute } from './routes.js';
-
-type Fetch = typeof globalThis.fetch;
 
 // About 1.5 s in all: longer than an admin restart, short enough to report a dead Caddy promptly.
 const RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 750];
@@ -31,18 +28,17 @@ const SERVERS = '/config/apps/http/servers';
 export class CaddyAdmin {
   constructor(
     readonly baseUrl: string,
-    private readonly fetchImpl: Fetch = globalThis.fetch,
+    private readonly transport: Transport = nodeHttp,
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async once(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-    const res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+  private once(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    return this.transport(`${this.baseUrl}${path}`, {
       method,
       headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      timeoutMs: this.timeoutMs,
     });
-    return { status: res.status, text: await res.text() };
   }
 
   /**
@@ -59,7 +55,7 @@ export class CaddyAdmin {
       try {
         return await this.once(method, path, body, headers);
       } catch (err) {
-        lastCause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+        lastCause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         if (applied && (await applied().catch(() => false))) return { status: 200, text: '' };
       }
     }
@@ -120,9 +116,9 @@ export class CaddyAdmin {
     let lastCause = '';
     for (const delay of RETRY_DELAYS_MS) {
       if (delay) await new Promise((r) => setTimeout(r, delay));
-      let r: { status: number; text: string; etag: string | undefined };
+      let r: HttpAnswer;
       try {
-        r = await this.getWithTrailers(SERVERS);
+        r = await this.once('GET', SERVERS);
       } catch (err) {
         lastCause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         continue;
@@ -132,23 +128,6 @@ export class CaddyAdmin {
       return { server: name, routes: server.routes ?? undefined, etag: r.etag };
     }
     throw new OperationError(`Caddy admin API unreachable at ${this.baseUrl} (${lastCause})`, 'is Caddy running? set FEATHER_TENANT_CADDY_ADMIN to its admin address');
-  }
-
-  /** Caddy sends a GET's ETag as an HTTP trailer, which fetch() does not expose; node:http does. */
-  private getWithTrailers(path: string): Promise<{ status: number; text: string; etag: string | undefined }> {
-    const url = new URL(`${this.baseUrl}${path}`);
-    const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const r = req(url, { method: 'GET', agent: false, timeout: this.timeoutMs, headers: url.username ? { authorization: basicAuth(url) } : {} }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), etag: res.trailers.etag ?? (res.headers.etag) }));
-        res.on('error', reject);
-      });
-      r.on('timeout', () => r.destroy(new Error('timeout')));
-      r.on('error', reject);
-      r.end();
-    });
   }
 
   /**
@@ -207,8 +186,4 @@ export class CaddyAdmin {
     if (r.status !== 200) this.fail('DELETE', path, r);
     return true;
   }
-}
-
-function basicAuth(u: URL): string {
-  return `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
 }
