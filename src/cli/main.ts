@@ -139,6 +139,61 @@ Safe to run at any time (a second run changes nothing): at the birth container's
     });
 
   program
+    .command('export')
+    .description("write a tenant (settings, password hash, data) as one verified archive, to a file or stdout")
+    .argument('<name>', 'tenant name')
+    .option('-o, --output <file>', 'write the archive to FILE, or - for stdout', '-')
+    .option('--live', 'do not stop a running tenant for the copy (files it writes meanwhile may be copied half-written)')
+    .addHelpText('after', `${examples([
+      'feather-tenant export alice -o alice.tar',
+      'feather-tenant export alice | ssh newhost podman exec -i feather-birth feather-tenant import -',
+    ])}
+A running tenant is stopped while its volume is copied and started again right after.
+The archive holds the user's data and password hash: keep it as private as the volume.`)
+    .action(async (name: string, o: { output: string; live?: boolean }) => {
+      const [{ exportTenant }, { fileOutput, streamOutput }, { terminalProgress }, { UsageError }, ctx] = await Promise.all([
+        import('../commands/export.js'), import('../migrate/output.js'), import('./progress.js'), import('../core/errors.js'), context(),
+      ]);
+      if (o.output === '-' && process.stdout.isTTY) throw new UsageError('refusing to write an archive to a terminal', 'use -o FILE, or pipe it: feather-tenant export NAME | ...');
+      const output = o.output === '-' ? streamOutput(process.stdout) : await fileOutput(o.output);
+      await exportTenant(ctx, { name, output, live: o.live === true, progress: terminalProgress(), exporter: `feather-tenant ${version()}` });
+    });
+
+  program
+    .command('import')
+    .description('create a tenant from an export archive (a file, or - for stdin), after verifying all of it')
+    .argument('<file>', 'the archive, or - to read it from stdin')
+    .option('--name <new>', "import under this name instead of the archive's")
+    .option('--image <image>', "work image (default: the archive's)")
+    .option('--new-password', "make a new password instead of keeping the user's (printed once)")
+    .option('--force', 'if the volume already holds data, delete its contents and import anyway')
+    .option('--json', 'print the tenant as JSON')
+    .addHelpText('after', `${examples([
+      'feather-tenant import alice.tar',
+      'feather-tenant import alice.tar --name alice2 --new-password',
+      'ssh oldhost podman exec feather-birth feather-tenant export alice | feather-tenant import -',
+    ])}
+Nothing is created until the whole archive has been read and its checksums verified.
+Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
+    .action(async (file: string, o: { name?: string; image?: string; newPassword?: boolean; force?: boolean; json?: boolean }) => {
+      const [{ importTenant }, render, { terminalProgress }, { UsageError }, { createReadStream }, ctx] = await Promise.all([
+        import('../commands/import.js'), import('./render.js'), import('./progress.js'), import('../core/errors.js'), import('node:fs'), context(),
+      ]);
+      if (file === '-' && process.stdin.isTTY) throw new UsageError('refusing to read an archive from a terminal', 'pipe it in, or name the file');
+      const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+      const opened = file === '-' ? Promise.resolve() : new Promise<void>((res, rej) => {
+        (input as ReturnType<typeof createReadStream>).once('open', () => res()).once('error', (err: NodeJS.ErrnoException) => rej(
+          new UsageError(`cannot read ${file}: ${err.code ?? err.message}`),
+        ));
+      });
+      await opened;
+      const result = await importTenant(ctx, {
+        input, name: o.name, image: o.image, newPassword: o.newPassword === true, force: o.force === true, progress: terminalProgress(),
+      });
+      render.printImport(result, o.json === true);
+    });
+
+  program
     .command('config')
     .description('print the effective configuration (file and environment), secrets redacted')
     .addHelpText('after', examples(['feather-tenant config', 'FEATHER_TENANT_PORTS=9001-9050 feather-tenant config']))
@@ -167,6 +222,11 @@ export function reportError(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `feather-tenant list | head`: a reader that goes away is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

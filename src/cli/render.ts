@@ -1,6 +1,7 @@
 import type TableType from 'cli-table3';
 import { createRequire } from 'node:module';
 import type { AddResult } from '../commands/add.js';
+import type { ImportResult } from '../commands/import.js';
 import type { ListEntry } from '../commands/list.js';
 import type { LifecycleResult } from '../commands/lifecycle.js';
 import type { PasswdResult } from '../commands/passwd.js';
@@ -40,6 +41,12 @@ export function printAdd(r: AddResult, asJson: boolean): void {
     return;
   }
   out(`${r.url} | password: ${r.password}`);
+}
+
+/** The URL, and the add-style password line only when import made a new password. */
+export function printImport(r: ImportResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  out(r.password === null ? r.url : `${r.url} | password: ${r.password}`);
 }
 
 export function printRemove(r: RemoveResult, asJson: boolean): void {

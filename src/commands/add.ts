@@ -15,6 +15,15 @@ import { Undo } from './undo.js';
 export interface AddOptions {
   name: string;
   image?: string | undefined;
+  // The rest is for `import`, which provisions the same way with a filled volume.
+  /** Store this hash instead of the new password's: the user's migrated password keeps working at the login gate. */
+  keepPasswordHash?: string | undefined;
+  /** Runs once the volume exists (`created`: by this call), before the container starts. */
+  fillVolume?: ((volume: string, created: boolean) => Promise<void>) | undefined;
+  /** An existing volume is deleted and created anew (import --force: its contents are replaced). */
+  replaceVolume?: boolean | undefined;
+  /** The tenant's original creation time (ms), kept across a migration. */
+  createdAt?: number | undefined;
 }
 
 export interface AddResult {
@@ -60,20 +69,30 @@ async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<
     throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state`, `remove its leftovers with: feather-tenant remove ${name}`);
   }
   const podmanPorts = new Set(containers.flatMap((k) => k.hostPorts).filter((p) => inRange(c.ports, p)));
-  const row = await reservePort(ctx, { name, image, volume: obj, secret: obj, range: c.ports, alsoUsed: podmanPorts, now: ctx.now() });
+  const row = await reservePort(ctx, { name, image, volume: obj, secret: obj, range: c.ports, alsoUsed: podmanPorts, now: ctx.now(), createdAt: opts.createdAt });
   const undo = new Undo(ctx);
   undo.push(`forget ${name}`, () => store.delete(name));
   try {
     ctx.checkpoint('add:reserved');
     const password = generatePassword();
-    const hash = hashPassword(password); // scrypt runs on the thread pool while podman works
+    // scrypt runs on the thread pool while podman works
+    const hash = opts.keepPasswordHash !== undefined ? Promise.resolve(opts.keepPasswordHash) : hashPassword(password);
     const labels = tenantLabels(c, name);
+    const reuse = volumeExisted && !opts.replaceVolume;
+    const makeVolume = async () => {
+      if (!reuse) {
+        if (volumeExisted) await ctx.podman.removeVolume(obj);
+        await ctx.podman.createVolume(obj, labels);
+        undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj));
+      }
+      await opts.fillVolume?.(obj, !reuse);
+    };
     await settleAll([
-      volumeExisted ? undefined : ctx.podman.createVolume(obj, labels).then(() => undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj))),
+      makeVolume(),
       ctx.podman.createNetwork(obj, labels).then(() => undo.push(`network ${obj}`, () => ctx.podman.removeNetwork(obj))),
       ctx.podman.createSecret(obj, password, labels).then(() => undo.push(`secret ${obj}`, () => ctx.podman.removeSecret(obj))),
     ]);
-    ctx.log(volumeExisted ? `reusing existing volume ${obj} (the user's data is kept)` : `created volume ${obj}`);
+    ctx.log(reuse ? `reusing existing volume ${obj} (the user's data is kept)` : `${volumeExisted ? 'replaced' : 'created'} volume ${obj}`);
     ctx.checkpoint('add:objects');
 
     // Pushed before the run: a run that fails after creating the container leaves one behind.
@@ -96,7 +115,7 @@ async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<
     ctx.checkpoint('add:routed');
 
     store.activate(name, containerId, await hash, ctx.now());
-    return { name, url: tenantUrl(c, name), port: row.port, container: obj, volume: obj, volumeReused: volumeExisted, password };
+    return { name, url: tenantUrl(c, name), port: row.port, container: obj, volume: obj, volumeReused: reuse, password };
   } catch (err) {
     await undo.run(err);
     throw err;

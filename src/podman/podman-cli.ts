@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { EngineError, OperationError } from '../core/errors.js';
 import type { Env } from '../core/config.js';
 import { spawn } from 'node:child_process';
@@ -179,6 +180,24 @@ export class PodmanCli implements PodmanClient {
         resolve(code ?? (signal ? 130 : 1));
       });
     });
+  }
+
+  async exportVolume(name: string, file: string): Promise<void> {
+    await this.exec(['volume', 'export', '--output', file, name]);
+  }
+
+  async importVolume(name: string, file: string): Promise<void> {
+    await this.exec(['volume', 'import', name, file]);
+  }
+
+  async volumeHasData(name: string): Promise<boolean> {
+    // The local driver's mountpoint is a directory on this host (and in the birth container).
+    const dir = await this.volumeMountpoint(name);
+    try {
+      return (await readdir(dir)).length > 0;
+    } catch (err) {
+      throw new OperationError(`cannot look into volume ${name} at ${dir}: ${(err as Error).message}`);
+    }
   }
 }
 

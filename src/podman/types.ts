@@ -65,4 +65,10 @@ export interface PodmanClient {
   secretExists(name: string): Promise<boolean>;
   /** Streams the container's logs to our stdout/stderr; resolves with podman's exit code. */
   streamLogs(name: string, opts: LogOptions): Promise<number>;
+  /** `podman volume export` into a file (podman 4.3 cannot write to Node's socket pipes). */
+  exportVolume(name: string, file: string): Promise<void>;
+  /** `podman volume import` from a file; it merges into what the volume holds. */
+  importVolume(name: string, file: string): Promise<void>;
+  /** True when the volume's top directory holds anything. */
+  volumeHasData(name: string): Promise<boolean>;
 }

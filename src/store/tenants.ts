@@ -67,6 +67,8 @@ export interface Reservation {
   /** Ports taken outside our state (e.g. by containers podman already has). */
   alsoUsed: ReadonlySet<number>;
   now: number;
+  /** The creation time to record, when it is not now (an imported tenant keeps its own). */
+  createdAt?: number | undefined;
 }
 
 /** An adopted tenant: already running somewhere, so it is inserted active with its own port. */
@@ -104,7 +106,7 @@ export class TenantStore {
       this.db
         .prepare(`INSERT INTO tenants (name, port, status, image, volume, secret, created_at, updated_at)
                   VALUES (?, ?, 'provisioning', ?, ?, ?, ?, ?)`)
-        .run(r.name, port, r.image, r.volume, r.secret ?? r.volume, r.now, r.now);
+        .run(r.name, port, r.image, r.volume, r.secret ?? r.volume, r.createdAt ?? r.now, r.now);
       return this.get(r.name) as TenantRow;
     }).immediate();
   }
