@@ -42,6 +42,8 @@ export async function applyAdoption(ctx: Context, a: PlannedAdoption): Promise<{
   const holder = ctx.locks().tryAcquire(a.name, 'reconcile --adopt', ctx.now());
   if (holder) return { skipped: `${describeHolder(holder)} is working on it` };
   try {
+    // Another reconcile --adopt may have taken it meanwhile.
+    if (ctx.store().get(a.name)) return { skipped: 'it was adopted meanwhile' };
     const passwordHash = a.password === undefined ? null : await hashPassword(a.password);
     ctx.store().adopt({ ...a, passwordHash, now: ctx.now() });
     return {};

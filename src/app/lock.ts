@@ -9,11 +9,11 @@ export function describeHolder(h: LockHolder): string {
 }
 
 /**
- * Runs `fn` holding the lock `key` (a tenant's name, or `*reconcile`), so that commands on the
+ * Runs `fn` holding the lock `key` (a tenant's name), so that commands on the
  * same tenant serialise. Waits up to FEATHER_TENANT_LOCK_TIMEOUT, saying once who it waits for,
  * then gives up with a conflict (exit 4) naming the holder.
  */
-export async function withLock<T>(ctx: Context, key: string, command: string, fn: (got: { waited: boolean }) => Promise<T>): Promise<T> {
+export async function withLock<T>(ctx: Context, key: string, command: string, fn: () => Promise<T>): Promise<T> {
   const locks = ctx.locks();
   const start = ctx.now();
   let announced = false;
@@ -23,24 +23,20 @@ export async function withLock<T>(ctx: Context, key: string, command: string, fn
     const waited = ctx.now() - start;
     if (waited >= ctx.config.lockTimeoutMs) {
       throw new ConflictError(
-        `${what(key)} is busy: ${describeHolder(holder)} has held it for ${Math.round((ctx.now() - holder.acquiredAt) / 1000)} s; gave up after ${(waited / 1000).toFixed(1)} s`,
+        `tenant ${key} is busy: ${describeHolder(holder)} has held it for ${Math.round((ctx.now() - holder.acquiredAt) / 1000)} s; gave up after ${(waited / 1000).toFixed(1)} s`,
         'try again when it has finished, or wait longer with FEATHER_TENANT_LOCK_TIMEOUT (seconds)',
       );
     }
     if (!announced) {
-      ctx.log(`waiting for ${what(key)}: ${describeHolder(holder)} is working on it`);
+      ctx.log(`waiting for tenant ${key}: ${describeHolder(holder)} is working on it`);
       announced = true;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  if (announced) ctx.log(`${what(key)} is free; going on after ${((ctx.now() - start) / 1000).toFixed(1)} s`);
+  if (announced) ctx.log(`tenant ${key} is free; going on after ${((ctx.now() - start) / 1000).toFixed(1)} s`);
   try {
-    return await fn({ waited: announced });
+    return await fn();
   } finally {
     locks.release(key);
   }
-}
-
-function what(key: string): string {
-  return key.startsWith('*') ? `the ${key.slice(1)} lock` : `tenant ${key}`;
 }

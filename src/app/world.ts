@@ -24,8 +24,6 @@ export async function readWorld(ctx: Context, early?: Promise<ContainerSummary[]
     ctx.caddy.snapshot(ctx.config.caddyServer),
   ]);
   const busy = new Map<string, string>();
-  for (const h of ctx.locks().heldByOthers()) {
-    if (!h.key.startsWith('*')) busy.set(h.key, describeHolder(h));
-  }
+  for (const h of ctx.locks().heldByOthers()) busy.set(h.key, describeHolder(h));
   return { containers, caddy, rows: ctx.store().list(), busy };
 }

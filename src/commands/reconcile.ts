@@ -1,5 +1,4 @@
 import type { Context } from '../app/context.js';
-import { withLock } from '../app/lock.js';
 import type { AppliedChange } from '../app/reconcile-apply.js';
 import { readWorld, type World } from '../app/world.js';
 import { tenantRoute } from '../caddy/routes.js';
@@ -13,7 +12,7 @@ import type { TenantRow } from '../store/tenants.js';
 export interface ReconcileOptions {
   dryRun: boolean;
   adopt: boolean;
-  /** podman's containers, read before the command loaded (cli/main.ts); used unless we had to wait. */
+  /** podman's containers, read while the command was still loading (bin/feather-tenant.js). */
   early?: Promise<ContainerSummary[]> | undefined;
 }
 
@@ -32,51 +31,50 @@ const ROUTE_ATTEMPTS = 5;
  * Converges podman and Caddy to our state: plan from one read of each (pure: reconcile-plan.ts),
  * then apply: all route changes as one Caddy config change, then each tenant's container work
  * under its lock. Safe at any time; a second run finds nothing to do.
+ *
+ * There is no lock over the whole run (a no-op reconcile writes nothing, so it costs no fsync):
+ * two at once are safe, because a route change based on a stale read is refused (If-Match) and
+ * re-planned, and container work re-checks the tenant's row under the tenant's lock.
  */
 export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<ReconcileResult> {
-  return withLock(ctx, '*reconcile', 'reconcile', async ({ waited }) => {
-    const changes: AppliedChange[] = [];
-    const adoptNotes: Note[] = [];
-    ctx.checkpoint('reconcile:locked');
-    // A read made while another reconcile still ran is not used. One made just before the lock is
-    // fine: a route change based on it is refused if Caddy changed (If-Match), and container work
-    // re-checks the tenant's row under its lock.
-    let world = await readWorld(ctx, waited ? undefined : o.early);
-    ctx.checkpoint('reconcile:read');
+  const changes: AppliedChange[] = [];
+  const adoptNotes: Note[] = [];
+  ctx.checkpoint('reconcile:begin');
+  let world = await readWorld(ctx, o.early);
+  ctx.checkpoint('reconcile:read');
 
-    if (o.adopt) {
-      const { adoptedRow, applyAdoption, describeAdoption, planAdopt } = await import('../app/adopt.js');
-      const adoption = await planAdopt(ctx, world);
-      adoptNotes.push(...adoption.notes);
-      for (const a of adoption.adopt) {
-        const outcome = o.dryRun ? {} : await applyAdoption(ctx, a);
-        changes.push({ target: a.name, action: 'adopt', detail: describeAdoption(a), ...outcome });
-      }
-      if (o.dryRun) world = { ...world, rows: [...world.rows, ...adoption.adopt.map((a) => adoptedRow(a, ctx.now()))] };
-      else world = { ...world, rows: ctx.store().list() };
+  if (o.adopt) {
+    const { adoptedRow, applyAdoption, describeAdoption, planAdopt } = await import('../app/adopt.js');
+    const adoption = await planAdopt(ctx, world);
+    adoptNotes.push(...adoption.notes);
+    for (const a of adoption.adopt) {
+      const outcome = o.dryRun ? {} : await applyAdoption(ctx, a);
+      changes.push({ target: a.name, action: 'adopt', detail: describeAdoption(a), ...outcome });
     }
+    if (o.dryRun) world = { ...world, rows: [...world.rows, ...adoption.adopt.map((a) => adoptedRow(a, ctx.now()))] };
+    else world = { ...world, rows: ctx.store().list() };
+  }
 
-    let plan = planFor(ctx, world);
-    ctx.checkpoint('reconcile:planned');
-    // The common case, a converged world, never loads what applying needs.
-    if (plan.routeChanges.length === 0 && plan.actions.length === 0) return result(o.dryRun, changes, [...adoptNotes, ...plan.notes]);
-    if (o.dryRun) {
-      changes.push(...plan.routeChanges.map(routeChange), ...plan.actions.map((a) => ({ target: a.name, ...describeAction(a) })));
-      return result(true, changes, [...adoptNotes, ...plan.notes]);
-    }
+  let plan = planFor(ctx, world);
+  ctx.checkpoint('reconcile:planned');
+  // The common case, a converged world, never loads what applying needs.
+  if (plan.routeChanges.length === 0 && plan.actions.length === 0) return result(o.dryRun, changes, [...adoptNotes, ...plan.notes]);
+  if (o.dryRun) {
+    changes.push(...plan.routeChanges.map(routeChange), ...plan.actions.map((a) => ({ target: a.name, ...describeAction(a) })));
+    return result(true, changes, [...adoptNotes, ...plan.notes]);
+  }
 
-    ({ world, plan } = await applyRoutes(ctx, world, plan, changes));
-    ctx.checkpoint('reconcile:routed');
-    if (plan.actions.length === 0) return result(false, changes, [...adoptNotes, ...plan.notes]);
-    // Loaded only when containers need work (it brings podman run arguments, passwords, ...).
-    const { applyTenantActions } = await import('../app/reconcile-apply.js');
-    const rows = new Map(world.rows.map((r) => [r.name, r]));
-    for (const [name, actions] of byTenant(plan.actions)) {
-      const row = rows.get(name);
-      if (row) changes.push(...(await applyTenantActions(ctx, row, actions)));
-    }
-    return result(false, changes, [...adoptNotes, ...plan.notes]);
-  });
+  ({ world, plan } = await applyRoutes(ctx, world, plan, changes));
+  ctx.checkpoint('reconcile:routed');
+  if (plan.actions.length === 0) return result(false, changes, [...adoptNotes, ...plan.notes]);
+  // Loaded only when containers need work (it brings podman run arguments, passwords, ...).
+  const { applyTenantActions } = await import('../app/reconcile-apply.js');
+  const rows = new Map(world.rows.map((r) => [r.name, r]));
+  for (const [name, actions] of byTenant(plan.actions)) {
+    const row = rows.get(name);
+    if (row) changes.push(...(await applyTenantActions(ctx, row, actions)));
+  }
+  return result(false, changes, [...adoptNotes, ...plan.notes]);
 }
 
 /**

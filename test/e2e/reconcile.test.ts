@@ -57,6 +57,21 @@ describe('reconcile', () => {
     await reconcileIsNoop();
   });
 
+  it('two reconciles at once converge without duplicating anything', async () => {
+    await s.stopCaddy();
+    await s.startCaddy();
+    await podman('stop', '-t', '1', `${s.prefix}carol`);
+    const [a, b] = await Promise.all([s.run(['reconcile', '--json']), s.run(['reconcile', '--json'])]);
+    expect([a.exitCode, b.exitCode], a.stderr + b.stderr).toEqual([0, 0]);
+    // Each change was made by exactly one of them; the other refused a stale route change or skipped.
+    type Out = { changes: { target: string; action: string; skipped?: string }[] };
+    const made = [a, b].flatMap((r) => (JSON.parse(r.stdout) as Out).changes.filter((c) => !c.skipped).map((c) => `${c.target} ${c.action}`));
+    expect(made.filter((m) => m.endsWith('add route')).sort()).toEqual(['alice add route', 'bob add route', 'carol add route']);
+    expect((await ids()).filter((i) => i.startsWith(s.prefix)).sort()).toEqual(['alice', 'bob', 'carol'].map((n) => `${s.prefix}${n}`));
+    for (const n of ['alice', 'bob', 'carol']) expect(await served(n)).toBe(true);
+    await reconcileIsNoop();
+  });
+
   it('fixes a route edited to a wrong port, restores a deleted one, removes a stray one of ours', async () => {
     const alice = `${s.adminUrl}/id/${s.prefix}alice`;
     const wrong = { '@id': `${s.prefix}alice`, match: [{ host: ['alice.test.local'] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: '127.0.0.1:1' }] }], terminal: true };
