@@ -65,6 +65,80 @@ Exit codes: 0 ok, 1 operation failed, 2 bad input, 3 no such tenant, 4 conflict.
     });
 
   program
+    .command('show')
+    .description("one tenant: port, URL, state, image, limits, volume and its size, created and started times")
+    .argument('<name>', 'tenant name')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['feather-tenant show alice', 'feather-tenant show alice --json']))
+    .action(async (name: string, o: { json?: boolean }) => {
+      const [{ show }, render, ctx] = await Promise.all([import('../commands/show.js'), import('./render.js'), context()]);
+      render.printShow(await show(ctx, name), o.json === true);
+    });
+
+  for (const [verb, what] of [
+    ['start', "start a tenant's container (creating it if it is missing); already running is fine"],
+    ['stop', "stop a tenant's container (its route, volume and state stay); already stopped is fine"],
+    ['restart', "stop and start a tenant's container, waiting until it answers"],
+  ] as const) {
+    program
+      .command(verb)
+      .description(what)
+      .argument('<name>', 'tenant name')
+      .option('--json', 'print the outcome as JSON')
+      .addHelpText('after', examples([`feather-tenant ${verb} alice`]))
+      .action(async (name: string, o: { json?: boolean }) => {
+        const [{ lifecycle }, render, ctx] = await Promise.all([import('../commands/lifecycle.js'), import('./render.js'), context()]);
+        render.printLifecycle(await lifecycle(ctx, verb, name), o.json === true);
+      });
+  }
+
+  program
+    .command('logs')
+    .description("a tenant's container logs; -f streams them until interrupted")
+    .argument('<name>', 'tenant name')
+    .option('-f, --follow', 'keep streaming new lines')
+    .option('-n, --tail <lines>', 'only the last N lines')
+    .option('--since <time>', 'only lines since a duration ago (10m, 2h) or a time (2024-05-01T12:00:00Z)')
+    .addHelpText('after', examples(['feather-tenant logs alice -n 50', 'feather-tenant logs alice -f --since 10m']))
+    .action(async (name: string, o: { follow?: boolean; tail?: string; since?: string }) => {
+      const [{ logs }, { OperationError }, ctx] = await Promise.all([import('../commands/logs.js'), import('../core/errors.js'), context()]);
+      const code = await logs(ctx, { name, follow: o.follow === true, lines: o.tail, since: o.since });
+      if (code !== 0 && code !== 130) throw new OperationError(`podman logs exited with status ${code}`);
+    });
+
+  program
+    .command('passwd')
+    .description('give a tenant a new password (printed once); the container is recreated with it and the old one stops working')
+    .argument('<name>', 'tenant name')
+    .option('--json', 'print the tenant and new password as JSON')
+    .addHelpText('after', examples(['feather-tenant passwd alice', 'feather-tenant passwd alice --json']))
+    .action(async (name: string, o: { json?: boolean }) => {
+      const [{ passwd }, render, ctx] = await Promise.all([import('../commands/passwd.js'), import('./render.js'), context()]);
+      render.printPasswd(await passwd(ctx, name), o.json === true);
+    });
+
+  program
+    .command('reconcile')
+    .description('make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands')
+    .option('--dry-run', 'print what would change, change nothing')
+    .option('--adopt', "also take over containers named with the prefix that state does not know (tenant.sh's), keeping port and volume")
+    .option('--json', 'print the changes and notes as JSON')
+    .addHelpText('after', `${examples(['feather-tenant reconcile --dry-run', 'feather-tenant reconcile', 'feather-tenant reconcile --adopt'])}
+Safe to run at any time (a second run changes nothing): at the birth container's start, and from cron:
+  */5 * * * * podman exec feather-birth feather-tenant reconcile
+`)
+    .action(async (o: { dryRun?: boolean; adopt?: boolean; json?: boolean }) => {
+      // podman ps is most of a reconcile: start it, then load the rest while it runs.
+      const early = (await import('../app/early-read.js')).takeEarlyRead(process.env);
+      const [{ reconcile }, render, { OperationError }, ctx] = await Promise.all([
+        import('../commands/reconcile.js'), import('./render.js'), import('../core/errors.js'), context(),
+      ]);
+      const r = await reconcile(ctx, { dryRun: o.dryRun === true, adopt: o.adopt === true, early });
+      render.printReconcile(r, o.json === true);
+      if (r.failed > 0) throw new OperationError(`${r.failed} change(s) failed; see above`, 'fix the cause and run feather-tenant reconcile again');
+    });
+
+  program
     .command('export')
     .description("write a tenant (settings, password hash, data) as one verified archive, to a file or stdout")
     .argument('<name>', 'tenant name')

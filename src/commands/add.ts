@@ -1,4 +1,5 @@
 import type { Context } from '../app/context.js';
+import { withLock } from '../app/lock.js';
 import { tenantRoute } from '../caddy/routes.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
@@ -41,8 +42,12 @@ export interface AddResult {
  * existed before) and the row is dropped.
  */
 export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
-  const c = ctx.config;
   const name = validateName(opts.name);
+  return withLock(ctx, name, 'add', () => addLocked(ctx, name, opts));
+}
+
+async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<AddResult> {
+  const c = ctx.config;
   const image = opts.image ?? c.image;
   const obj = objectName(c, name);
   ctx.checkpoint('add:begin');
@@ -64,7 +69,7 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
     throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state`, `remove its leftovers with: feather-tenant remove ${name}`);
   }
   const podmanPorts = new Set(containers.flatMap((k) => k.hostPorts).filter((p) => inRange(c.ports, p)));
-  const row = await reservePort(ctx, { name, image, volume: obj, range: c.ports, alsoUsed: podmanPorts, now: ctx.now(), createdAt: opts.createdAt });
+  const row = await reservePort(ctx, { name, image, volume: obj, secret: obj, range: c.ports, alsoUsed: podmanPorts, now: ctx.now(), createdAt: opts.createdAt });
   const undo = new Undo(ctx);
   undo.push(`forget ${name}`, () => store.delete(name));
   try {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from '../app/context.js';
+import { withLock } from '../app/lock.js';
 import { ConflictError, NotFoundError, OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
@@ -54,8 +55,10 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
   const row = ctx.store().get(name);
   if (!row) throw new NotFoundError(`no tenant named ${name}`, 'list tenants with: feather-tenant list');
   if (row.status !== 'active') throw new ConflictError(`tenant ${name} is ${row.status}`, `let it finish, or repair it with: feather-tenant remove ${name}`);
-  const [volumeOk, state] = await Promise.all([ctx.podman.volumeExists(obj), ctx.podman.containerState(obj)]);
-  if (!volumeOk) throw new OperationError(`tenant ${name}'s volume ${obj} is missing: there is nothing to export`);
+  // An adopted tenant keeps the volume tenant.sh gave it.
+  const volume = row.volume;
+  const [volumeOk, state] = await Promise.all([ctx.podman.volumeExists(volume), ctx.podman.containerState(obj)]);
+  if (!volumeOk) throw new OperationError(`tenant ${name}'s volume ${volume} is missing: there is nothing to export`);
 
   const out = opts.output;
   const spool = await createSpool(c.stateDir);
@@ -65,22 +68,24 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
     const stop = state === 'running' && !opts.live;
     if (state === 'running' && opts.live) ctx.log(`warning: --live: ${name} keeps running, so files it writes during the export may be copied half-written`);
     let stoppedMs = 0;
-    let copied: { bytes: number; sha256: string };
     const t0 = ctx.now();
-    try {
-      if (stop) {
-        ctx.log(`stopping ${name} for a consistent copy`);
-        await ctx.podman.stopContainer(obj, 10);
+    // The stop-copy-start holds the tenant's lock, so no passwd, stop or start runs in between.
+    const copied = await withLock(ctx, name, 'export', async () => {
+      try {
+        if (stop) {
+          ctx.log(`stopping ${name} for a consistent copy`);
+          await ctx.podman.stopContainer(obj, 10);
+        }
+        return await hashWhileWritten(spool.path, ctx.podman.exportVolume(volume, spool.path), (n) => p?.update('copying volume', n));
+      } finally {
+        p?.end();
+        if (stop) {
+          await ctx.podman.startContainer(obj);
+          stoppedMs = ctx.now() - t0;
+          ctx.log(`started ${name} again (stopped for ${(stoppedMs / 1000).toFixed(1)} s)`);
+        }
       }
-      copied = await hashWhileWritten(spool.path, ctx.podman.exportVolume(obj, spool.path), (n) => p?.update('copying volume', n));
-    } finally {
-      p?.end();
-      if (stop) {
-        await ctx.podman.startContainer(obj);
-        stoppedMs = ctx.now() - t0;
-        ctx.log(`started ${name} again (stopped for ${(stoppedMs / 1000).toFixed(1)} s)`);
-      }
-    }
+    });
     ctx.checkpoint('export:copied');
     const { bytes, sha256 } = copied;
     const manifest: Manifest = {

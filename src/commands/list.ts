@@ -1,5 +1,6 @@
 import type { Context } from '../app/context.js';
-import { objectName, prefixFilter, tenantUrl, LABEL_TENANT } from '../core/tenant.js';
+import { containerTenant } from '../core/reconcile-plan.js';
+import { objectName, tenantUrl } from '../core/tenant.js';
 
 export interface ListEntry {
   name: string;
@@ -15,7 +16,9 @@ export interface ListEntry {
 /** All tenants, with container states from a single `podman ps`. */
 export async function list(ctx: Context): Promise<ListEntry[]> {
   const c = ctx.config;
-  const [rows, containers] = await Promise.all([Promise.resolve(ctx.store().list()), ctx.podman.listContainers(prefixFilter(c))]);
+  // By name, not only by label: adopted tenant.sh containers carry no labels of ours.
+  const [rows, all] = await Promise.all([Promise.resolve(ctx.store().list()), ctx.podman.listContainersNamed(c.prefix)]);
+  const containers = all.filter((k) => containerTenant(c.prefix, k) !== undefined);
   const byName = new Map(containers.map((k) => [k.name, k]));
   const out: ListEntry[] = rows.map((r) => {
     const obj = objectName(c, r.name);
@@ -25,7 +28,7 @@ export async function list(ctx: Context): Promise<ListEntry[]> {
     return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, tracked: true };
   });
   for (const k of byName.values()) {
-    const name = k.labels[LABEL_TENANT] ?? k.name;
+    const name = containerTenant(c.prefix, k)?.name ?? k.name;
     out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, tracked: false });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -21,6 +21,10 @@ export interface Config {
   user: string;
   /** Opt-in: also hand the password to the container as this environment variable. */
   passwordEnv: string | undefined;
+  /** How long a command waits for another one working on the same tenant before giving up. */
+  lockTimeoutMs: number;
+  /** tenant.sh's state file, read by `reconcile --adopt` when present. */
+  adoptFile: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -54,6 +58,8 @@ export const DEFAULTS: Config = {
   pids: 512,
   user: '1000:1000',
   passwordEnv: undefined,
+  lockTimeoutMs: 30_000,
+  adoptFile: '/tmp/tenants.json',
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -68,6 +74,11 @@ const int = (min: number, max: number) => (t: string, source: string) => {
 const seconds = (t: string, source: string) => {
   const n = Number(t);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${source} must be a positive number of seconds, got ${JSON.stringify(t)}`);
+  return Math.round(n * 1000);
+};
+const secondsOrZero = (t: string, source: string) => {
+  const n = Number(t);
+  if (t.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${source} must be a number of seconds (0 or more), got ${JSON.stringify(t)}`);
   return Math.round(n * 1000);
 };
 const list = (t: string) => t.split(/[\s,]+/).filter(Boolean);
@@ -121,6 +132,8 @@ const SETTINGS: Setting[] = [
     return t;
   } },
   { key: 'passwordEnv', env: 'FEATHER_TENANT_PASSWORD_ENV', parse: (t, s) => (t.trim() ? envName(t.trim(), s) : undefined) },
+  { key: 'lockTimeoutMs', env: 'FEATHER_TENANT_LOCK_TIMEOUT', file: 'lockTimeout', parse: secondsOrZero },
+  { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

@@ -206,11 +206,16 @@ export async function sweep(matches: (prefix: string) => boolean): Promise<void>
     const p = (labels as Record<string, string> | null)?.['io.feather-tenant.prefix'];
     return p !== undefined && p.startsWith(TEST_PREFIX_ROOT) && matches(p);
   };
-  const containers = (await json(['ps', '-a'])).filter((c) => ours(c.Labels)).map((c) => c.Id as string);
+  // tenant.sh-style containers and volumes (adopt tests) carry no labels: match their names too.
+  const byName = (name: unknown) => {
+    const p = new RegExp(`^(${TEST_PREFIX_ROOT}[0-9a-z]+r[0-9a-f]{4}-)`).exec(String(name))?.[1];
+    return p !== undefined && matches(p);
+  };
+  const containers = (await json(['ps', '-a'])).filter((c) => ours(c.Labels) || byName((c.Names as string[] | null)?.[0])).map((c) => c.Id as string);
   if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
   const [networks, volumes, secrets] = await Promise.all([
     json(['network', 'ls']).then((l) => l.filter((n) => ours(n.labels)).map((n) => n.name as string)),
-    json(['volume', 'ls']).then((l) => l.filter((v) => ours(v.Labels)).map((v) => v.Name as string)),
+    json(['volume', 'ls']).then((l) => l.filter((v) => ours(v.Labels) || byName(v.Name)).map((v) => v.Name as string)),
     // podman 4.3's `secret ls` has no JSON output: match names, which start with the prefix.
     execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false }).then((r) =>
       String(r.stdout).split('\n').filter((n) => {
