@@ -220,6 +220,28 @@ grep -qF 'kept 1 route(s) added at run time' <<<"$logs" || fail "the restart did
 expect_in "$(get alice /cgi-bin/info)" "birthmark" "alice after the restart"
 [ "$(state_of alice)" = running ] || fail "alice is not running after the restart"
 
+step "a tenant.sh user in the same storage is adopted (README: upgrading in place)"
+# What the old birth's tenant.sh left in podman's storage: a container publishing a port of the
+# range, its volume at /home/user, and its state file.
+bob_port=$((${TENANT_PORTS%-*} + 1))
+in_birth podman run -d --name feather-user-bob -p "127.0.0.1:$bob_port:8080" \
+  -v feather-user-bob:/home/user localhost/feather-work:latest >/dev/null
+in_birth sh -c "echo '{\"bob\": {\"port\": $bob_port, \"password\": \"x7k9m2\"}}' > /tmp/tenants.json"
+deadline=$((SECONDS + 30))
+until curl -s -o /dev/null "http://127.0.0.1:$bob_port/"; do ((SECONDS < deadline)) || fail "bob's old container did not answer"; sleep 0.2; done
+expect_in "$(curl -s "http://127.0.0.1:$bob_port/cgi-bin/write?oldbirth")" "wrote oldbirth" "bob's data in the old container"
+expect_in "$(in_birth feather-tenant reconcile --dry-run --adopt)" "bob: would adopt" "reconcile --dry-run --adopt"
+expect_in "$(in_birth feather-tenant reconcile --adopt)" "bob: adopt" "reconcile --adopt"
+expect_in "$(get bob /cgi-bin/info)" "oldbirth" "bob through Caddy after adopt"
+# passwd gives him a container made the new way, on the same volume and port.
+pw=$(in_birth feather-tenant passwd bob)
+[[ $pw =~ ^https://bob\.$DOMAIN\ \|\ password:\ [A-Za-z0-9]+$ ]] || fail "passwd printed: $pw"
+expect_in "$(get bob /cgi-bin/info)" "tenant=bob" "bob's new container"
+expect_in "$(get bob /cgi-bin/info)" "oldbirth" "bob's data in his new container"
+[ "$(in_birth podman network inspect --format '{{.NetworkInterface}}' feather-user-bob)" = "feather$bob_port" ] || fail "bob's new network bridge"
+in_birth rm -f /tmp/tenants.json
+expect_in "$(in_birth feather-tenant reconcile)" "nothing to do" "a second reconcile"
+
 step "tenant.sh remove alice"
 in_birth tenant.sh remove alice >&2
 # (her certificate stays cached in Caddy; her host now reaches only the catch-all)
