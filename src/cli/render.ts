@@ -3,6 +3,9 @@ import type { AddResult } from '../commands/add.js';
 import type { ImportResult } from '../commands/import.js';
 import type { ListEntry } from '../commands/list.js';
 import type { RemoveResult } from '../commands/remove.js';
+import type { SweepResult } from '../commands/sweep.js';
+import type { PinResult } from '../commands/pin.js';
+import { formatAgo, formatDuration } from '../core/durations.js';
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -52,8 +55,26 @@ export function printList(entries: ListEntry[], asJson: boolean): void {
     out('no tenants');
     return;
   }
+  const now = Date.now();
   out(table(
-    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE'],
-    entries.map((e) => [e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`, e.tracked ? e.state : `${e.state}, not in state`]),
+    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE'],
+    entries.map((e) => [
+      e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`,
+      `${e.state}${e.pinned ? ', pinned' : ''}${e.tracked ? '' : ', not in state'}`,
+      formatAgo(e.lastActive ? Date.parse(e.lastActive) : null, now),
+    ]),
   ));
+}
+
+export function printSweep(r: SweepResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  const verb = r.dryRun ? 'would stop' : 'stopped';
+  for (const s of r.stopped) out(`${verb} ${s.name} (idle ${formatDuration(s.idleForMs)})`);
+  for (const k of r.kept.filter((x) => x.reason === 'woken' || x.reason === 'waking')) out(`kept ${k.name}: ${k.reason === 'woken' ? 'woken while being stopped' : 'waking up'}`);
+  if (r.stopped.length === 0) out(`nothing to stop (${r.kept.length} running)`);
+}
+
+export function printPin(r: PinResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  out(r.pinned ? `pinned ${r.name}: sweeps leave it running` : `unpinned ${r.name}: it sleeps after the idle timeout again`);
 }

@@ -14,6 +14,16 @@ export interface TenantRow {
   passwordHash: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Last HTTP request or traffic seen (ms), or null if none yet. */
+  lastActiveAt: number | null;
+  /** Exempt from sleeping. */
+  pinned: boolean;
+  /** When a sweep put it to sleep; null once woken. */
+  asleepAt: number | null;
+  /** Lease: a sweep is stopping it since then. */
+  stopStartedAt: number | null;
+  /** Lease: a wake is starting it since then. */
+  wakeStartedAt: number | null;
 }
 
 interface Raw {
@@ -26,6 +36,11 @@ interface Raw {
   password_hash: string | null;
   created_at: number;
   updated_at: number;
+  last_active_at: number | null;
+  pinned: number;
+  asleep_at: number | null;
+  stop_started_at: number | null;
+  wake_started_at: number | null;
 }
 
 const fromRaw = (r: Raw): TenantRow => ({
@@ -38,6 +53,11 @@ const fromRaw = (r: Raw): TenantRow => ({
   passwordHash: r.password_hash,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  lastActiveAt: r.last_active_at,
+  pinned: r.pinned === 1,
+  asleepAt: r.asleep_at,
+  stopStartedAt: r.stop_started_at,
+  wakeStartedAt: r.wake_started_at,
 });
 
 export interface Reservation {
@@ -54,7 +74,7 @@ export interface Reservation {
 
 /** Tenant rows. Port and name are claimed in one write transaction, so concurrent adds never collide. */
 export class TenantStore {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
 
   get(name: string): TenantRow | undefined {
     const r = this.db.prepare('SELECT * FROM tenants WHERE name = ?').get(name) as Raw | undefined;

@@ -1,0 +1,182 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { WAKE_HEADERS } from '../caddy/wake-config.js';
+import { tenantOfHost } from '../core/hosts.js';
+import { errorField, type Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { STATUS_PATH, WAKE_HEADER, isBrowserNavigation, waitingPage } from './page.js';
+import { proxyHttp, proxyUpgrade } from './proxy.js';
+import type { Waker, WakeTarget } from './waker.js';
+
+export interface WakeServerDeps {
+  domain: string;
+  /** An active tenant by name, or undefined: the wake server never starts anything it does not know. */
+  lookup(name: string): WakeTarget | undefined;
+  waker: Waker;
+  metrics: Metrics;
+  log: Logger;
+  /** Something accepts TCP connections on the port (cheap: tells "up" from "asleep"). */
+  portOpen(port: number): Promise<boolean>;
+  /** The app answers HTTP on the port. */
+  probe(port: number): Promise<boolean>;
+  health(): { ok: boolean; [key: string]: unknown };
+}
+
+export interface WakeServer {
+  server: Server;
+  /** Requests being answered right now (held ones included). */
+  active: () => number;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/**
+ * What the request was before the wake route made it a bodiless GET: its method, whether its
+ * body was lost on the way (then the client must send it again), and whether Caddy's dial was
+ * refused (the tenant was down, so nothing reached it and replaying is safe).
+ */
+export function describeRequest(req: IncomingMessage): { method: string; viaRoute: boolean; bodyLost: boolean; refused: boolean } {
+  const routed = header(req, WAKE_HEADERS.method);
+  if (!routed) return { method: req.method ?? 'GET', viaRoute: false, bodyLost: false, refused: true };
+  const method = routed.toUpperCase();
+  const length = header(req, WAKE_HEADERS.length) ?? '';
+  const bodiless = method === 'GET' || method === 'HEAD' || length === '0' || (length === '' && (method === 'DELETE' || method === 'OPTIONS'));
+  const refused = /connection refused|connect: /i.test(header(req, WAKE_HEADERS.error) ?? '');
+  return { method, viaRoute: true, bodyLost: !bodiless, refused };
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+export function createWakeServer(d: WakeServerDeps): WakeServer {
+  let active = 0;
+  const count = (kind: string) => d.metrics.inc(d.metrics.requests, kind);
+
+  async function forward(req: IncomingMessage, res: ServerResponse, t: WakeTarget, r: ReturnType<typeof describeRequest>): Promise<void> {
+    if (r.bodyLost) {
+      // The body did not survive the wake route: the tenant is up now, so the client repeats the
+      // request (307 keeps method and body) and Caddy takes it straight to the tenant.
+      count('redirect');
+      send(res, 307, `${t.name} is awake; repeat the request\n`, { location: req.url ?? '/', 'retry-after': 0 });
+      return;
+    }
+    count('proxied');
+    try {
+      await proxyHttp(req, res, t.port, r.method, !r.viaRoute);
+    } catch (err) {
+      d.log('warn', 'tenant did not take the request', { tenant: t.name, error: errorField(err) });
+      send(res, 502, `${t.name} did not answer\n`);
+    }
+  }
+
+  async function status(res: ServerResponse, t: WakeTarget): Promise<void> {
+    count('status');
+    let s = d.waker.status(t.name);
+    if (s.phase === 'idle') {
+      if (await d.probe(t.port)) s = { ...s, phase: 'ready' };
+      else {
+        void d.waker.wake(t);
+        s = d.waker.status(t.name);
+      }
+    }
+    const body = JSON.stringify(s);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', [WAKE_HEADER]: '1', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  function ops(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      const h = d.health();
+      const body = `${JSON.stringify(h)}\n`;
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(body);
+    } else if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(d.metrics.render(d.waker.active));
+    } else {
+      send(res, 404, 'not found\n');
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const name = tenantOfHost(req.headers.host, d.domain);
+    if (!name) return ops(req, res);
+    const t = d.lookup(name);
+    if (!t) {
+      count('unknown');
+      return send(res, 404, 'no such tenant\n');
+    }
+    if ((req.url ?? '').split('?')[0] === STATUS_PATH) return status(res, t);
+    const r = describeRequest(req);
+    if (!d.waker.inFlight(name) && (await d.portOpen(t.port))) {
+      // Up already: it came up since Caddy tried, or it failed in another way than a refused
+      // dial; then only a request that is safe to repeat is repeated.
+      if (!r.refused && r.method !== 'GET' && r.method !== 'HEAD') {
+        count('failed');
+        return send(res, 502, `${name} failed to answer this request\n`);
+      }
+      return forward(req, res, t, r);
+    }
+    const wake = d.waker.wake(t);
+    if (isBrowserNavigation(r.method, req.headers)) {
+      count('page');
+      const html = waitingPage(name, d.waker.status(name).expectedMs);
+      res.writeHead(503, {
+        'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '2',
+        [WAKE_HEADER]: '1', 'content-length': Buffer.byteLength(html),
+      });
+      res.end(html);
+      return;
+    }
+    count('held');
+    const outcome = await wake;
+    if (!outcome.ok) {
+      count('unavailable');
+      return send(res, 503, `${name} did not start: ${outcome.error ?? 'unknown error'}\n`, { 'retry-after': 10 });
+    }
+    return forward(req, res, t, r);
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const name = tenantOfHost(req.headers.host, d.domain);
+    const t = name === undefined ? undefined : d.lookup(name);
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 10\r\n\r\n`);
+    if (!t) return void refuse('404 Not Found');
+    const r = describeRequest(req);
+    if (d.waker.inFlight(t.name) || !(await d.portOpen(t.port))) {
+      count('held');
+      const outcome = await d.waker.wake(t);
+      if (!outcome.ok) return void refuse('503 Service Unavailable');
+    }
+    count('upgraded');
+    await proxyUpgrade(req, socket, head, t.port, r.method).catch((err: unknown) => {
+      d.log('warn', 'upgrade to tenant failed', { tenant: t.name, error: errorField(err) });
+    });
+  }
+
+  const server = createServer((req, res) => {
+    active += 1;
+    res.once('close', () => {
+      active -= 1;
+    });
+    handle(req, res).catch((err: unknown) => {
+      d.log('error', 'request failed', { host: req.headers.host, error: errorField(err) });
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    void upgrade(req, socket, head);
+  });
+  // Longer than Caddy's idle keep-alive (2 min), so Caddy never reuses a connection we just closed.
+  server.keepAliveTimeout = 130_000;
+  server.headersTimeout = 131_000;
+  return { server, active: () => active };
+}
