@@ -38,7 +38,8 @@ export interface Stack {
   routes(): Promise<{ '@id'?: string; match?: unknown[] }[]>;
   caddyLog(): string;
   stopCaddy(): Promise<void>;
-  startCaddy(): Promise<void>;
+  /** `resume`: from Caddy's autosave (what it had before it stopped), as `caddy run --resume`. */
+  startCaddy(opts?: { resume?: boolean }): Promise<void>;
   /** Caddy's whole config as it serves it (GET /config/), byte for byte. */
   caddyConfig(): Promise<string>;
   /** Starts `feather-tenant watchdog` with this stack's settings; stopped by cleanup(). */
@@ -201,8 +202,8 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
       return ((await res.json()) as { '@id'?: string }[] | null) ?? [];
     },
     caddyLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-    async startCaddy() {
-      caddy = spawn('caddy', ['run', '--config', configFile], {
+    async startCaddy(o = {}) {
+      caddy = spawn('caddy', ['run', '--config', configFile, ...(o.resume ? ['--resume'] : [])], {
         env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg-config'), XDG_DATA_HOME: join(dir, 'xdg-data') },
         stdio: 'ignore',
       });

@@ -13,8 +13,8 @@ export interface SweepJson {
   states: Record<string, number>;
 }
 
-export async function sweepJson(s: Stack, idleMinutes: string, extra: string[] = []): Promise<SweepJson> {
-  const r = await s.run(['sweep', '--json', ...extra], { FEATHER_TENANT_IDLE_MINUTES: idleMinutes });
+export async function sweepJson(s: Stack, idleMinutes: string, o: { args?: string[]; env?: Record<string, string> } = {}): Promise<SweepJson> {
+  const r = await s.run(['sweep', '--json', ...(o.args ?? [])], { FEATHER_TENANT_IDLE_MINUTES: idleMinutes, ...o.env });
   if (r.exitCode !== 0) throw new Error(`sweep failed (${r.exitCode}): ${r.stderr}`);
   return JSON.parse(r.stdout) as SweepJson;
 }
