@@ -51,7 +51,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   let draining = false;
   let lastSweepError: string | undefined;
   let caddyError: string | undefined;
-  const { server, active } = createWakeServer({
+  const { server, active, destroyAll } = createWakeServer({
     domain: c.domain,
     lookup: (name) => {
       const row = store.get(name);
@@ -124,7 +124,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   // Held requests answer right after their wake; give them (and proxied responses) a moment.
   const until = ctx.now() + 5_000;
   while (active() > 0 && ctx.now() < until) await new Promise((r) => setTimeout(r, 25));
-  server.closeAllConnections();
+  destroyAll();
   await Promise.all([closed, ticking]);
   log('info', 'watchdog stopped');
 }

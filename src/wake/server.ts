@@ -26,6 +26,10 @@ export interface WakeServer {
   server: Server;
   /** Requests being answered right now (held ones included). */
   active: () => number;
+  /** Upgraded connections (WebSockets) spliced to tenants right now. */
+  upgraded: () => number;
+  /** Closes every connection, upgraded ones included (server.close() alone waits for them). */
+  destroyAll: () => void;
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -55,6 +59,7 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 
 export function createWakeServer(d: WakeServerDeps): WakeServer {
   let active = 0;
+  const upgradedSockets = new Set<Socket>();
   const count = (kind: string) => d.metrics.inc(d.metrics.requests, kind);
 
   async function forward(req: IncomingMessage, res: ServerResponse, t: WakeTarget, r: ReturnType<typeof describeRequest>): Promise<void> {
@@ -172,11 +177,21 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     });
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgradedSockets.add(socket);
+    socket.once('close', () => upgradedSockets.delete(socket));
     socket.on('error', () => socket.destroy());
     void upgrade(req, socket, head);
   });
   // Longer than Caddy's idle keep-alive (2 min), so Caddy never reuses a connection we just closed.
   server.keepAliveTimeout = 130_000;
   server.headersTimeout = 131_000;
-  return { server, active: () => active };
+  return {
+    server,
+    active: () => active,
+    upgraded: () => upgradedSockets.size,
+    destroyAll: () => {
+      server.closeAllConnections();
+      for (const sock of upgradedSockets) sock.destroy();
+    },
+  };
 }
