@@ -1,32 +1,20 @@
-// Shared by the sleep/wake benches: a private Caddy, state dir and prefix (like the e2e stack),
-// the built CLI, and small timing helpers. Everything made here is removed by cleanup().
+// Shared by the sleep/wake benches (wake.mjs, wake-mechanism.mjs): a private Caddy, state dir
+// and prefix (like the e2e stack) with a watchdog, and timing helpers. cleanup() removes all of it.
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { freePort, startCaddy as startDefaultCaddy } from '../scripts/lib/private-caddy.mjs';
+import { CLI, IMAGE, median } from './lib.mjs';
 
-export const ROOT = resolve(import.meta.dirname, '..');
-export const CLI = join(ROOT, 'bin/feather-tenant.js');
-export const IMAGE = process.env.FEATHER_BENCH_IMAGE ?? 'localhost/feather-work-test:latest';
+export { freePort, IMAGE, median };
 export const DOMAIN = 'bench.local';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 export const ms = (x) => `${x.toFixed(1)} ms`;
-
-export function freePort() {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** Resolves at the first byte of the response (headers in), with status and the time taken. */
 export function firstByte(port, host, path = '/', o = {}) {
@@ -42,7 +30,9 @@ export function firstByte(port, host, path = '/', o = {}) {
   });
 }
 
-export async function startCaddy(dir, config) {
+/** A private Caddy with the given config (the mechanism bench compares route shapes). */
+export async function startCaddyWith(dir, config) {
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, 'caddy.json');
   writeFileSync(file, JSON.stringify(config));
   const child = spawn('caddy', ['run', '--config', file], {
@@ -62,19 +52,14 @@ export async function startCaddy(dir, config) {
 export async function startStack(name, ports) {
   const dir = mkdtempSync(join(tmpdir(), `ftb-${name}-`));
   const prefix = `ftbench${process.pid.toString(36)}-`;
-  const [adminPort, httpPort, wakePort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const caddy = await startCaddy(dir, {
-    admin: { listen: `127.0.0.1:${adminPort}` },
-    apps: { http: { servers: { tenants: {
-      listen: [`127.0.0.1:${httpPort}`], automatic_https: { disable: true },
-      routes: [{ handle: [{ handler: 'static_response', status_code: 404, body: 'no such tenant\n' }] }],
-    } } } },
-  });
+  const wakePort = await freePort();
+  const caddy = await startDefaultCaddy(join(dir, 'caddy'));
+  const { httpPort } = caddy;
   const env = {
     PATH: process.env.PATH, HOME: dir,
     FEATHER_TENANT_CONFIG: join(dir, 'none.json'), FEATHER_TENANT_STATE_DIR: join(dir, 'state'),
     FEATHER_TENANT_PREFIX: prefix, FEATHER_TENANT_PORTS: ports, FEATHER_TENANT_IMAGE: IMAGE,
-    FEATHER_TENANT_DOMAIN: DOMAIN, FEATHER_TENANT_SCHEME: 'http', FEATHER_TENANT_CADDY_ADMIN: `http://127.0.0.1:${adminPort}`,
+    FEATHER_TENANT_DOMAIN: DOMAIN, FEATHER_TENANT_SCHEME: 'http', FEATHER_TENANT_CADDY_ADMIN: caddy.adminUrl,
     FEATHER_TENANT_WAKE_LISTEN: `127.0.0.1:${wakePort}`, FEATHER_TENANT_ACCESS_LOG: join(dir, 'access.log'),
   };
   writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');
@@ -99,7 +84,7 @@ export async function startStack(name, ports) {
     },
     async cleanup() {
       for (const w of watchdogs) w.kill('SIGTERM');
-      caddy.kill('SIGTERM');
+      await caddy.stop();
       const ps = await execa('podman', ['ps', '-a', '--format', '{{.Names}}', '--filter', `label=io.feather-tenant.prefix=${prefix}`]);
       const names = String(ps.stdout).split('\n').filter(Boolean);
       if (names.length) await execa('podman', ['rm', '-f', '-t', '0', ...names], { reject: false });

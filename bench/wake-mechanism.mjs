@@ -8,10 +8,10 @@
 //     the wake route is a server error route, out of this path), the same with the error route
 //     installed, and the second-upstream route with buffer_requests.
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, median, ms, sleep, startCaddy } from './wake-lib.mjs';
+import { freePort, median, ms, sleep, startCaddyWith } from './wake-lib.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'ftb-mech-'));
 const [appPort, deadPort] = await Promise.all([freePort(), freePort()]);
@@ -33,8 +33,7 @@ const errorRoute = { match: [{ host: ['*.t.local'], expression: '{http.error.sta
 
 async function withCaddy(name, routes, errors, fn) {
   const [admin, port] = await Promise.all([freePort(), freePort()]);
-  mkdirSync(join(dir, name));
-  const caddy = await startCaddy(join(dir, name), {
+  const caddy = await startCaddyWith(join(dir, name), {
     admin: { listen: `127.0.0.1:${admin}` },
     apps: { http: { servers: { s: { listen: [`127.0.0.1:${port}`], automatic_https: { disable: true }, routes, ...(errors ? { errors: { routes: errors } } : {}) } } } },
   });

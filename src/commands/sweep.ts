@@ -62,7 +62,7 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
   }
   const collected = await collectActivity({
     domain: c.domain, now, names: new Set(rows.map((r) => r.name)), containers: byName,
-    prevSamples: sleep.samples(), threshold: c.activeBytesPerMinute, windowMs: 60_000, log, readNetBytes,
+    prevSamples: sleep.samples(), threshold: c.activeTrafficBytes, windowMs: 60_000, log, readNetBytes,
   });
   if (!opts.dryRun) sleep.recordActivity(collected.activity, collected.samples, collected.cursor);
   const seen = new Map<string, number>();

@@ -30,7 +30,7 @@ export interface Config {
   /** How often the watchdog sweeps. */
   sweepIntervalMs: number;
   /** Network traffic (bytes in and out within a minute) above which a tenant counts as active. */
-  activeBytesPerMinute: number;
+  activeTrafficBytes: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -68,7 +68,7 @@ export const DEFAULTS: Config = {
   wakeListen: '127.0.0.1:9098',
   accessLog: '/var/log/feather-tenant/access.log',
   sweepIntervalMs: 60_000,
-  activeBytesPerMinute: 4096,
+  activeTrafficBytes: 4096,
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -150,14 +150,14 @@ const SETTINGS: Setting[] = [
     return t;
   } },
   { key: 'passwordEnv', env: 'FEATHER_TENANT_PASSWORD_ENV', parse: (t, s) => (t.trim() ? envName(t.trim(), s) : undefined) },
-  { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', parse: minutes },
+  { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
   { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
   { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: (t, s) => {
     if (!t.startsWith('/')) throw new UsageError(`${s} must be an absolute path, got ${JSON.stringify(t)}`);
     return t;
   } },
-  { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', parse: seconds },
-  { key: 'activeBytesPerMinute', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', parse: int(0, 1_000_000_000) },
+  { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
+  { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

@@ -76,6 +76,9 @@ describe('settings', () => {
       expect(() => resolveConfig({ FEATHER_TENANT_WAKE_LISTEN: bad })).toThrow(/FEATHER_TENANT_WAKE_LISTEN/);
     }
     expect(() => resolveConfig({ FEATHER_TENANT_ACCESS_LOG: 'relative.log' })).toThrow(/absolute/);
+    // In the file, in the units the names say.
+    const f = resolveConfig({}, { idleMinutes: 30, sweepInterval: 15, activeTraffic: 8192, wakeListen: '127.0.0.1:9200' });
+    expect([f.idleMs, f.sweepIntervalMs, f.activeTrafficBytes, f.wakeListen]).toEqual([1_800_000, 15_000, 8192, '127.0.0.1:9200']);
   });
 });
 
