@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { WAKE_HEADERS } from '../caddy/wake-config.js';
 import { tenantOfHost } from '../core/hosts.js';
 import { errorField, type Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_PATH, WAKE_HEADER, isBrowserNavigation, waitingPage } from './page.js';
 import { proxyHttp, proxyUpgrade } from './proxy.js';
+import { describeRequest, type RequestView } from './request.js';
 import type { Waker, WakeTarget } from './waker.js';
 
 export interface WakeServerDeps {
@@ -32,26 +32,6 @@ export interface WakeServer {
   destroyAll: () => void;
 }
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
-};
-
-/**
- * What the request was before the wake route made it a bodiless GET: its method, whether its
- * body was lost on the way (then the client must send it again), and whether Caddy's dial was
- * refused (the tenant was down, so nothing reached it and replaying is safe).
- */
-export function describeRequest(req: IncomingMessage): { method: string; viaRoute: boolean; bodyLost: boolean; refused: boolean } {
-  const routed = header(req, WAKE_HEADERS.method);
-  if (!routed) return { method: req.method ?? 'GET', viaRoute: false, bodyLost: false, refused: true };
-  const method = routed.toUpperCase();
-  const length = header(req, WAKE_HEADERS.length) ?? '';
-  const bodiless = method === 'GET' || method === 'HEAD' || length === '0' || (length === '' && (method === 'DELETE' || method === 'OPTIONS'));
-  const refused = /connection refused|connect: /i.test(header(req, WAKE_HEADERS.error) ?? '');
-  return { method, viaRoute: true, bodyLost: !bodiless, refused };
-}
-
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
@@ -62,7 +42,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
   const upgradedSockets = new Set<Socket>();
   const count = (kind: string) => d.metrics.inc(d.metrics.requests, kind);
 
-  async function forward(req: IncomingMessage, res: ServerResponse, t: WakeTarget, r: ReturnType<typeof describeRequest>): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, t: WakeTarget, r: RequestView): Promise<void> {
     if (r.bodyLost) {
       // The body did not survive the wake route: the tenant is up now, so the client repeats the
       // request (307 keeps method and body) and Caddy takes it straight to the tenant.

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { state, sweepJson } from '../helpers/wake.js';
+import { NOW, state, sweepJson } from '../helpers/wake.js';
 
 // `sweep` against real podman and Caddy with the idle timeout shortened to seconds: idle tenants
 // go to sleep, busy ones stay up, whether busy means requests or one long streaming response.
@@ -65,19 +65,20 @@ describe('sweep', () => {
   });
 
   it('a tenant streaming one long response stays up through its traffic; an idle one beside it goes', async () => {
-    await add('streamer', 'quiet');
+    await add('quiet', 'streamer');
     const env = { FEATHER_TENANT_ACTIVE_TRAFFIC: '1000' };
-    // 16 s of 500 bytes a second; Caddy logs the request only when it ends.
-    const stream = s.get('streamer', '/cgi-bin/stream?16');
+    // 24 s of 500 bytes a second, from right after streamer's start; Caddy logs the request
+    // only when it ends. The first sweep takes a traffic baseline, the next ones see it grow.
+    const stream = s.get('streamer', '/cgi-bin/stream?24');
     let ended = false;
     void stream.finally(() => (ended = true));
     const stopped = new Set<string>();
     while (!ended) {
-      for (const x of (await sweepJson(s, '0.1', { env })).stopped) stopped.add(x.name); // 6 s idle
+      for (const x of (await sweepJson(s, '0.2', { env })).stopped) stopped.add(x.name); // 12 s idle
       await wait(700);
     }
     const body = (await stream).body;
-    expect(body.trim().split('\n')).toHaveLength(17);
+    expect(body.trim().split('\n')).toHaveLength(25);
     expect(body.trim().endsWith('done')).toBe(true);
     expect([...stopped]).toEqual(['quiet']);
     expect(await state(s, 'streamer')).toBe('running');
@@ -87,12 +88,12 @@ describe('sweep', () => {
     await add('pinned');
     expect((await s.run(['pin', 'pinned'])).stdout.trim()).toBe('pinned pinned: sweeps leave it running');
     await wait(200);
-    const kept = await sweepJson(s, '0.001');
+    const kept = await sweepJson(s, '0.001', { env: NOW.env });
     expect(kept.stopped).toEqual([]);
     expect(kept.kept).toContainEqual(expect.objectContaining({ name: 'pinned', reason: 'pinned' }));
     expect((await s.run(['list'])).stdout).toMatch(/running, pinned/);
     expect((await s.run(['unpin', 'pinned', '--json'])).stdout).toContain('"pinned": false');
-    expect((await sweepJson(s, '0.001')).stopped.map((x) => x.name)).toEqual(['pinned']);
+    expect((await sweepJson(s, '0.001', { env: NOW.env })).stopped.map((x) => x.name)).toEqual(['pinned']);
     expect(await state(s, 'pinned')).toBe('exited');
 
     expect((await s.run(['pin', 'nobody'])).exitCode).toBe(3);

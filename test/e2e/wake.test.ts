@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack, type Watchdog } from '../helpers/stack.js';
-import { curl, sleepAll, startEvents, state, sweepJson, toWakeServer, tune } from '../helpers/wake.js';
+import { portOpen } from '../../src/net/port-open.js';
+import { startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
+import { NOW, curl, sleepAll, startEvents, state, sweepJson, toWakeServer, tune } from '../helpers/wake.js';
 
 // Waking through Caddy with the real watchdog: a request to a sleeping tenant starts it (once,
 // however many arrive) and gets the tenant's own response; Caddy's config never changes.
@@ -133,7 +134,7 @@ describe('sweeps racing wakes', () => {
     const reasons: string[] = [];
     while (!done) {
       // An idle timeout of 1.2 s: without the wake's lease, the just-started container would go.
-      const r = await sweepJson(s, '0.02');
+      const r = await sweepJson(s, '0.02', { env: NOW.env });
       expect(r.stopped.map((x) => x.name)).not.toContain('alice');
       reasons.push(...r.kept.filter((k) => k.name === 'alice').map((k) => k.reason));
       await new Promise((r) => setTimeout(r, 200));
@@ -148,10 +149,11 @@ describe('sweeps racing wakes', () => {
     await tune(s, 'alice', 'stop', 6);
     await sleepAll(s, ['alice']);
     expect((await s.get('alice', '/cgi-bin/info')).status).toBe(200);
-    await sweepJson(s, '60'); // takes in the traffic so far, so the next sweep sees alice idle
-    await new Promise((r) => setTimeout(r, 100));
-    const sweeping = sweepJson(s, '0.0001');
-    await new Promise((r) => setTimeout(r, 1500)); // the app is gone, the container is still stopping
+    await new Promise((r) => setTimeout(r, 50));
+    const port = (JSON.parse((await s.run(['list', '--json'])).stdout) as { name: string; port: number }[]).find((t) => t.name === 'alice')?.port ?? 0;
+    const sweeping = sweepJson(s, NOW.idle, { env: NOW.env });
+    // Once the app is gone (its port refuses) while the container is still stopping, a request comes.
+    await waitFor(async () => !(await portOpen(port)), 10_000, "alice's app to stop");
     expect(['running', 'stopping']).toContain(await state(s, 'alice'));
     const r = await s.get('alice', '/cgi-bin/info');
     expect(r.status).toBe(200);

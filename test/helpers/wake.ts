@@ -19,18 +19,14 @@ export async function sweepJson(s: Stack, idleMinutes: string, o: { args?: strin
   return JSON.parse(r.stdout) as SweepJson;
 }
 
-/**
- * Puts every running tenant of the stack to sleep now (an idle timeout of a few milliseconds).
- * Traffic since the previous sweep counts as activity at this sweep's time, so a tenant that
- * just served a request may need a second sweep.
- */
+/** Settings for sweeps that must stop tenants now: idle after milliseconds, traffic ignored. */
+export const NOW = { idle: '0.0001', env: { FEATHER_TENANT_ACTIVE_TRAFFIC: '1000000000' } };
+
+/** Puts every running tenant of the stack to sleep now (a sweep with the settings above). */
 export async function sleepAll(s: Stack, expectStopped: string[]): Promise<void> {
-  const stopped = new Set<string>();
-  for (let i = 0; i < 3 && stopped.size < expectStopped.length; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    for (const x of (await sweepJson(s, '0.0001')).stopped) stopped.add(x.name);
-  }
-  expect([...stopped].sort()).toEqual([...expectStopped].sort());
+  await new Promise((r) => setTimeout(r, 50));
+  const r = await sweepJson(s, NOW.idle, { env: NOW.env });
+  expect(r.stopped.map((x) => x.name).sort()).toEqual([...expectStopped].sort());
   for (const name of expectStopped) expect(await state(s, name)).toBe('exited');
 }
 

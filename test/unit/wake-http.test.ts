@@ -5,7 +5,7 @@ import { resolveConfig } from '../../src/core/config.js';
 import { Metrics } from '../../src/wake/metrics.js';
 import { isBrowserNavigation, waitingPage } from '../../src/wake/page.js';
 import { forwardHeaders } from '../../src/wake/proxy.js';
-import { describeRequest } from '../../src/wake/server.js';
+import { describeRequest } from '../../src/wake/request.js';
 
 const req = (method: string, headers: Record<string, string>) => ({ method, headers }) as unknown as IncomingMessage;
 const routed = (method: string, length = '', error = 'dial tcp 127.0.0.1:9001: connect: connection refused') =>
