@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
 import { state, tune } from '../helpers/wake.js';
 
-// The watchdog as a daemon: its own sweeps (idle timeout 3 s, every second), metrics and health,
-// podman and Caddy failing under it, and a clean SIGTERM.
+// The watchdog as a daemon: its own sweeps (idle timeout 3 s, every second; ready timeout 5 s),
+// metrics and health, podman and Caddy failing under it, and a clean SIGTERM.
 
 let s: Stack;
 let w: Watchdog;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   expect((await s.run(['add', 'idle'])).exitCode).toBe(0);
   expect((await s.run(['add', 'busy'])).exitCode).toBe(0);
   w = await s.startWatchdog({
-    FEATHER_TENANT_IDLE_MINUTES: '0.05', FEATHER_TENANT_SWEEP_INTERVAL: '1', FEATHER_TENANT_READY_TIMEOUT: '3', FEATHER_TENANT_PODMAN: wrapper,
+    FEATHER_TENANT_IDLE_MINUTES: '0.05', FEATHER_TENANT_SWEEP_INTERVAL: '1', FEATHER_TENANT_READY_TIMEOUT: '5', FEATHER_TENANT_PODMAN: wrapper,
   });
 });
 afterAll(async () => {
@@ -59,15 +59,15 @@ describe('watchdog', () => {
   });
 
   it('a held request gets 503 with Retry-After when the tenant does not answer within the ready timeout', async () => {
-    await tune(s, 'idle', 'start', 6);
+    await tune(s, 'idle', 'start', 9);
     await asleep('idle');
     const r = await s.get('idle', '/cgi-bin/info');
     expect(r.status).toBe(503);
     expect(r.headers['retry-after']).toBe('10');
-    expect(r.body).toContain('idle did not start: did not answer HTTP within 3 s');
+    expect(r.body).toContain('idle did not start: did not answer HTTP within 5 s');
     expect(await w.metric('feather_tenant_wakes_total{result="failed"}')).toBe(1);
     // The container keeps starting: once the app is up, requests go through again.
-    await waitFor(async () => (await s.get('idle', '/cgi-bin/info')).status === 200, 15_000, 'idle up');
+    await waitFor(async () => (await s.get('idle', '/cgi-bin/info')).status === 200, 20_000, 'idle up');
     await tune(s, 'idle', 'start', 0);
   });
 
@@ -94,7 +94,7 @@ describe('watchdog', () => {
   });
 
   it('on SIGTERM it finishes the wake in flight, answers the held request, and exits 0', async () => {
-    await tune(s, 'busy', 'start', 2);
+    await tune(s, 'busy', 'start', 1);
     await asleep('busy');
     const wakes = () => w.logs().filter((l) => l.msg === 'wake started' && l.tenant === 'busy').length;
     const before = wakes();
