@@ -90,14 +90,13 @@ describe('wake through Caddy', () => {
     await tune(s, 'alice', 'start', 2);
     await sleepAll(s, ['alice']);
     const html = { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate' };
-    const t0 = Date.now();
     const page = await s.get('alice', '/', { headers: html });
     expect(page.status).toBe(503);
     expect(page.headers['x-feather-wake']).toBe('1');
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.body).toContain('Waking up alice');
-    expect(Date.now() - t0).toBeLessThan(2000); // at once, not after the 2 s start
 
+    // At once, not after the wake: the wake is still going on when the page is there.
     const status = await s.get('alice', '/.feather-tenant/wake-status', { headers: { accept: 'application/json' } });
     expect(status.headers['x-feather-wake']).toBe('1');
     expect(['starting', 'waiting']).toContain((JSON.parse(status.body) as { phase: string }).phase);

@@ -42,11 +42,11 @@ describe('watchdog', () => {
     expect(await state(s, 'busy')).toBe('running');
     expect(w.logs()).toContainEqual(expect.objectContaining({ level: 'info', msg: 'sweep', stopped: ['idle'] }));
 
-    expect(await w.metric('feather_tenant_sweeps_total{result="ok"}')).toBeGreaterThanOrEqual(4);
+    expect(await w.metric('feather_tenant_sweeps_total{result="ok"}')).toBeGreaterThanOrEqual(2);
     expect(await w.metric('feather_tenant_swept_tenants_total')).toBe(1);
     expect(await w.metric('feather_tenant_tenants{state="asleep"}')).toBe(1);
     expect(await w.metric('feather_tenant_tenants{state="running"}')).toBe(1);
-    expect(Date.now() / 1000 - (await w.metric('feather_tenant_last_sweep_timestamp_seconds'))).toBeLessThan(5);
+    expect(await w.metric('feather_tenant_last_sweep_timestamp_seconds')).toBeGreaterThan(t0 / 1000);
     const health = await fetch(`${w.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true, wakesInFlight: 0 });
