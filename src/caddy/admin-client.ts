@@ -178,6 +178,15 @@ export class CaddyAdmin {
     if (r.status !== 200) this.fail('PATCH', path, r);
   }
 
+  /**
+   * Any other write (POST sets or replaces an object, PUT inserts, PATCH replaces), retried only
+   * while `applied()` says it has not taken effect.
+   */
+  async write(method: 'POST' | 'PUT' | 'PATCH', path: string, body: unknown, applied: () => Promise<boolean>): Promise<void> {
+    const r = await this.request(method, path, body, applied);
+    if (r.status !== 200) this.fail(method, path, r);
+  }
+
   /** Deletes the object with this @id; false when there was none. */
   async deleteById(id: string): Promise<boolean> {
     const path = `/id/${encodeURIComponent(id)}`;

@@ -194,6 +194,41 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
     });
 
   program
+    .command('sweep')
+    .description('one pass for cron: stop every running tenant idle longer than FEATHER_TENANT_IDLE_MINUTES; prints what it stopped')
+    .option('--dry-run', 'only say what would be stopped')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['feather-tenant sweep', 'feather-tenant sweep --dry-run --json', '* * * * * podman exec feather-birth feather-tenant sweep   (crontab)']))
+    .action(async (o: { dryRun?: boolean; json?: boolean }) => {
+      const [{ sweep }, render, ctx] = await Promise.all([import('../commands/sweep.js'), import('./render.js'), context()]);
+      render.printSweep(await sweep(ctx, { dryRun: o.dryRun === true }), o.json === true);
+    });
+
+  for (const [cmd, pinned] of [['pin', true], ['unpin', false]] as const) {
+    program
+      .command(cmd)
+      .description(pinned ? 'exempt a tenant from sleeping: sweeps leave it running' : 'let a pinned tenant sleep again when idle')
+      .argument('<name>', 'tenant name')
+      .option('--json', 'print the result as JSON')
+      .addHelpText('after', examples([`feather-tenant ${cmd} alice`]))
+      .action(async (name: string, o: { json?: boolean }) => {
+        const [{ setPinned }, render, ctx] = await Promise.all([import('../commands/pin.js'), import('./render.js'), context()]);
+        render.printPin(setPinned(ctx, { name, pinned }), o.json === true);
+      });
+  }
+
+  program
+    .command('watchdog')
+    .description('run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr')
+    .addHelpText('after', examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics']))
+    .action(async () => {
+      const [{ watchdog }, ctx] = await Promise.all([import('../commands/watchdog.js'), context()]);
+      const stop = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+      await watchdog(ctx, { signal: stop.signal });
+    });
+
+  program
     .command('config')
     .description('print the effective configuration (file and environment), secrets redacted')
     .addHelpText('after', examples(['feather-tenant config', 'FEATHER_TENANT_PORTS=9001-9050 feather-tenant config']))

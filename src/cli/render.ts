@@ -8,6 +8,9 @@ import type { PasswdResult } from '../commands/passwd.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
 import type { RemoveResult } from '../commands/remove.js';
 import type { ShowResult } from '../commands/show.js';
+import type { SweepResult } from '../commands/sweep.js';
+import type { PinResult } from '../commands/pin.js';
+import { formatAgo, formatDuration } from '../core/durations.js';
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -61,9 +64,14 @@ export function printList(entries: ListEntry[], asJson: boolean): void {
     out('no tenants');
     return;
   }
+  const now = Date.now();
   out(table(
-    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE'],
-    entries.map((e) => [e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`, e.tracked ? e.state : `${e.state}, not in state`]),
+    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE'],
+    entries.map((e) => [
+      e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`,
+      `${e.state}${e.pinned ? ', pinned' : ''}${e.tracked ? '' : ', not in state'}`,
+      formatAgo(e.lastActive ? Date.parse(e.lastActive) : null, now),
+    ]),
   ));
 }
 
@@ -127,4 +135,17 @@ export function printReconcile(r: ReconcileResult, asJson: boolean): void {
   if (r.changes.length === 0) out('nothing to do');
   else if (r.dryRun) out(`${done} change(s) would be made; run without --dry-run to make them`);
   else out(`${done} change(s) made${r.failed ? `, ${r.failed} failed` : ''}`);
+}
+
+export function printSweep(r: SweepResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  const verb = r.dryRun ? 'would stop' : 'stopped';
+  for (const s of r.stopped) out(`${verb} ${s.name} (idle ${formatDuration(s.idleForMs)})`);
+  for (const k of r.kept.filter((x) => x.reason === 'woken' || x.reason === 'waking')) out(`kept ${k.name}: ${k.reason === 'woken' ? 'woken while being stopped' : 'waking up'}`);
+  if (r.stopped.length === 0) out(`nothing to stop (${r.kept.length} running)`);
+}
+
+export function printPin(r: PinResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  out(r.pinned ? `pinned ${r.name}: sweeps leave it running` : `unpinned ${r.name}: it sleeps after the idle timeout again`);
 }

@@ -1,6 +1,7 @@
 import type { Context } from '../app/context.js';
 import { withLock } from '../app/lock.js';
 import { tenantRoute } from '../caddy/routes.js';
+import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { inRange } from '../core/ports.js';
@@ -107,6 +108,8 @@ async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<
     });
     ctx.checkpoint('add:ready');
 
+    // The access log and the wake route, once per Caddy: afterwards this is two reads.
+    for (const change of await ensureWakeSetup(ctx.caddy, server.name, c)) ctx.log(`Caddy: ${change}`);
     const route = tenantRoute({ id: obj, host: tenantHost(c, name), port: row.port });
     undo.push(`route ${obj}`, () => ctx.caddy.deleteById(obj));
     // A leftover route with our @id is replaced in place: Caddy would accept a duplicate silently.

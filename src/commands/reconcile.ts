@@ -2,6 +2,7 @@ import type { Context } from '../app/context.js';
 import type { AppliedChange } from '../app/reconcile-apply.js';
 import { readWorld, type World } from '../app/world.js';
 import { tenantRoute } from '../caddy/routes.js';
+import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import type { RouteChange } from '../caddy/route-merge.js';
 import { describeAction } from '../core/reconcile-describe.js';
 import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../core/reconcile-plan.js';
@@ -54,6 +55,12 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
     if (o.dryRun) world = { ...world, rows: [...world.rows, ...adoption.adopt.map((a) => adoptedRow(a, ctx.now()))] };
     else world = { ...world, rows: ctx.store().list() };
   }
+
+  // Sleep and wake need the server's wake error route and access log: set up once, never on sleep/wake.
+  for (const change of await ensureWakeSetup(ctx.caddy, world.caddy.server, ctx.config, { dryRun: o.dryRun })) {
+    changes.push({ target: 'caddy', action: o.dryRun ? 'would set up' : 'set up', detail: change });
+  }
+  if (changes.some((c) => c.target === 'caddy') && !o.dryRun) world = await readWorld(ctx);
 
   let plan = planFor(ctx, world);
   ctx.checkpoint('reconcile:planned');

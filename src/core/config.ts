@@ -25,6 +25,16 @@ export interface Config {
   lockTimeoutMs: number;
   /** tenant.sh's state file, read by `reconcile --adopt` when present. */
   adoptFile: string;
+  /** A running tenant idle longer than this is stopped by `sweep`. */
+  idleMs: number;
+  /** host:port of the wake server (the watchdog); Caddy's wake route dials it. */
+  wakeListen: string;
+  /** Caddy's JSON access log for tenant hosts: Caddy writes it, `sweep` reads it. */
+  accessLog: string;
+  /** How often the watchdog sweeps. */
+  sweepIntervalMs: number;
+  /** Network traffic (bytes in and out within a minute) above which a tenant counts as active. */
+  activeTrafficBytes: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -60,6 +70,11 @@ export const DEFAULTS: Config = {
   passwordEnv: undefined,
   lockTimeoutMs: 30_000,
   adoptFile: '/tmp/tenants.json',
+  idleMs: 20 * 60_000,
+  wakeListen: '127.0.0.1:9098',
+  accessLog: '/var/log/feather-tenant/access.log',
+  sweepIntervalMs: 60_000,
+  activeTrafficBytes: 4096,
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -80,6 +95,20 @@ const secondsOrZero = (t: string, source: string) => {
   const n = Number(t);
   if (t.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${source} must be a number of seconds (0 or more), got ${JSON.stringify(t)}`);
   return Math.round(n * 1000);
+};
+const minutes = (t: string, source: string) => {
+  const n = Number(t);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${source} must be a positive number of minutes (fractions allowed), got ${JSON.stringify(t)}`);
+  return Math.round(n * 60_000);
+};
+const listenAddress = (t: string, source: string) => {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):(\d{1,5})$/.exec(t.trim());
+  const port = Number(m?.[2]);
+  // Caddy dials this address, so it must name one interface: 0.0.0.0 would also expose the wake server.
+  if (!m || port < 1 || port > 65535 || m[1] === '0.0.0.0' || m[1] === '[::]') {
+    throw new UsageError(`${source} must be HOST:PORT on a concrete address, like 127.0.0.1:9098, got ${JSON.stringify(t)}`);
+  }
+  return t.trim();
 };
 const list = (t: string) => t.split(/[\s,]+/).filter(Boolean);
 const envName = (t: string, source: string) => {
@@ -134,6 +163,14 @@ const SETTINGS: Setting[] = [
   { key: 'passwordEnv', env: 'FEATHER_TENANT_PASSWORD_ENV', parse: (t, s) => (t.trim() ? envName(t.trim(), s) : undefined) },
   { key: 'lockTimeoutMs', env: 'FEATHER_TENANT_LOCK_TIMEOUT', file: 'lockTimeout', parse: secondsOrZero },
   { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
+  { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
+  { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
+  { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: (t, s) => {
+    if (!t.startsWith('/')) throw new UsageError(`${s} must be an absolute path, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
+  { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

@@ -97,7 +97,8 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
     }
     desired.set(row.name, i.routeFor(row));
     const found = containers.get(row.name);
-    const start = row.desired === 'running';
+    // Asleep (sweep stopped it): its container should exist, stopped; the wake server starts it.
+    const start = row.desired === 'running' && row.asleepAt === null;
     if (!found) {
       actions.push({ kind: 'create', name: row.name, start, why: 'its container is missing' });
     } else {

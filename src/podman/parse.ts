@@ -12,6 +12,7 @@ interface PsEntry {
   Ports: { host_port: number; range?: number }[] | null;
   StartedAt: number;
   Created: number;
+  Pid?: number;
 }
 
 function time(secs: number | undefined): Date | undefined {
@@ -30,6 +31,7 @@ export function parsePsJson(stdout: string): ContainerSummary[] {
     hostPorts: (e.Ports ?? []).flatMap((p) => Array.from({ length: p.range ?? 1 }, (_, i) => p.host_port + i)),
     startedAt: time(e.StartedAt),
     createdAt: time(e.Created),
+    pid: e.Pid ? e.Pid : undefined,
   }));
 }
 

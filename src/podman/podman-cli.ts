@@ -206,6 +206,12 @@ export class PodmanCli implements PodmanClient {
       throw new OperationError(`cannot look into volume ${name} at ${dir}: ${(err as Error).message}`);
     }
   }
+
+  async stopContainers(names: string[], seconds: number): Promise<void> {
+    if (names.length === 0) return;
+    // --ignore: without it, one missing name makes podman 4.3 stop none of the others.
+    await this.exec(['stop', '--ignore', '--time', String(seconds), ...names]);
+  }
 }
 
 const SECRET_ENV = 'FEATHER_TENANT_SECRET_VALUE';

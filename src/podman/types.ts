@@ -9,6 +9,8 @@ export interface ContainerSummary {
   hostPorts: number[];
   startedAt: Date | undefined;
   createdAt: Date | undefined;
+  /** The host PID of the container's first process while it runs (its network counters are under /proc). */
+  pid: number | undefined;
 }
 
 /** What `show` and `reconcile --adopt` read of one container from `podman inspect`. */
@@ -72,4 +74,6 @@ export interface PodmanClient {
   importVolume(name: string, file: string): Promise<void>;
   /** True when the volume's top directory holds anything. */
   volumeHasData(name: string): Promise<boolean>;
+  /** Stops several containers in one podman call; stopped or missing ones are success. */
+  stopContainers(names: string[], seconds: number): Promise<void>;
 }

@@ -23,6 +23,16 @@ export interface TenantRow {
   desired: DesiredState;
   /** Set when `reconcile --adopt` took the tenant over from tenant.sh. */
   adoptedAt: number | null;
+  /** Last HTTP request or traffic seen (ms), or null if none yet. */
+  lastActiveAt: number | null;
+  /** Exempt from sleeping. */
+  pinned: boolean;
+  /** When a sweep put it to sleep; null once woken. */
+  asleepAt: number | null;
+  /** Lease: a sweep is stopping it since then. */
+  stopStartedAt: number | null;
+  /** Lease: a wake is starting it since then. */
+  wakeStartedAt: number | null;
 }
 
 interface Raw {
@@ -39,6 +49,11 @@ interface Raw {
   secret_pending: string | null;
   desired: DesiredState;
   adopted_at: number | null;
+  last_active_at: number | null;
+  pinned: number;
+  asleep_at: number | null;
+  stop_started_at: number | null;
+  wake_started_at: number | null;
 }
 
 const fromRaw = (r: Raw): TenantRow => ({
@@ -55,6 +70,11 @@ const fromRaw = (r: Raw): TenantRow => ({
   secretPending: r.secret_pending,
   desired: r.desired,
   adoptedAt: r.adopted_at,
+  lastActiveAt: r.last_active_at,
+  pinned: r.pinned === 1,
+  asleepAt: r.asleep_at,
+  stopStartedAt: r.stop_started_at,
+  wakeStartedAt: r.wake_started_at,
 });
 
 export interface Reservation {
@@ -85,7 +105,7 @@ export interface Adoption {
 
 /** Tenant rows. Port and name are claimed in one write transaction, so concurrent adds never collide. */
 export class TenantStore {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
 
   get(name: string): TenantRow | undefined {
     const r = this.db.prepare('SELECT * FROM tenants WHERE name = ?').get(name) as Raw | undefined;

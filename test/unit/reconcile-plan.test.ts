@@ -11,12 +11,13 @@ const OTHER: CaddyRoute = { '@id': 'birth', match: [{ host: ['birth.example'] }]
 function row(name: string, port: number, extra: Partial<TenantRow> = {}): TenantRow {
   return {
     name, port, status: 'active', image: 'img', volume: `${P}${name}`, containerId: 'id', passwordHash: 'h', createdAt: 1, updatedAt: 1,
-    secret: `${P}${name}`, secretPending: null, desired: 'running', adoptedAt: null, ...extra,
+    secret: `${P}${name}`, secretPending: null, desired: 'running', adoptedAt: null,
+    lastActiveAt: null, pinned: false, asleepAt: null, stopStartedAt: null, wakeStartedAt: null, ...extra,
   };
 }
 function container(name: string, port: number, extra: Partial<ContainerSummary> = {}): ContainerSummary {
   return {
-    id: `id-${name}`, name: `${P}${name}`, state: 'running', image: 'img', hostPorts: [port], startedAt: undefined, createdAt: undefined,
+    id: `id-${name}`, name: `${P}${name}`, state: 'running', image: 'img', hostPorts: [port], startedAt: undefined, createdAt: undefined, pid: 0,
     labels: { 'io.feather-tenant.managed': 'true', 'io.feather-tenant.prefix': P, 'io.feather-tenant.tenant': name, 'io.feather-tenant.secret': `${P}${name}` },
     ...extra,
   };
