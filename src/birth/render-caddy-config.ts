@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../app/context.js';
 import { reportError } from '../cli/main.js';
 import { UsageError } from '../core/errors.js';
+import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../caddy/wake-config.js';
 import { adminListen, parsePort, parseTlsMode, renderBirthCaddy, type CaddyConfig } from './caddy-config.js';
 
 function readJson(file: string): CaddyConfig {
@@ -33,7 +34,6 @@ function main(argv: string[], env: NodeJS.ProcessEnv): void {
   if (!basePath || !outPath) throw new UsageError('usage: render-caddy-config BASE.json OUT.json');
   const config = loadConfig(env);
   const previous = autosave(env);
-  const wakeListen = env.FEATHER_TENANT_WAKE_LISTEN || '127.0.0.1:9098';
   const rendered = renderBirthCaddy(readJson(basePath), {
     adminListen: adminListen(config.caddyAdmin),
     server: config.caddyServer ?? 'feather',
@@ -41,7 +41,13 @@ function main(argv: string[], env: NodeJS.ProcessEnv): void {
     httpsPort: parsePort(env.FEATHER_BIRTH_HTTPS_PORT, 443, 'FEATHER_BIRTH_HTTPS_PORT'),
     tls: parseTlsMode(env.FEATHER_BIRTH_TLS, Boolean(env.FEATHER_TENANT_DOMAIN)),
     acmeEmail: env.FEATHER_BIRTH_ACME_EMAIL || undefined,
-    askUrl: `http://${wakeListen}/ask`,
+    askUrl: `http://${config.wakeListen}/ask`,
+    wake: {
+      route: desiredWakeRoute(config),
+      loggerName: SERVER_LOGGER_NAME,
+      logKey: ACCESS_LOG_KEY,
+      log: desiredAccessLog(config.accessLog, SERVER_LOGGER_NAME),
+    },
   }, previous);
   const tmp = `${outPath}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(rendered, null, 2)}\n`, { mode: 0o600 });

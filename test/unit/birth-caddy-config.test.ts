@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   adminListen, parsePort, parseTlsMode, renderBirthCaddy, runtimeRoutes, type BirthCaddyOptions, type CaddyConfig,
 } from '../../src/birth/caddy-config.js';
-import { tenantRoute } from '../../src/caddy/routes.js';
+import { sameRoute, tenantRoute } from '../../src/caddy/routes.js';
+import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute, wakeRouteId } from '../../src/caddy/wake-config.js';
+import { DEFAULTS } from '../../src/core/config.js';
 
 // The real base config the image ships.
 const base = JSON.parse(readFileSync(new URL('../../birth/caddy.json', import.meta.url), 'utf8')) as CaddyConfig;
@@ -78,5 +80,27 @@ describe('the birth Caddy config', () => {
     expect(parsePort('8080', 80, 'P')).toBe(8080);
     expect(parsePort('', 80, 'P')).toBe(80);
     expect(() => parsePort('80a', 80, 'P')).toThrow(/P must be a port/);
+  });
+
+  it('carries what sleep and wake need, exactly as the watchdog wants it, once across restarts', () => {
+    const c = { ...DEFAULTS, domain: 'users.example', wakeListen: '127.0.0.1:19098', accessLog: '/var/log/ft/access.log' };
+    const wake = { route: desiredWakeRoute(c), loggerName: SERVER_LOGGER_NAME, logKey: ACCESS_LOG_KEY, log: desiredAccessLog(c.accessLog, SERVER_LOGGER_NAME) };
+    const first = renderBirthCaddy(base, { ...opts, wake });
+    const check = (cfg: CaddyConfig) => {
+      const errors = server(cfg).errors?.routes ?? [];
+      expect(errors.filter((r) => r['@id'] === wakeRouteId(c))).toHaveLength(1);
+      expect(sameRoute(errors[0]!, desiredWakeRoute(c))).toBe(true);
+      expect(server(cfg).logs).toEqual({ default_logger_name: SERVER_LOGGER_NAME });
+      const logs = (cfg.logging as { logs: Record<string, unknown> }).logs;
+      expect(logs[ACCESS_LOG_KEY]).toEqual(desiredAccessLog(c.accessLog, SERVER_LOGGER_NAME));
+      // The birth's own stderr log leaves the access lines to the file.
+      expect(logs.default).toMatchObject({ exclude: ['http.log.access'] });
+    };
+    check(first);
+    const autosave = structuredClone(first);
+    server(autosave).routes = [alice, ...(server(autosave).routes ?? [])];
+    const again = renderBirthCaddy(base, { ...opts, wake }, autosave);
+    check(again);
+    expect(server(again).routes?.map((r) => r['@id'])).toEqual(['feather-user-alice', 'feather-birth-catch-all']);
   });
 });
