@@ -166,6 +166,11 @@ wait_ready() { # until the entrypoint has said "ready" N times
   done
 }
 wait_ready 1
+# The base config already holds what the watchdog and reconcile want (wake route, access log):
+# starting the birth changes nothing in Caddy (every change would reload it).
+logs=$(podman logs "$name" 2>&1)
+grep -qF 'repaired Caddy config' <<<"$logs" && fail "the watchdog had to repair the birth's Caddy config"
+grep -qxF 'nothing to do' <<<"$logs" || fail "reconcile at the first start should have had nothing to do"
 
 in_birth() { podman exec "$name" "$@"; }
 # alice's page through the birth's Caddy, over HTTPS with a certificate got on demand.
@@ -175,8 +180,10 @@ expect_in() { grep -qF -- "$2" <<<"$1" || fail "$3: expected \"$2\" in: $1"; }
 state_of() { in_birth feather-tenant list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const t=JSON.parse(s).find(t=>t.name===process.argv[1]);console.log(t?t.state:"none")})' "$1"; }
 
 step "podman exec $name feather-tenant add alice"
-line=$(in_birth feather-tenant add alice)
+line=$(in_birth feather-tenant add alice 2>"$tmp/add.err")
+cat "$tmp/add.err" >&2
 echo "$line" >&2
+grep -q '^Caddy: ' "$tmp/add.err" && fail "add had to change Caddy's server config: $(cat "$tmp/add.err")"
 [[ $line =~ ^https://alice\.$DOMAIN\ \|\ password:\ [A-Za-z0-9]+$ ]] || fail "add printed: $line"
 # Her network's bridge sits in the host's namespace: named by her port, never a reusable podmanN.
 bridge=$(in_birth podman network inspect --format '{{.NetworkInterface}}' feather-user-alice)
