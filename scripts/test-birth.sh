@@ -240,6 +240,10 @@ expect_in "$(curl -s "http://127.0.0.1:$bob_port/cgi-bin/write?oldbirth")" "wrot
 expect_in "$(in_birth feather-tenant reconcile --dry-run --adopt)" "bob: would adopt" "reconcile --dry-run --adopt"
 expect_in "$(in_birth feather-tenant reconcile --adopt)" "bob: adopt" "reconcile --adopt"
 expect_in "$(get bob /cgi-bin/info)" "oldbirth" "bob through Caddy after adopt"
+# Made without --network, his old container is on podman's default network, which in the birth has
+# a bridge of its own name (birth/podman-network.json), not the host podman's podman0.
+[ "$(in_birth podman inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' feather-user-bob)" = podman ] || fail "bob's old container is not on the default network"
+expect_in "$(ip -br addr show dev featherdefault)" ' 172.29.255.1/24' "the birth's default network bridge"
 # passwd gives him a container made the new way, on the same volume and port.
 pw=$(in_birth feather-tenant passwd bob)
 [[ $pw =~ ^https://bob\.$DOMAIN\ \|\ password:\ [A-Za-z0-9]+$ ]] || fail "passwd printed: $pw"
