@@ -15,6 +15,7 @@ export interface Context {
   caddy: CaddyAdmin;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantStore;
+  storeOpened(): boolean;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -64,6 +65,7 @@ export function createContext(env: Env = process.env): Context {
     podman: new PodmanCli(config.podman, env),
     caddy: new CaddyAdmin(config.caddyAdmin),
     store: () => (store ??= new TenantStore(openDb(config.stateDir))),
+    storeOpened: () => store !== undefined,
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

@@ -2,6 +2,7 @@ import type { Context } from '../app/context.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
+import { changeAndRevoke } from './revocations.js';
 
 export interface RemoveOptions {
   name: string;
@@ -65,7 +66,7 @@ export async function remove(ctx: Context, opts: RemoveOptions): Promise<RemoveR
     volumeKept = false;
   }
   if (row) {
-    store.delete(name);
+    changeAndRevoke(ctx, { tenant: name, reason: 'removed' }, () => store.delete(name));
     removed.push(`state of ${name}`);
   }
   return { name, removed, volume: obj, volumeKept };

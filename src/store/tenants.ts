@@ -52,7 +52,12 @@ export interface Reservation {
 
 /** Tenant rows. Port and name are claimed in one write transaction, so concurrent adds never collide. */
 export class TenantStore {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
+
+  /** Runs fn in one write transaction (with other repositories on the same db, e.g. the outbox). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
 
   get(name: string): TenantRow | undefined {
     const r = this.db.prepare('SELECT * FROM tenants WHERE name = ?').get(name) as Raw | undefined;
