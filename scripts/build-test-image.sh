@@ -30,7 +30,8 @@ chmod 755 "$root/bin/feather-start" "$root"/srv/www/cgi-bin/*
 chmod 1777 "$root/tmp"
 chown 1000:1000 "$root/home/user"
 tar --numeric-owner -C "$root" -cf "$tmp/rootfs.tar" .
-podman image rm -f "$image" >/dev/null 2>&1 || true
+# No `podman image rm -f` first: it would also remove every container using the old image
+# (other test runs'). Importing under the same tag moves the tag; the old image stays in use.
 podman import --quiet \
   --change 'USER=1000' --change 'WORKDIR=/home/user' \
   --change "LABEL=feather-tenant.test-image=$hash" \

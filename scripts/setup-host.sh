@@ -6,14 +6,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 need=()
-for bin in podman runc caddy redis-server busybox; do
+# chromium: the waiting-page test drives Debian's Chromium with playwright-core (no browser download).
+for bin in podman runc caddy redis-server busybox chromium curl; do
   command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing podman runc caddy redis-server busybox-static" >&2
+  echo "setup: installing podman runc caddy redis-server busybox-static chromium curl" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq podman runc caddy redis-server busybox-static >/dev/null
+  apt-get install -y -qq podman runc caddy redis-server busybox-static chromium curl >/dev/null
 fi
 
 # crun fails on this kernel's hybrid cgroups and podman's default nofile ulimit exceeds

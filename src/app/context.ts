@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { CaddyAdmin } from '../caddy/admin-client.js';
-import { DEFAULT_CONFIG_FILE, resolveConfig, type Config, type Env } from '../core/config.js';
-import { OperationError, UsageError } from '../core/errors.js';
+import type { Config, Env } from '../core/config.js';
+import { OperationError } from '../core/errors.js';
 import { PodmanCli } from '../podman/podman-cli.js';
 import type { PodmanClient } from '../podman/types.js';
-import { openDb } from '../store/db.js';
+import { openDb, type Db } from '../store/db.js';
+import { Locks } from '../store/locks.js';
 import { TenantStore } from '../store/tenants.js';
+import { loadConfig } from './load-config.js';
+import { osProcessProbe } from './process-probe.js';
 
 /** Everything a command needs from the outside world; tests build their own. */
 export interface Context {
@@ -16,6 +18,8 @@ export interface Context {
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantStore;
   storeOpened(): boolean;
+  /** Per-tenant locks, in the same database. */
+  locks(): Locks;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -23,27 +27,8 @@ export interface Context {
   checkpoint(step: string): void;
 }
 
-export function loadConfig(env: Env): Config {
-  const explicit = env.FEATHER_TENANT_CONFIG;
-  const file = explicit || DEFAULT_CONFIG_FILE;
-  let parsed: Record<string, unknown> = {};
-  let text: string | undefined;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (explicit || code !== 'ENOENT') throw new UsageError(`cannot read config file ${file}: ${code ?? (err as Error).message}`);
-  }
-  if (text !== undefined) {
-    try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
-    } catch (err) {
-      throw new UsageError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`config file ${file} must hold a JSON object`);
-  }
-  return resolveConfig(env, parsed, file);
-}
+// Config loading lives apart so that commands can read it without loading SQLite and the rest.
+export { loadConfig };
 
 let interrupted: string | undefined;
 
@@ -54,7 +39,10 @@ export function interrupt(signal: string): void {
 
 export function createContext(env: Env = process.env): Context {
   const config = loadConfig(env);
+  let db: Db | undefined;
   let store: TenantStore | undefined;
+  let locks: Locks | undefined;
+  const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
   // FEATHER_TENANT_TRACE=1: each step's time since start on stderr, to see where time goes.
@@ -64,8 +52,9 @@ export function createContext(env: Env = process.env): Context {
     env,
     podman: new PodmanCli(config.podman, env),
     caddy: new CaddyAdmin(config.caddyAdmin),
-    store: () => (store ??= new TenantStore(openDb(config.stateDir))),
-    storeOpened: () => store !== undefined,
+    store: () => (store ??= new TenantStore(getDb())),
+    storeOpened: () => db !== undefined,
+    locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

@@ -1,7 +1,6 @@
 import { OperationError, UsageError } from '../core/errors.js';
+import { nodeHttp, type HttpAnswer, type Transport } from './http-transport.js';
 import { sameRoute, type CaddyRoute } from './routes.js';
-
-type Fetch = typeof globalThis.fetch;
 
 // About 1.5 s in all: longer than an admin restart, short enough to report a dead Caddy promptly.
 const RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 750];
@@ -11,6 +10,17 @@ interface ServerConfig {
   routes?: CaddyRoute[] | null;
 }
 
+/** The managed server's routes as read at one moment, with the ETag that names that moment. */
+export interface RoutesSnapshot {
+  server: string;
+  /** undefined: the server has no routes list. */
+  routes: CaddyRoute[] | undefined;
+  /** For If-Match: a change based on this snapshot fails (412) if anyone changed the servers since. */
+  etag: string | undefined;
+}
+
+const SERVERS = '/config/apps/http/servers';
+
 /**
  * A small typed client for Caddy's admin API (2.6): read servers and routes, and change
  * routes by `@id`. Every write is one admin request, so one config reload.
@@ -18,18 +28,17 @@ interface ServerConfig {
 export class CaddyAdmin {
   constructor(
     readonly baseUrl: string,
-    private readonly fetchImpl: Fetch = globalThis.fetch,
+    private readonly transport: Transport = nodeHttp,
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async once(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-    const res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+  private once(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    return this.transport(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      timeoutMs: this.timeoutMs,
     });
-    return { status: res.status, text: await res.text() };
   }
 
   /**
@@ -37,14 +46,16 @@ export class CaddyAdmin {
    * every config load, so a request racing another process's change can be reset or refused
    * for a moment. A write is retried only after `applied()` says it did not take effect.
    */
-  private async request(method: string, path: string, body?: unknown, applied?: () => Promise<boolean>): Promise<{ status: number; text: string }> {
+  private async request(
+    method: string, path: string, body?: unknown, applied?: () => Promise<boolean>, headers?: Record<string, string>,
+  ): Promise<{ status: number; text: string }> {
     let lastCause = '';
     for (const delay of RETRY_DELAYS_MS) {
       if (delay) await new Promise((r) => setTimeout(r, delay));
       try {
-        return await this.once(method, path, body);
+        return await this.once(method, path, body, headers);
       } catch (err) {
-        lastCause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+        lastCause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         if (applied && (await applied().catch(() => false))) return { status: 200, text: '' };
       }
     }
@@ -77,7 +88,11 @@ export class CaddyAdmin {
 
   /** The server we manage: the configured one, else the only one, else the one listening on :80. */
   async resolveServer(preferred: string | undefined): Promise<{ name: string; routes: CaddyRoute[] }> {
-    const servers = await this.servers();
+    const { name, server } = this.pickServer(await this.servers(), preferred);
+    return { name, routes: server.routes ?? [] };
+  }
+
+  private pickServer(servers: Record<string, ServerConfig>, preferred: string | undefined): { name: string; server: ServerConfig } {
     const names = Object.keys(servers);
     let name = preferred;
     if (name === undefined) {
@@ -93,7 +108,45 @@ export class CaddyAdmin {
         'set FEATHER_TENANT_CADDY_SERVER to the server whose routes feather-tenant manages',
       );
     }
-    return { name, routes: server.routes ?? [] };
+    return { name, server };
+  }
+
+  /** One GET of all servers: the managed server's routes, and the ETag for an If-Match change. */
+  async snapshot(preferred: string | undefined): Promise<RoutesSnapshot> {
+    let lastCause = '';
+    for (const delay of RETRY_DELAYS_MS) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      let r: HttpAnswer;
+      try {
+        r = await this.once('GET', SERVERS);
+      } catch (err) {
+        lastCause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        continue;
+      }
+      if (r.status !== 200) this.fail('GET', SERVERS, r);
+      const { name, server } = this.pickServer((JSON.parse(r.text) as Record<string, ServerConfig> | null) ?? {}, preferred);
+      return { server: name, routes: server.routes ?? undefined, etag: r.etag };
+    }
+    throw new OperationError(`Caddy admin API unreachable at ${this.baseUrl} (${lastCause})`, 'is Caddy running? set FEATHER_TENANT_CADDY_ADMIN to its admin address');
+  }
+
+  /**
+   * Replaces the server's whole routes array in ONE config change (Caddy reloads everything on
+   * each change, so restoring 200 routes must not take 200). With the snapshot's ETag it is
+   * refused (false) if the servers changed since they were read; the caller reads again.
+   */
+  async replaceRoutes(snap: RoutesSnapshot, routes: CaddyRoute[]): Promise<boolean> {
+    const path = `${SERVERS}/${encodeURIComponent(snap.server)}/routes`;
+    const method = snap.routes === undefined ? 'PUT' : 'PATCH';
+    const headers: Record<string, string> = snap.etag ? { 'if-match': snap.etag } : {};
+    const applied = async () => {
+      const now = await this.getJson<CaddyRoute[]>(path);
+      return now !== undefined && now.length === routes.length && now.every((r, k) => sameRoute(r, routes[k] as CaddyRoute));
+    };
+    const r = await this.request(method, path, routes, applied, headers);
+    if (r.status === 412) return false;
+    if (r.status !== 200) this.fail(method, path, r);
+    return true;
   }
 
   async routeById(id: string): Promise<CaddyRoute | undefined> {
@@ -109,15 +162,29 @@ export class CaddyAdmin {
   /** Inserts at the front, so it always precedes the catch-all; creates the list if absent. */
   async insertRoute(server: string, route: CaddyRoute, hasRoutes: boolean): Promise<void> {
     const base = `/config/apps/http/servers/${encodeURIComponent(server)}/routes`;
-    const [method, path, body] = hasRoutes ? ['PUT', `${base}/0`, route] : ['PUT', base, [route]];
-    const r = await this.request(method, path, body, () => this.hasRoute(route));
-    if (r.status !== 200) this.fail(method, path, r);
+    if (!hasRoutes) {
+      const r = await this.request('PUT', base, [route], () => this.hasRoute(route));
+      if (r.status === 200) return;
+      // Another process created the list since we looked: insert into it like any other.
+      if (!/already exists/.test(r.text)) this.fail('PUT', base, r);
+    }
+    const r = await this.request('PUT', `${base}/0`, route, () => this.hasRoute(route));
+    if (r.status !== 200) this.fail('PUT', `${base}/0`, r);
   }
 
   async replaceById(id: string, route: CaddyRoute): Promise<void> {
     const path = `/id/${encodeURIComponent(id)}`;
     const r = await this.request('PATCH', path, route, () => this.hasRoute(route));
     if (r.status !== 200) this.fail('PATCH', path, r);
+  }
+
+  /**
+   * Any other write (POST sets or replaces an object, PUT inserts, PATCH replaces), retried only
+   * while `applied()` says it has not taken effect.
+   */
+  async write(method: 'POST' | 'PUT' | 'PATCH', path: string, body: unknown, applied: () => Promise<boolean>): Promise<void> {
+    const r = await this.request(method, path, body, applied);
+    if (r.status !== 200) this.fail(method, path, r);
   }
 
   /** Deletes the object with this @id; false when there was none. */

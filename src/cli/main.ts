@@ -66,6 +66,170 @@ Exit codes: 0 ok, 1 operation failed, 2 bad input, 3 no such tenant, 4 conflict.
     });
 
   program
+    .command('show')
+    .description("one tenant: port, URL, state, image, limits, volume and its size, created and started times")
+    .argument('<name>', 'tenant name')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['feather-tenant show alice', 'feather-tenant show alice --json']))
+    .action(async (name: string, o: { json?: boolean }) => {
+      const [{ show }, render, ctx] = await Promise.all([import('../commands/show.js'), import('./render.js'), context()]);
+      render.printShow(await show(ctx, name), o.json === true);
+    });
+
+  for (const [verb, what] of [
+    ['start', "start a tenant's container (creating it if it is missing); already running is fine"],
+    ['stop', "stop a tenant's container (its route, volume and state stay); already stopped is fine"],
+    ['restart', "stop and start a tenant's container, waiting until it answers"],
+  ] as const) {
+    program
+      .command(verb)
+      .description(what)
+      .argument('<name>', 'tenant name')
+      .option('--json', 'print the outcome as JSON')
+      .addHelpText('after', examples([`feather-tenant ${verb} alice`]))
+      .action(async (name: string, o: { json?: boolean }) => {
+        const [{ lifecycle }, render, ctx] = await Promise.all([import('../commands/lifecycle.js'), import('./render.js'), context()]);
+        render.printLifecycle(await lifecycle(ctx, verb, name), o.json === true);
+      });
+  }
+
+  program
+    .command('logs')
+    .description("a tenant's container logs; -f streams them until interrupted")
+    .argument('<name>', 'tenant name')
+    .option('-f, --follow', 'keep streaming new lines')
+    .option('-n, --tail <lines>', 'only the last N lines')
+    .option('--since <time>', 'only lines since a duration ago (10m, 2h) or a time (2024-05-01T12:00:00Z)')
+    .addHelpText('after', examples(['feather-tenant logs alice -n 50', 'feather-tenant logs alice -f --since 10m']))
+    .action(async (name: string, o: { follow?: boolean; tail?: string; since?: string }) => {
+      const [{ logs }, { OperationError }, ctx] = await Promise.all([import('../commands/logs.js'), import('../core/errors.js'), context()]);
+      const code = await logs(ctx, { name, follow: o.follow === true, lines: o.tail, since: o.since });
+      if (code !== 0 && code !== 130) throw new OperationError(`podman logs exited with status ${code}`);
+    });
+
+  program
+    .command('passwd')
+    .description('give a tenant a new password (printed once); the container is recreated with it and the old one stops working')
+    .argument('<name>', 'tenant name')
+    .option('--json', 'print the tenant and new password as JSON')
+    .addHelpText('after', examples(['feather-tenant passwd alice', 'feather-tenant passwd alice --json']))
+    .action(async (name: string, o: { json?: boolean }) => {
+      const [{ passwd }, render, ctx] = await Promise.all([import('../commands/passwd.js'), import('./render.js'), context()]);
+      render.printPasswd(await passwd(ctx, name), o.json === true);
+    });
+
+  program
+    .command('reconcile')
+    .description('make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands')
+    .option('--dry-run', 'print what would change, change nothing')
+    .option('--adopt', "also take over containers named with the prefix that state does not know (tenant.sh's), keeping port and volume")
+    .option('--json', 'print the changes and notes as JSON')
+    .addHelpText('after', `${examples(['feather-tenant reconcile --dry-run', 'feather-tenant reconcile', 'feather-tenant reconcile --adopt'])}
+Safe to run at any time (a second run changes nothing): at the birth container's start, and from cron:
+  */5 * * * * podman exec feather-birth feather-tenant reconcile
+`)
+    .action(async (o: { dryRun?: boolean; adopt?: boolean; json?: boolean }) => {
+      // podman ps is most of a reconcile: start it, then load the rest while it runs.
+      const early = (await import('../app/early-read.js')).takeEarlyRead(process.env);
+      const [{ reconcile }, render, { OperationError }, ctx] = await Promise.all([
+        import('../commands/reconcile.js'), import('./render.js'), import('../core/errors.js'), context(),
+      ]);
+      const r = await reconcile(ctx, { dryRun: o.dryRun === true, adopt: o.adopt === true, early });
+      render.printReconcile(r, o.json === true);
+      if (r.failed > 0) throw new OperationError(`${r.failed} change(s) failed; see above`, 'fix the cause and run feather-tenant reconcile again');
+    });
+
+  program
+    .command('export')
+    .description("write a tenant (settings, password hash, data) as one verified archive, to a file or stdout")
+    .argument('<name>', 'tenant name')
+    .option('-o, --output <file>', 'write the archive to FILE, or - for stdout', '-')
+    .option('--live', 'do not stop a running tenant for the copy (files it writes meanwhile may be copied half-written)')
+    .addHelpText('after', `${examples([
+      'feather-tenant export alice -o alice.tar',
+      'feather-tenant export alice | ssh newhost podman exec -i feather-birth feather-tenant import -',
+    ])}
+A running tenant is stopped while its volume is copied and started again right after.
+The archive holds the user's data and password hash: keep it as private as the volume.`)
+    .action(async (name: string, o: { output: string; live?: boolean }) => {
+      const [{ exportTenant }, { fileOutput, streamOutput }, { terminalProgress }, { UsageError }, ctx] = await Promise.all([
+        import('../commands/export.js'), import('../migrate/output.js'), import('./progress.js'), import('../core/errors.js'), context(),
+      ]);
+      if (o.output === '-' && process.stdout.isTTY) throw new UsageError('refusing to write an archive to a terminal', 'use -o FILE, or pipe it: feather-tenant export NAME | ...');
+      const output = o.output === '-' ? streamOutput(process.stdout) : await fileOutput(o.output);
+      await exportTenant(ctx, { name, output, live: o.live === true, progress: terminalProgress(), exporter: `feather-tenant ${version()}` });
+    });
+
+  program
+    .command('import')
+    .description('create a tenant from an export archive (a file, or - for stdin), after verifying all of it')
+    .argument('<file>', 'the archive, or - to read it from stdin')
+    .option('--name <new>', "import under this name instead of the archive's")
+    .option('--image <image>', "work image (default: the archive's)")
+    .option('--new-password', "make a new password instead of keeping the user's (printed once)")
+    .option('--force', 'if the volume already holds data, delete its contents and import anyway')
+    .option('--json', 'print the tenant as JSON')
+    .addHelpText('after', `${examples([
+      'feather-tenant import alice.tar',
+      'feather-tenant import alice.tar --name alice2 --new-password',
+      'ssh oldhost podman exec feather-birth feather-tenant export alice | feather-tenant import -',
+    ])}
+Nothing is created until the whole archive has been read and its checksums verified.
+Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
+    .action(async (file: string, o: { name?: string; image?: string; newPassword?: boolean; force?: boolean; json?: boolean }) => {
+      const [{ importTenant }, render, { terminalProgress }, { UsageError }, { createReadStream }, ctx] = await Promise.all([
+        import('../commands/import.js'), import('./render.js'), import('./progress.js'), import('../core/errors.js'), import('node:fs'), context(),
+      ]);
+      if (file === '-' && process.stdin.isTTY) throw new UsageError('refusing to read an archive from a terminal', 'pipe it in, or name the file');
+      const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+      const opened = file === '-' ? Promise.resolve() : new Promise<void>((res, rej) => {
+        (input as ReturnType<typeof createReadStream>).once('open', () => res()).once('error', (err: NodeJS.ErrnoException) => rej(
+          new UsageError(`cannot read ${file}: ${err.code ?? err.message}`),
+        ));
+      });
+      await opened;
+      const result = await importTenant(ctx, {
+        input, name: o.name, image: o.image, newPassword: o.newPassword === true, force: o.force === true, progress: terminalProgress(),
+      });
+      render.printImport(result, o.json === true);
+    });
+
+  program
+    .command('sweep')
+    .description('one pass for cron: stop every running tenant idle longer than FEATHER_TENANT_IDLE_MINUTES; prints what it stopped')
+    .option('--dry-run', 'only say what would be stopped')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['feather-tenant sweep', 'feather-tenant sweep --dry-run --json', '* * * * * podman exec feather-birth feather-tenant sweep   (crontab)']))
+    .action(async (o: { dryRun?: boolean; json?: boolean }) => {
+      const [{ sweep }, render, ctx] = await Promise.all([import('../commands/sweep.js'), import('./render.js'), context()]);
+      render.printSweep(await sweep(ctx, { dryRun: o.dryRun === true }), o.json === true);
+    });
+
+  for (const [cmd, pinned] of [['pin', true], ['unpin', false]] as const) {
+    program
+      .command(cmd)
+      .description(pinned ? 'exempt a tenant from sleeping: sweeps leave it running' : 'let a pinned tenant sleep again when idle')
+      .argument('<name>', 'tenant name')
+      .option('--json', 'print the result as JSON')
+      .addHelpText('after', examples([`feather-tenant ${cmd} alice`]))
+      .action(async (name: string, o: { json?: boolean }) => {
+        const [{ setPinned }, render, ctx] = await Promise.all([import('../commands/pin.js'), import('./render.js'), context()]);
+        render.printPin(setPinned(ctx, { name, pinned }), o.json === true);
+      });
+  }
+
+  program
+    .command('watchdog')
+    .description('run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr')
+    .addHelpText('after', examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics']))
+    .action(async () => {
+      const [{ watchdog }, ctx] = await Promise.all([import('../commands/watchdog.js'), context()]);
+      const stop = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+      await watchdog(ctx, { signal: stop.signal });
+    });
+
+  program
     .command('config')
     .description('print the effective configuration (file and environment), secrets redacted')
     .addHelpText('after', examples(['feather-tenant config', 'FEATHER_TENANT_PORTS=9001-9050 feather-tenant config']))
@@ -127,6 +291,11 @@ export function reportError(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `feather-tenant list | head`: a reader that goes away is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

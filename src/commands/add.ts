@@ -1,10 +1,12 @@
 import type { Context } from '../app/context.js';
-import { tenantRoute } from '../caddy/routes.js';
+import { withLock } from '../app/lock.js';
+import { tenantRouteFor } from '../caddy/routes.js';
+import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
-import { objectName, tenantHost, tenantLabels, tenantUrl } from '../core/tenant.js';
+import { objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { portIsFree } from '../net/port-probe.js';
 import type { Reservation, TenantRow } from '../store/tenants.js';
 import { waitForHttp } from '../net/wait-http.js';
@@ -14,6 +16,15 @@ import { Undo } from './undo.js';
 export interface AddOptions {
   name: string;
   image?: string | undefined;
+  // The rest is for `import`, which provisions the same way with a filled volume.
+  /** Store this hash instead of the new password's: the user's migrated password keeps working at the login gate. */
+  keepPasswordHash?: string | undefined;
+  /** Runs once the volume exists (`created`: by this call), before the container starts. */
+  fillVolume?: ((volume: string, created: boolean) => Promise<void>) | undefined;
+  /** An existing volume is deleted and created anew (import --force: its contents are replaced). */
+  replaceVolume?: boolean | undefined;
+  /** The tenant's original creation time (ms), kept across a migration. */
+  createdAt?: number | undefined;
 }
 
 export interface AddResult {
@@ -32,8 +43,12 @@ export interface AddResult {
  * existed before) and the row is dropped.
  */
 export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
-  const c = ctx.config;
   const name = validateName(opts.name);
+  return withLock(ctx, name, 'add', () => addLocked(ctx, name, opts));
+}
+
+async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<AddResult> {
+  const c = ctx.config;
   const image = opts.image ?? c.image;
   const obj = objectName(c, name);
   ctx.checkpoint('add:begin');
@@ -55,20 +70,30 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
     throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state`, `remove its leftovers with: feather-tenant remove ${name}`);
   }
   const podmanPorts = new Set(containers.flatMap((k) => k.hostPorts).filter((p) => inRange(c.ports, p)));
-  const row = await reservePort(ctx, { name, image, volume: obj, range: c.ports, alsoUsed: podmanPorts, now: ctx.now() });
+  const row = await reservePort(ctx, { name, image, volume: obj, secret: obj, range: c.ports, alsoUsed: podmanPorts, now: ctx.now(), createdAt: opts.createdAt });
   const undo = new Undo(ctx);
   undo.push(`forget ${name}`, () => store.delete(name));
   try {
     ctx.checkpoint('add:reserved');
     const password = generatePassword();
-    const hash = hashPassword(password); // scrypt runs on the thread pool while podman works
+    // scrypt runs on the thread pool while podman works
+    const hash = opts.keepPasswordHash !== undefined ? Promise.resolve(opts.keepPasswordHash) : hashPassword(password);
     const labels = tenantLabels(c, name);
+    const reuse = volumeExisted && !opts.replaceVolume;
+    const makeVolume = async () => {
+      if (!reuse) {
+        if (volumeExisted) await ctx.podman.removeVolume(obj);
+        await ctx.podman.createVolume(obj, labels);
+        undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj));
+      }
+      await opts.fillVolume?.(obj, !reuse);
+    };
     await settleAll([
-      volumeExisted ? undefined : ctx.podman.createVolume(obj, labels).then(() => undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj))),
+      makeVolume(),
       ctx.podman.createNetwork(obj, labels).then(() => undo.push(`network ${obj}`, () => ctx.podman.removeNetwork(obj))),
       ctx.podman.createSecret(obj, password, labels).then(() => undo.push(`secret ${obj}`, () => ctx.podman.removeSecret(obj))),
     ]);
-    ctx.log(volumeExisted ? `reusing existing volume ${obj} (the user's data is kept)` : `created volume ${obj}`);
+    ctx.log(reuse ? `reusing existing volume ${obj} (the user's data is kept)` : `${volumeExisted ? 'replaced' : 'created'} volume ${obj}`);
     ctx.checkpoint('add:objects');
 
     // Pushed before the run: a run that fails after creating the container leaves one behind.
@@ -83,7 +108,9 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
     });
     ctx.checkpoint('add:ready');
 
-    const route = tenantRoute({ id: obj, host: tenantHost(c, name), port: row.port });
+    // The access log and the wake route, once per Caddy: afterwards this is two reads.
+    for (const change of await ensureWakeSetup(ctx.caddy, server.name, c)) ctx.log(`Caddy: ${change}`);
+    const route = tenantRouteFor(c, name, row.port);
     undo.push(`route ${obj}`, () => ctx.caddy.deleteById(obj));
     // A leftover route with our @id is replaced in place: Caddy would accept a duplicate silently.
     if (staleRoute) await ctx.caddy.replaceById(obj, route);
@@ -91,7 +118,7 @@ export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
     ctx.checkpoint('add:routed');
 
     store.activate(name, containerId, await hash, ctx.now());
-    return { name, url: tenantUrl(c, name), port: row.port, container: obj, volume: obj, volumeReused: volumeExisted, password };
+    return { name, url: tenantUrl(c, name), port: row.port, container: obj, volume: obj, volumeReused: reuse, password };
   } catch (err) {
     await undo.run(err);
     throw err;

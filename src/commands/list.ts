@@ -1,13 +1,17 @@
 import type { Context } from '../app/context.js';
-import { objectName, prefixFilter, tenantUrl, LABEL_TENANT } from '../core/tenant.js';
+import { containerTenant } from '../core/reconcile-plan.js';
+import { objectName, tenantUrl } from '../core/tenant.js';
 
 export interface ListEntry {
   name: string;
   port: number | null;
   url: string;
   container: string;
-  /** The container's state (running, exited, ...), or missing / provisioning / removing. */
+  /** The container's state (running, exited, ...), asleep (stopped by a sweep), or missing / provisioning / removing. */
   state: string;
+  /** Last HTTP request or traffic, as of the last sweep (ISO time), or null. */
+  lastActive: string | null;
+  pinned: boolean;
   /** false for a container of ours that our state does not know (see reconcile). */
   tracked: boolean;
 }
@@ -15,18 +19,22 @@ export interface ListEntry {
 /** All tenants, with container states from a single `podman ps`. */
 export async function list(ctx: Context): Promise<ListEntry[]> {
   const c = ctx.config;
-  const [rows, containers] = await Promise.all([Promise.resolve(ctx.store().list()), ctx.podman.listContainers(prefixFilter(c))]);
+  // By name, not only by label: adopted tenant.sh containers carry no labels of ours.
+  const [rows, all] = await Promise.all([Promise.resolve(ctx.store().list()), ctx.podman.listContainersNamed(c.prefix)]);
+  const containers = all.filter((k) => containerTenant(c.prefix, k) !== undefined);
   const byName = new Map(containers.map((k) => [k.name, k]));
   const out: ListEntry[] = rows.map((r) => {
     const obj = objectName(c, r.name);
     const k = byName.get(obj);
     byName.delete(obj);
-    const state = r.status === 'active' ? (k?.state ?? 'missing') : r.status;
-    return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, tracked: true };
+    const asleep = r.asleepAt !== null && k !== undefined && k.state !== 'running';
+    const state = r.status === 'active' ? (asleep ? 'asleep' : (k?.state ?? 'missing')) : r.status;
+    const lastActive = r.lastActiveAt === null ? null : new Date(r.lastActiveAt).toISOString();
+    return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, lastActive, pinned: r.pinned, tracked: true };
   });
   for (const k of byName.values()) {
-    const name = k.labels[LABEL_TENANT] ?? k.name;
-    out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, tracked: false });
+    const name = containerTenant(c.prefix, k)?.name ?? k.name;
+    out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, lastActive: null, pinned: false, tracked: false });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

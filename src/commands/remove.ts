@@ -1,4 +1,5 @@
 import type { Context } from '../app/context.js';
+import { withLock } from '../app/lock.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
@@ -25,24 +26,30 @@ export interface RemoveResult {
  * remove (or add) can simply be run again.
  */
 export async function remove(ctx: Context, opts: RemoveOptions): Promise<RemoveResult> {
-  const c = ctx.config;
   const name = validateName(opts.name);
+  return withLock(ctx, name, 'remove', () => removeLocked(ctx, name, opts));
+}
+
+async function removeLocked(ctx: Context, name: string, opts: RemoveOptions): Promise<RemoveResult> {
+  const c = ctx.config;
   const obj = objectName(c, name);
   const store = ctx.store();
   const row = store.get(name);
+  // An adopted tenant keeps the volume tenant.sh gave it.
+  const volume = row?.volume ?? obj;
   const [containerExists, route, volumeExists] = await Promise.all([
     ctx.podman.containerExists(obj),
     ctx.caddy.routeById(obj),
-    ctx.podman.volumeExists(obj),
+    ctx.podman.volumeExists(volume),
   ]);
   if (!row && !containerExists && !route && !(opts.purge && volumeExists)) {
     throw new NotFoundError(
       `no tenant named ${name}`,
-      volumeExists ? `its volume ${obj} is kept; delete it with: feather-tenant remove ${name} --purge --yes` : 'list tenants with: feather-tenant list',
+      volumeExists ? `its volume ${volume} is kept; delete it with: feather-tenant remove ${name} --purge --yes` : 'list tenants with: feather-tenant list',
     );
   }
   if (opts.purge && volumeExists && !opts.yes) {
-    const question = `This deletes ${name}'s volume ${obj} and all the data in it. Type the tenant's name to confirm: `;
+    const question = `This deletes ${name}'s volume ${volume} and all the data in it. Type the tenant's name to confirm: `;
     if (!opts.confirm) throw new UsageError(`--purge deletes ${name}'s data for good; add --yes to confirm`);
     if (!(await opts.confirm(question, name))) throw new UsageError('not confirmed; nothing was changed');
   }
@@ -58,16 +65,18 @@ export async function remove(ctx: Context, opts: RemoveOptions): Promise<RemoveR
     removed.push(`container ${obj}`);
   }
   ctx.checkpoint('remove:container');
-  await Promise.all([ctx.podman.removeNetwork(obj), ctx.podman.removeSecret(obj)]);
+  // The secret add made, and any a passwd switched to or from (they are named after obj).
+  const secrets = new Set([obj, row?.secret, row?.secretPending].filter((x): x is string => !!x));
+  await Promise.all([ctx.podman.removeNetwork(obj), ...[...secrets].map((x) => ctx.podman.removeSecret(x))]);
   let volumeKept = volumeExists;
   if (opts.purge && volumeExists) {
-    await ctx.podman.removeVolume(obj);
-    removed.push(`volume ${obj}`);
+    await ctx.podman.removeVolume(volume);
+    removed.push(`volume ${volume}`);
     volumeKept = false;
   }
   if (row) {
     changeAndRevoke(ctx, { tenant: name, reason: 'removed' }, () => store.delete(name));
     removed.push(`state of ${name}`);
   }
-  return { name, removed, volume: obj, volumeKept };
+  return { name, removed, volume, volumeKept };
 }

@@ -32,6 +32,20 @@ export interface Config {
   sessionMaxMs: number;
   /** Failed logins allowed per minute for one tenant from one client address. */
   loginRate: number;
+  /** How long a command waits for another one working on the same tenant before giving up. */
+  lockTimeoutMs: number;
+  /** tenant.sh's state file, read by `reconcile --adopt` when present. */
+  adoptFile: string;
+  /** A running tenant idle longer than this is stopped by `sweep`. */
+  idleMs: number;
+  /** host:port of the wake server (the watchdog); Caddy's wake route dials it. */
+  wakeListen: string;
+  /** Caddy's JSON access log for tenant hosts: Caddy writes it, `sweep` reads it. */
+  accessLog: string;
+  /** How often the watchdog sweeps. */
+  sweepIntervalMs: number;
+  /** Network traffic (bytes in and out within a minute) above which a tenant counts as active. */
+  activeTrafficBytes: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -71,6 +85,13 @@ export const DEFAULTS: Config = {
   sessionIdleMs: 30 * 60_000,
   sessionMaxMs: 8 * 3_600_000,
   loginRate: 5,
+  lockTimeoutMs: 30_000,
+  adoptFile: '/tmp/tenants.json',
+  idleMs: 20 * 60_000,
+  wakeListen: '127.0.0.1:9098',
+  accessLog: '/var/log/feather-tenant/access.log',
+  sweepIntervalMs: 60_000,
+  activeTrafficBytes: 4096,
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -87,7 +108,25 @@ const seconds = (t: string, source: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${source} must be a positive number of seconds, got ${JSON.stringify(t)}`);
   return Math.round(n * 1000);
 };
-const minutes = (t: string, source: string) => seconds(t, source) * 60;
+const secondsOrZero = (t: string, source: string) => {
+  const n = Number(t);
+  if (t.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${source} must be a number of seconds (0 or more), got ${JSON.stringify(t)}`);
+  return Math.round(n * 1000);
+};
+const minutes = (t: string, source: string) => {
+  const n = Number(t);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${source} must be a positive number of minutes (fractions allowed), got ${JSON.stringify(t)}`);
+  return Math.round(n * 60_000);
+};
+const listenAddress = (t: string, source: string) => {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):(\d{1,5})$/.exec(t.trim());
+  const port = Number(m?.[2]);
+  // Caddy dials this address, so it must name one interface: 0.0.0.0 would also expose the wake server.
+  if (!m || port < 1 || port > 65535 || m[1] === '0.0.0.0' || m[1] === '[::]') {
+    throw new UsageError(`${source} must be HOST:PORT on a concrete address, like 127.0.0.1:9098, got ${JSON.stringify(t)}`);
+  }
+  return t.trim();
+};
 const list = (t: string) => t.split(/[\s,]+/).filter(Boolean);
 const envName = (t: string, source: string) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) throw new UsageError(`${source} must be an environment variable name, got ${JSON.stringify(t)}`);
@@ -154,6 +193,16 @@ const SETTINGS: Setting[] = [
   { key: 'sessionIdleMs', env: 'FEATHER_TENANT_SESSION_IDLE_MINUTES', file: 'sessionIdleMinutes', parse: minutes },
   { key: 'sessionMaxMs', env: 'FEATHER_TENANT_SESSION_MAX_HOURS', file: 'sessionMaxHours', parse: (t, s) => minutes(t, s) * 60 },
   { key: 'loginRate', env: 'FEATHER_TENANT_LOGIN_RATE', parse: int(1, 10_000) },
+  { key: 'lockTimeoutMs', env: 'FEATHER_TENANT_LOCK_TIMEOUT', file: 'lockTimeout', parse: secondsOrZero },
+  { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
+  { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
+  { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
+  { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: (t, s) => {
+    if (!t.startsWith('/')) throw new UsageError(`${s} must be an absolute path, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
+  { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

@@ -5,6 +5,8 @@ import type { Config } from './config.js';
 export const LABEL_MANAGED = 'io.feather-tenant.managed';
 export const LABEL_PREFIX = 'io.feather-tenant.prefix';
 export const LABEL_TENANT = 'io.feather-tenant.tenant';
+/** On containers: the podman secret they were created with (passwd switches to a new one). */
+export const LABEL_SECRET = 'io.feather-tenant.secret';
 
 /** Where the password file appears inside the container. */
 export const PASSWORD_TARGET = 'feather-password';
@@ -30,4 +32,9 @@ export function tenantHost(c: Pick<Config, 'domain'>, name: string): string {
 
 export function tenantUrl(c: Pick<Config, 'domain' | 'scheme'>, name: string): string {
   return `${c.scheme}://${tenantHost(c, name)}`;
+}
+
+/** A fresh secret name for a password change: podman 4.3 cannot replace a secret in place. */
+export function nextSecretName(c: Pick<Config, 'prefix'>, name: string, now: number): string {
+  return `${objectName(c, name)}.pw-${now.toString(36)}`;
 }

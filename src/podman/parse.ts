@@ -1,4 +1,4 @@
-import type { ContainerSummary } from './types.js';
+import type { ContainerDetails, ContainerSummary } from './types.js';
 
 // podman's zero time: "unset" in `ps --format json`.
 const ZERO_TIME = -62135596800;
@@ -12,6 +12,7 @@ interface PsEntry {
   Ports: { host_port: number; range?: number }[] | null;
   StartedAt: number;
   Created: number;
+  Pid?: number;
 }
 
 function time(secs: number | undefined): Date | undefined {
@@ -30,5 +31,50 @@ export function parsePsJson(stdout: string): ContainerSummary[] {
     hostPorts: (e.Ports ?? []).flatMap((p) => Array.from({ length: p.range ?? 1 }, (_, i) => p.host_port + i)),
     startedAt: time(e.StartedAt),
     createdAt: time(e.Created),
+    pid: e.Pid ? e.Pid : undefined,
   }));
+}
+
+interface InspectEntry {
+  Id: string;
+  Name: string;
+  Created?: string;
+  ImageName?: string;
+  State?: { Status?: string; StartedAt?: string };
+  Config?: { Labels?: Record<string, string> | null };
+  HostConfig?: {
+    NanoCpus?: number;
+    Memory?: number;
+    PidsLimit?: number;
+    PortBindings?: Record<string, { HostPort?: string }[] | null> | null;
+  };
+  Mounts?: { Type?: string; Name?: string; Source?: string; Destination?: string }[] | null;
+}
+
+/** podman's zero time in inspect output: "0001-01-01T00:00:00Z". */
+function isoTime(s: string | undefined): Date | undefined {
+  if (!s || s.startsWith('0001-')) return undefined;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** Parses `podman container inspect NAME` (an array of one). */
+export function parseInspectJson(stdout: string): ContainerDetails | undefined {
+  const e = (JSON.parse(stdout.trim() || '[]') as InspectEntry[])[0];
+  if (!e) return undefined;
+  const hc = e.HostConfig ?? {};
+  return {
+    id: e.Id,
+    name: e.Name,
+    state: e.State?.Status ?? 'unknown',
+    image: e.ImageName ?? '',
+    labels: e.Config?.Labels ?? {},
+    hostPorts: Object.values(hc.PortBindings ?? {}).flatMap((bs) => (bs ?? []).map((b) => Number(b.HostPort))).filter((p) => p > 0),
+    createdAt: isoTime(e.Created),
+    startedAt: isoTime(e.State?.StartedAt),
+    nanoCpus: hc.NanoCpus ?? 0,
+    memoryBytes: hc.Memory ?? 0,
+    pidsLimit: hc.PidsLimit ?? 0,
+    mounts: (e.Mounts ?? []).map((m) => ({ type: m.Type ?? '', name: m.Name ?? '', source: m.Source ?? '', destination: m.Destination ?? '' })),
+  };
 }

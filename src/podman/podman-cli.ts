@@ -1,8 +1,11 @@
-import { execa, type ExecaError } from 'execa';
+import { readdir } from 'node:fs/promises';
 import { EngineError, OperationError } from '../core/errors.js';
 import type { Env } from '../core/config.js';
-import type { ContainerSummary, PodmanClient } from './types.js';
-import { parsePsJson } from './parse.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { ContainerDetails, ContainerSummary, LogOptions, PodmanClient } from './types.js';
+import { parseInspectJson, parsePsJson } from './parse.js';
+import { runProcess, type ProcessResult } from './run-process.js';
 
 interface Run {
   stdout: string;
@@ -10,7 +13,7 @@ interface Run {
   exitCode: number;
 }
 
-/** podman driven through its CLI (execa, no shell). Missing objects are not errors where that is safe. */
+/** podman driven through its CLI (no shell). Missing objects are not errors where that is safe. */
 export class PodmanCli implements PodmanClient {
   constructor(
     private readonly bin: string,
@@ -18,38 +21,36 @@ export class PodmanCli implements PodmanClient {
   ) {}
 
   private async exec(args: string[], opts: { env?: Record<string, string>; okCodes?: number[] } = {}): Promise<Run> {
-    let r;
+    let r: ProcessResult;
     try {
-      r = await execa(this.bin, args, {
-        reject: false,
-        stdin: 'ignore',
-        env: { ...(this.env as Record<string, string>), ...opts.env },
-        extendEnv: false,
-        stripFinalNewline: true,
-      });
+      r = await runProcess(this.bin, args, { ...this.env, ...opts.env });
     } catch (err) {
       throw this.spawnError(err);
     }
-    if ((r as unknown as { failed: boolean; code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
-      throw this.spawnError(r);
-    }
+    if (r.exitCode === null) throw new EngineError(commandWords(this.bin, args), `${r.stderr}\n(killed by a signal)`);
     const ok = opts.okCodes ?? [0];
-    if (!ok.includes(r.exitCode)) throw new EngineError(commandWords(this.bin, args), String(r.stderr));
-    return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode };
+    if (!ok.includes(r.exitCode)) throw new EngineError(commandWords(this.bin, args), r.stderr);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
   private spawnError(err: unknown): OperationError {
-    const e = err as Partial<ExecaError> & { code?: string };
+    const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') {
       return new OperationError(`podman not found (tried ${JSON.stringify(this.bin)})`, 'install podman, or set FEATHER_TENANT_PODMAN to its path');
     }
-    return new OperationError(`could not run ${this.bin}: ${e.shortMessage ?? e.message ?? String(err)}`);
+    return new OperationError(`could not run ${this.bin}: ${e.message ?? String(err)}`);
   }
 
   async listContainers(labelFilter?: string): Promise<ContainerSummary[]> {
     const filter = labelFilter === undefined ? [] : ['--filter', `label=${labelFilter}`];
     const r = await this.exec(['ps', '--all', '--format', 'json', ...filter]);
     return parsePsJson(r.stdout);
+  }
+
+  async listContainersNamed(prefix: string): Promise<ContainerSummary[]> {
+    // podman's name filter is a regular expression; a prefix holds only [a-z0-9_.-].
+    const r = await this.exec(['ps', '--all', '--format', 'json', '--filter', `name=^${prefix.replace(/\./g, '\\.')}`]);
+    return parsePsJson(r.stdout).filter((k) => k.name.startsWith(prefix));
   }
 
   async containerExists(name: string): Promise<boolean> {
@@ -115,6 +116,94 @@ export class PodmanCli implements PodmanClient {
   async containerState(name: string): Promise<string | undefined> {
     const r = await this.exec(['container', 'inspect', '--format', '{{.State.Status}}', name], { okCodes: [0, 125] });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async inspectContainer(name: string): Promise<ContainerDetails | undefined> {
+    const r = await this.exec(['container', 'inspect', name], { okCodes: [0, 125] });
+    if (r.exitCode !== 0) {
+      if (/no such container/i.test(r.stderr)) return undefined;
+      throw new EngineError('podman container inspect', r.stderr);
+    }
+    return parseInspectJson(r.stdout);
+  }
+
+  async create(args: string[]): Promise<string> {
+    return (await this.exec(args)).stdout.trim();
+  }
+
+  async startContainer(name: string): Promise<void> {
+    await this.exec(['start', name]);
+  }
+
+  async stopContainer(name: string, stopSeconds: number): Promise<void> {
+    await this.exec(['stop', '--time', String(stopSeconds), name]);
+  }
+
+  async networkExists(name: string): Promise<boolean> {
+    return (await this.exec(['network', 'exists', name], { okCodes: [0, 1] })).exitCode === 0;
+  }
+
+  async secretExists(name: string): Promise<boolean> {
+    // podman 4.3 has no `secret exists`; inspect prints only metadata, never the value.
+    const r = await this.exec(['secret', 'inspect', '--format', '{{.ID}}', name], { okCodes: [0, 125] });
+    if (r.exitCode !== 0 && !/no such secret/i.test(r.stderr)) throw new EngineError('podman secret inspect', r.stderr);
+    return r.exitCode === 0;
+  }
+
+  streamLogs(name: string, opts: LogOptions): Promise<number> {
+    const args = ['logs'];
+    if (opts.follow) args.push('--follow');
+    if (opts.tail !== undefined) args.push('--tail', String(opts.tail));
+    if (opts.since !== undefined) args.push('--since', opts.since);
+    args.push(name);
+    return new Promise((resolve, reject) => {
+      // Streamed, not buffered: `logs -f` runs until the container stops or the user interrupts.
+      const child = spawn(this.bin, args, { stdio: ['ignore', 'inherit', 'pipe'], env: this.env });
+      const errLines = createInterface({ input: child.stderr });
+      errLines.on('line', (l) => {
+        if (!/failed to connect to syslog/.test(l)) process.stderr.write(`${l}\n`);
+      });
+      // An interrupt sent to us alone (not our process group) must still end the stream.
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      const done = () => {
+        process.off('SIGINT', forward);
+        process.off('SIGTERM', forward);
+      };
+      child.once('error', (err) => {
+        done();
+        reject(this.spawnError(err));
+      });
+      child.once('close', (code, signal) => {
+        done();
+        resolve(code ?? (signal ? 130 : 1));
+      });
+    });
+  }
+
+  async exportVolume(name: string, file: string): Promise<void> {
+    await this.exec(['volume', 'export', '--output', file, name]);
+  }
+
+  async importVolume(name: string, file: string): Promise<void> {
+    await this.exec(['volume', 'import', name, file]);
+  }
+
+  async volumeHasData(name: string): Promise<boolean> {
+    // The local driver's mountpoint is a directory on this host (and in the birth container).
+    const dir = await this.volumeMountpoint(name);
+    try {
+      return (await readdir(dir)).length > 0;
+    } catch (err) {
+      throw new OperationError(`cannot look into volume ${name} at ${dir}: ${(err as Error).message}`);
+    }
+  }
+
+  async stopContainers(names: string[], seconds: number): Promise<void> {
+    if (names.length === 0) return;
+    // --ignore: without it, one missing name makes podman 4.3 stop none of the others.
+    await this.exec(['stop', '--ignore', '--time', String(seconds), ...names]);
   }
 }
 

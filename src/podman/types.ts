@@ -9,11 +9,38 @@ export interface ContainerSummary {
   hostPorts: number[];
   startedAt: Date | undefined;
   createdAt: Date | undefined;
+  /** The host PID of the container's first process while it runs (its network counters are under /proc). */
+  pid: number | undefined;
+}
+
+/** What `show` and `reconcile --adopt` read of one container from `podman inspect`. */
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  state: string;
+  image: string;
+  labels: Record<string, string>;
+  hostPorts: number[];
+  createdAt: Date | undefined;
+  startedAt: Date | undefined;
+  /** 0 when unlimited. */
+  nanoCpus: number;
+  memoryBytes: number;
+  pidsLimit: number;
+  mounts: { type: string; name: string; source: string; destination: string }[];
+}
+
+export interface LogOptions {
+  follow: boolean;
+  tail?: number | undefined;
+  since?: string | undefined;
 }
 
 /** Every podman call we make goes through this interface (one implementation: podman-cli.ts). */
 export interface PodmanClient {
   listContainers(labelFilter?: string): Promise<ContainerSummary[]>;
+  /** All containers whose name starts with `prefix`, labelled or not (tenant.sh's have no labels). */
+  listContainersNamed(prefix: string): Promise<ContainerSummary[]>;
   containerExists(name: string): Promise<boolean>;
   imageExists(image: string): Promise<boolean>;
   volumeExists(name: string): Promise<boolean>;
@@ -30,4 +57,22 @@ export interface PodmanClient {
   removeContainer(name: string, stopSeconds: number): Promise<void>;
   logsTail(name: string, lines: number): Promise<string>;
   containerState(name: string): Promise<string | undefined>;
+  /** undefined when there is no such container. */
+  inspectContainer(name: string): Promise<ContainerDetails | undefined>;
+  /** `podman create`: same arguments as run, without starting. */
+  create(args: string[]): Promise<string>;
+  startContainer(name: string): Promise<void>;
+  stopContainer(name: string, stopSeconds: number): Promise<void>;
+  networkExists(name: string): Promise<boolean>;
+  secretExists(name: string): Promise<boolean>;
+  /** Streams the container's logs to our stdout/stderr; resolves with podman's exit code. */
+  streamLogs(name: string, opts: LogOptions): Promise<number>;
+  /** `podman volume export` into a file (podman 4.3 cannot write to Node's socket pipes). */
+  exportVolume(name: string, file: string): Promise<void>;
+  /** `podman volume import` from a file; it merges into what the volume holds. */
+  importVolume(name: string, file: string): Promise<void>;
+  /** True when the volume's top directory holds anything. */
+  volumeHasData(name: string): Promise<boolean>;
+  /** Stops several containers in one podman call; stopped or missing ones are success. */
+  stopContainers(names: string[], seconds: number): Promise<void>;
 }

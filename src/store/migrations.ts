@@ -12,7 +12,41 @@ export const MIGRATIONS: readonly string[] = [
      created_at    INTEGER NOT NULL,
      updated_at    INTEGER NOT NULL
    ) STRICT;`,
-  // Session revocations waiting for Redis (the outbox): written in the same transaction as the
+  // 2: issue 3: passwd rotates secrets under new names, stop/start record what the operator wants,
+  // reconcile --adopt takes tenant.sh's containers, and commands on one tenant take its lock.
+  `ALTER TABLE tenants ADD COLUMN secret TEXT;
+   ALTER TABLE tenants ADD COLUMN secret_pending TEXT;
+   ALTER TABLE tenants ADD COLUMN desired TEXT NOT NULL DEFAULT 'running' CHECK (desired IN ('running', 'stopped'));
+   ALTER TABLE tenants ADD COLUMN adopted_at INTEGER;
+   UPDATE tenants SET secret = volume;
+   CREATE TABLE locks (
+     key         TEXT PRIMARY KEY,
+     pid         INTEGER NOT NULL,
+     pid_start   TEXT,
+     command     TEXT NOT NULL,
+     acquired_at INTEGER NOT NULL
+   ) STRICT;`,
+  // 3: sleep and wake. Activity (last request or traffic), pinning, and the two leases that keep
+  // a sweep and a wake from undoing each other: stop_started_at (a sweep is stopping it) and
+  // wake_started_at (a wake is starting it). Traffic counters and the access log's read
+  // position are kept between sweeps.
+  `ALTER TABLE tenants ADD COLUMN last_active_at INTEGER;
+   ALTER TABLE tenants ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1));
+   ALTER TABLE tenants ADD COLUMN asleep_at INTEGER;
+   ALTER TABLE tenants ADD COLUMN stop_started_at INTEGER;
+   ALTER TABLE tenants ADD COLUMN wake_started_at INTEGER;
+   CREATE TABLE traffic_samples (
+     name       TEXT PRIMARY KEY REFERENCES tenants (name) ON DELETE CASCADE,
+     pid        INTEGER NOT NULL,
+     bytes      INTEGER NOT NULL,
+     sampled_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE log_cursors (
+     file   TEXT PRIMARY KEY,
+     inode  INTEGER NOT NULL,
+     offset INTEGER NOT NULL
+   ) STRICT;`,
+  // 4: session revocations waiting for Redis (the outbox): written in the same transaction as the
   // state change that causes them, deleted once Redis confirms. Delivered in id order.
   `CREATE TABLE revocations (
      id          INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -3,6 +3,7 @@ import { ConflictError } from '../core/errors.js';
 import { pickPort, type PortRange } from '../core/ports.js';
 
 export type TenantStatus = 'provisioning' | 'active' | 'removing';
+export type DesiredState = 'running' | 'stopped';
 
 export interface TenantRow {
   name: string;
@@ -14,6 +15,24 @@ export interface TenantRow {
   passwordHash: string | null;
   createdAt: number;
   updatedAt: number;
+  /** The podman secret holding the password; null for an adopted container that has none of ours. */
+  secret: string | null;
+  /** A secret a `passwd` was switching to or from: removed by that passwd, or by reconcile if it died. */
+  secretPending: string | null;
+  /** What the operator asked for last (start/stop); reconcile starts only 'running' tenants. */
+  desired: DesiredState;
+  /** Set when `reconcile --adopt` took the tenant over from tenant.sh. */
+  adoptedAt: number | null;
+  /** Last HTTP request or traffic seen (ms), or null if none yet. */
+  lastActiveAt: number | null;
+  /** Exempt from sleeping. */
+  pinned: boolean;
+  /** When a sweep put it to sleep; null once woken. */
+  asleepAt: number | null;
+  /** Lease: a sweep is stopping it since then. */
+  stopStartedAt: number | null;
+  /** Lease: a wake is starting it since then. */
+  wakeStartedAt: number | null;
 }
 
 interface Raw {
@@ -26,6 +45,15 @@ interface Raw {
   password_hash: string | null;
   created_at: number;
   updated_at: number;
+  secret: string | null;
+  secret_pending: string | null;
+  desired: DesiredState;
+  adopted_at: number | null;
+  last_active_at: number | null;
+  pinned: number;
+  asleep_at: number | null;
+  stop_started_at: number | null;
+  wake_started_at: number | null;
 }
 
 const fromRaw = (r: Raw): TenantRow => ({
@@ -38,15 +66,40 @@ const fromRaw = (r: Raw): TenantRow => ({
   passwordHash: r.password_hash,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  secret: r.secret,
+  secretPending: r.secret_pending,
+  desired: r.desired,
+  adoptedAt: r.adopted_at,
+  lastActiveAt: r.last_active_at,
+  pinned: r.pinned === 1,
+  asleepAt: r.asleep_at,
+  stopStartedAt: r.stop_started_at,
+  wakeStartedAt: r.wake_started_at,
 });
 
 export interface Reservation {
   name: string;
   image: string;
   volume: string;
+  /** The podman secret add makes; default: named as the volume (both are the tenant's object name). */
+  secret?: string;
   range: PortRange;
   /** Ports taken outside our state (e.g. by containers podman already has). */
   alsoUsed: ReadonlySet<number>;
+  now: number;
+  /** The creation time to record, when it is not now (an imported tenant keeps its own). */
+  createdAt?: number | undefined;
+}
+
+/** An adopted tenant: already running somewhere, so it is inserted active with its own port. */
+export interface Adoption {
+  name: string;
+  port: number;
+  image: string;
+  volume: string;
+  secret: string | null;
+  containerId: string;
+  passwordHash: string | null;
   now: number;
 }
 
@@ -76,10 +129,22 @@ export class TenantStore {
       for (const row of this.db.prepare('SELECT port FROM tenants').all() as { port: number }[]) used.add(row.port);
       const port = pickPort(r.range, used);
       this.db
-        .prepare(`INSERT INTO tenants (name, port, status, image, volume, created_at, updated_at)
-                  VALUES (?, ?, 'provisioning', ?, ?, ?, ?)`)
-        .run(r.name, port, r.image, r.volume, r.now, r.now);
+        .prepare(`INSERT INTO tenants (name, port, status, image, volume, secret, created_at, updated_at)
+                  VALUES (?, ?, 'provisioning', ?, ?, ?, ?, ?)`)
+        .run(r.name, port, r.image, r.volume, r.secret ?? r.volume, r.createdAt ?? r.now, r.now);
       return this.get(r.name) as TenantRow;
+    }).immediate();
+  }
+
+  /** Inserts an adopted tenant; a name or port that is taken meanwhile is a conflict. */
+  adopt(a: Adoption): void {
+    this.db.transaction(() => {
+      if (this.get(a.name)) throw new ConflictError(`tenant ${a.name} already exists`);
+      if (this.db.prepare('SELECT 1 FROM tenants WHERE port = ?').get(a.port)) throw new ConflictError(`port ${a.port} is already a tenant's`);
+      this.db
+        .prepare(`INSERT INTO tenants (name, port, status, image, volume, container_id, password_hash, secret, created_at, updated_at, adopted_at)
+                  VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(a.name, a.port, a.image, a.volume, a.containerId, a.passwordHash, a.secret, a.now, a.now, a.now);
     }).immediate();
   }
 
@@ -91,6 +156,28 @@ export class TenantStore {
 
   setStatus(name: string, status: TenantStatus, now: number): void {
     this.db.prepare('UPDATE tenants SET status = ?, updated_at = ? WHERE name = ?').run(status, now, name);
+  }
+
+  setDesired(name: string, desired: DesiredState, now: number): void {
+    this.db.prepare('UPDATE tenants SET desired = ?, updated_at = ? WHERE name = ?').run(desired, now, name);
+  }
+
+  setContainerId(name: string, containerId: string, now: number): void {
+    this.db.prepare('UPDATE tenants SET container_id = ?, updated_at = ? WHERE name = ?').run(containerId, now, name);
+  }
+
+  setPendingSecret(name: string, secret: string | null, now: number): void {
+    this.db.prepare('UPDATE tenants SET secret_pending = ?, updated_at = ? WHERE name = ?').run(secret, now, name);
+  }
+
+  /**
+   * The password changes hands in one write: the new secret and hash become current, and the
+   * old secret becomes pending (removed next, by passwd or by reconcile if passwd dies).
+   */
+  switchSecret(name: string, secret: string, passwordHash: string, oldSecret: string | null, now: number): void {
+    this.db
+      .prepare('UPDATE tenants SET secret = ?, password_hash = ?, secret_pending = ?, updated_at = ? WHERE name = ?')
+      .run(secret, passwordHash, oldSecret, now, name);
   }
 
   delete(name: string): void {

@@ -151,3 +151,17 @@ describe('ports, names and Caddy', () => {
     await nothingLeft();
   });
 });
+
+describe('a Caddy server with no routes yet', () => {
+  it('concurrent adds create the route list once and both get routes', async () => {
+    await fetch(`${s.adminUrl}/config/apps/http/servers/tenants/routes`, { method: 'DELETE' });
+    const [a, b] = await Promise.all([s.run(['add', 'first']), s.run(['add', 'second'])]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    expect((await s.routes()).map((r) => r['@id']).sort()).toEqual([`${s.prefix}first`, `${s.prefix}second`]);
+    expect((await s.get('first', '/cgi-bin/info')).body).toContain('tenant=first');
+    expect((await s.get('second', '/cgi-bin/info')).body).toContain('tenant=second');
+    await s.run(['remove', 'first', '--purge', '--yes']);
+    await s.run(['remove', 'second', '--purge', '--yes']);
+    expect(await s.routes()).toEqual([]);
+  });
+});

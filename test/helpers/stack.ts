@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../../src/caddy/wake-config.js';
 
 // A private test stack: its own Caddy (admin and HTTP on free loopback ports, its own XDG dirs),
 // its own state directory, port range and name prefix. Never touches an operator's tenants.
@@ -37,8 +38,34 @@ export interface Stack {
   routes(): Promise<{ '@id'?: string; match?: unknown[] }[]>;
   caddyLog(): string;
   stopCaddy(): Promise<void>;
-  startCaddy(): Promise<void>;
+  /** `resume`: from Caddy's autosave (what it had before it stopped), as `caddy run --resume`. */
+  startCaddy(opts?: { resume?: boolean }): Promise<void>;
+  /** Caddy's whole config as it serves it (GET /config/), byte for byte. */
+  caddyConfig(): Promise<string>;
+  /** Starts `feather-tenant watchdog` with this stack's settings; stopped by cleanup(). */
+  startWatchdog(extraEnv?: Record<string, string>): Promise<Watchdog>;
   cleanup(): Promise<void>;
+}
+
+export interface Watchdog {
+  /** http://127.0.0.1:PORT of its wake server (for /healthz and /metrics). */
+  url: string;
+  /** Its stderr, one parsed JSON object a line. */
+  logs(): { level: string; msg: string; [key: string]: unknown }[];
+  metrics(): Promise<string>;
+  /** One sample of /metrics, e.g. metric('feather_tenant_wakes_total{result="ok"}'). */
+  metric(series: string): Promise<number>;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  child: ChildProcess;
+}
+
+/** The sleep/wake parts of a base config, built by the same functions `add` checks against. */
+export interface WakeParts {
+  prefix: string;
+  domain: string;
+  wakeListen: string;
+  accessLog: string;
 }
 
 export function freePort(): Promise<number> {
@@ -70,10 +97,13 @@ export async function freeRange(n: number): Promise<{ first: number; last: numbe
   throw new Error('no free port range');
 }
 
-export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: string): unknown {
+export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: string, wake?: WakeParts): unknown {
+  const logs: Record<string, unknown> = {};
+  if (logFile) logs.default = { writer: { output: 'file', filename: logFile }, level: 'INFO' };
+  if (wake) logs[ACCESS_LOG_KEY] = desiredAccessLog(wake.accessLog, SERVER_LOGGER_NAME);
   return {
     admin: { listen: `127.0.0.1:${adminPort}` },
-    logging: logFile ? { logs: { default: { writer: { output: 'file', filename: logFile }, level: 'INFO' } } } : undefined,
+    logging: Object.keys(logs).length ? { logs } : undefined,
     apps: {
       http: {
         servers: {
@@ -81,6 +111,7 @@ export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: s
             listen: [`127.0.0.1:${httpPort}`],
             automatic_https: { disable: true },
             routes: [{ handle: [{ handler: 'static_response', status_code: 404, body: 'no such tenant\n' }] }],
+            ...(wake ? { logs: { default_logger_name: SERVER_LOGGER_NAME }, errors: { routes: [desiredWakeRoute(wake)] } } : {}),
           },
         },
       },
@@ -122,15 +153,22 @@ export interface HttpInit {
   body?: string | Buffer;
 }
 
-export async function startStack(opts: { ports?: number; env?: Record<string, string> } = {}): Promise<Stack> {
+/**
+ * `bareCaddy`: start Caddy without the access log and wake route (as an operator's Caddy would
+ * be before the first `add`); by default the base config has them, so `add` changes nothing there.
+ */
+export async function startStack(opts: { ports?: number; env?: Record<string, string>; bareCaddy?: boolean } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'ftt-'));
   // The worker's pid is in the prefix, so a sweeper can tell a live run's objects from leftovers.
   const prefix = `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
-  const [adminPort, httpPort, ports] = await Promise.all([freePort(), freePort(), freeRange(opts.ports ?? 4)]);
+  const [adminPort, httpPort, ports, wakePort] = await Promise.all([freePort(), freePort(), freeRange(opts.ports ?? 4), freePort()]);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const logFile = join(dir, 'caddy.log');
   const configFile = join(dir, 'caddy.json');
-  writeFileSync(configFile, JSON.stringify(baseCaddyConfig(adminPort, httpPort, logFile)));
+  const wakeListen = `127.0.0.1:${wakePort}`;
+  const accessLog = join(dir, 'access.log');
+  const wake = opts.bareCaddy ? undefined : { prefix, domain: DOMAIN, wakeListen, accessLog };
+  writeFileSync(configFile, JSON.stringify(baseCaddyConfig(adminPort, httpPort, logFile, wake)));
   const stateDir = join(dir, 'state');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -144,10 +182,13 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
     FEATHER_TENANT_SCHEME: 'http',
     FEATHER_TENANT_CADDY_ADMIN: adminUrl,
     FEATHER_TENANT_READY_TIMEOUT: '20',
+    FEATHER_TENANT_WAKE_LISTEN: wakeListen,
+    FEATHER_TENANT_ACCESS_LOG: accessLog,
     ...opts.env,
   };
   writeFileSync(env.FEATHER_TENANT_CONFIG as string, '{}');
   let caddy: ChildProcess | undefined;
+  const watchdogs: Watchdog[] = [];
 
   const stack: Stack = {
     dir, prefix, stateDir, env, adminUrl, httpPort, ports,
@@ -161,8 +202,8 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
       return ((await res.json()) as { '@id'?: string }[] | null) ?? [];
     },
     caddyLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-    async startCaddy() {
-      caddy = spawn('caddy', ['run', '--config', configFile], {
+    async startCaddy(o = {}) {
+      caddy = spawn('caddy', ['run', '--config', configFile, ...(o.resume ? ['--resume'] : [])], {
         env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg-config'), XDG_DATA_HOME: join(dir, 'xdg-data') },
         stdio: 'ignore',
       });
@@ -174,7 +215,16 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
       caddy.kill('SIGTERM');
       await exited;
     },
+    async caddyConfig() {
+      return (await fetch(`${adminUrl}/config/`)).text();
+    },
+    async startWatchdog(extraEnv = {}) {
+      const w = await spawnWatchdog({ ...env, ...extraEnv });
+      watchdogs.push(w);
+      return w;
+    },
     async cleanup() {
+      await Promise.all(watchdogs.map((w) => w.stop('SIGKILL')));
       await stack.stopCaddy();
       await sweep((p) => p === prefix);
       rmSync(dir, { recursive: true, force: true });
@@ -182,6 +232,39 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
   };
   await stack.startCaddy();
   return stack;
+}
+
+async function spawnWatchdog(env: Record<string, string>): Promise<Watchdog> {
+  const listen = env.FEATHER_TENANT_WAKE_LISTEN as string;
+  const url = `http://${listen}`;
+  const child = spawn('node', [CLI, 'watchdog'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const w: Watchdog = {
+    url, child,
+    logs: () => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg: string }),
+    metrics: async () => (await fetch(`${url}/metrics`)).text(),
+    async metric(series) {
+      const line = (await w.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+      if (line === undefined) throw new Error(`no series ${series} in /metrics`);
+      return Number(line.slice(series.length + 1));
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error('exited');
+      return (await fetch(`${url}/healthz`)).ok;
+    }, 15_000, 'the watchdog to answer /healthz');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; watchdog stderr:\n${stderr}`);
+  }
+  return w;
 }
 
 /** True when the test run that made this prefix is gone (its pid is encoded in the prefix). */
@@ -206,11 +289,16 @@ export async function sweep(matches: (prefix: string) => boolean): Promise<void>
     const p = (labels as Record<string, string> | null)?.['io.feather-tenant.prefix'];
     return p !== undefined && p.startsWith(TEST_PREFIX_ROOT) && matches(p);
   };
-  const containers = (await json(['ps', '-a'])).filter((c) => ours(c.Labels)).map((c) => c.Id as string);
+  // tenant.sh-style containers and volumes (adopt tests) carry no labels: match their names too.
+  const byName = (name: unknown) => {
+    const p = new RegExp(`^(${TEST_PREFIX_ROOT}[0-9a-z]+r[0-9a-f]{4}-)`).exec(String(name))?.[1];
+    return p !== undefined && matches(p);
+  };
+  const containers = (await json(['ps', '-a'])).filter((c) => ours(c.Labels) || byName((c.Names as string[] | null)?.[0])).map((c) => c.Id as string);
   if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
   const [networks, volumes, secrets] = await Promise.all([
     json(['network', 'ls']).then((l) => l.filter((n) => ours(n.labels)).map((n) => n.name as string)),
-    json(['volume', 'ls']).then((l) => l.filter((v) => ours(v.Labels)).map((v) => v.Name as string)),
+    json(['volume', 'ls']).then((l) => l.filter((v) => ours(v.Labels) || byName(v.Name)).map((v) => v.Name as string)),
     // podman 4.3's `secret ls` has no JSON output: match names, which start with the prefix.
     execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false }).then((r) =>
       String(r.stdout).split('\n').filter((n) => {

@@ -21,6 +21,15 @@ describe('configuration', () => {
     expect(c.readyTimeoutMs).toBe(10_000);
   });
 
+  it('reads the lock timeout (seconds, 0 allowed) and the tenant.sh state file path', () => {
+    expect(resolveConfig({}).lockTimeoutMs).toBe(30_000);
+    expect(resolveConfig({ FEATHER_TENANT_LOCK_TIMEOUT: '0' }).lockTimeoutMs).toBe(0);
+    expect(resolveConfig({}, { lockTimeout: 2.5 }).lockTimeoutMs).toBe(2500);
+    expect(() => resolveConfig({ FEATHER_TENANT_LOCK_TIMEOUT: '-1' })).toThrow(/FEATHER_TENANT_LOCK_TIMEOUT must be a number of seconds/);
+    expect(resolveConfig({}).adoptFile).toBe('/tmp/tenants.json');
+    expect(resolveConfig({ FEATHER_TENANT_ADOPT_FILE: '/srv/tenants.json' }).adoptFile).toBe('/srv/tenants.json');
+  });
+
   it('parses lists, seconds and limits', () => {
     const c = resolveConfig({
       FEATHER_TENANT_PASSTHROUGH_ENV: 'A_KEY, B_KEY C_KEY',

@@ -35,10 +35,17 @@ describe('podman run arguments', () => {
     expect(args.join(' ')).not.toContain('UNRELATED');
   });
 
-  it('label the container as ours, naming prefix and tenant', () => {
+  it('label the container as ours, naming prefix, tenant and the secret it holds', () => {
     expect(flag(args, '--label')).toEqual([
-      'io.feather-tenant.managed=true', 'io.feather-tenant.prefix=fu-', 'io.feather-tenant.tenant=alice',
+      'io.feather-tenant.managed=true', 'io.feather-tenant.prefix=fu-', 'io.feather-tenant.tenant=alice', 'io.feather-tenant.secret=fu-alice',
     ]);
+  });
+
+  it('take a rotated secret and an adopted volume when given', () => {
+    const other = runArgs(c, { ...spec, secret: 'fu-alice.pw-1', volume: 'alice-home' }, {});
+    expect(flag(other, '--secret')).toEqual(['fu-alice.pw-1,type=mount,target=feather-password,uid=1000,gid=1000,mode=0400']);
+    expect(flag(other, '--volume')).toEqual(['alice-home:/home/user']);
+    expect(flag(other, '--label')).toContain('io.feather-tenant.secret=fu-alice.pw-1');
   });
 
   it('pass the password as an env secret only when opted in', () => {

@@ -1,0 +1,103 @@
+// Shared by the sleep/wake benches (wake.mjs, wake-mechanism.mjs): a private Caddy, state dir
+// and prefix (like the e2e stack) with a watchdog, and timing helpers. cleanup() removes all of it.
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startCaddy as startDefaultCaddy } from '../scripts/lib/private-caddy.mjs';
+import { CLI, IMAGE, median } from './lib.mjs';
+
+export { freePort, IMAGE, median };
+export const DOMAIN = 'bench.local';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+export const ms = (x) => `${x.toFixed(1)} ms`;
+
+/** Resolves at the first byte of the response (headers in), with status and the time taken. */
+export function firstByte(port, host, path = '/', o = {}) {
+  const t0 = performance.now();
+  return new Promise((res, rej) => {
+    const req = request({ host: '127.0.0.1', port, path, method: o.method ?? 'GET', headers: { host, ...o.headers }, agent: false }, (r) => {
+      const t = performance.now() - t0;
+      r.resume();
+      r.on('end', () => res({ status: r.statusCode, ms: t, headers: r.headers }));
+    });
+    req.on('error', rej);
+    req.end(o.body);
+  });
+}
+
+/** A private Caddy with the given config (the mechanism bench compares route shapes). */
+export async function startCaddyWith(dir, config) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'caddy.json');
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn('caddy', ['run', '--config', file], {
+    env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg'), XDG_DATA_HOME: join(dir, 'xdg') }, stdio: 'ignore',
+  });
+  const admin = config.admin.listen;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://${admin}/config/`)).ok) return child;
+    } catch { /* not up yet */ }
+    await sleep(50);
+  }
+  throw new Error('caddy did not start');
+}
+
+/** A stack: Caddy with one server and a catch-all, env for the CLI; `add` sets up the wake route. */
+export async function startStack(name, ports) {
+  const dir = mkdtempSync(join(tmpdir(), `ftb-${name}-`));
+  const prefix = `ftbench${process.pid.toString(36)}-`;
+  const wakePort = await freePort();
+  const caddy = await startDefaultCaddy(join(dir, 'caddy'));
+  const { httpPort } = caddy;
+  const env = {
+    PATH: process.env.PATH, HOME: dir,
+    FEATHER_TENANT_CONFIG: join(dir, 'none.json'), FEATHER_TENANT_STATE_DIR: join(dir, 'state'),
+    FEATHER_TENANT_PREFIX: prefix, FEATHER_TENANT_PORTS: ports, FEATHER_TENANT_IMAGE: IMAGE,
+    FEATHER_TENANT_DOMAIN: DOMAIN, FEATHER_TENANT_SCHEME: 'http', FEATHER_TENANT_CADDY_ADMIN: caddy.adminUrl,
+    FEATHER_TENANT_WAKE_LISTEN: `127.0.0.1:${wakePort}`, FEATHER_TENANT_ACCESS_LOG: join(dir, 'access.log'),
+  };
+  writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');
+  const watchdogs = [];
+  const stack = {
+    dir, prefix, env, httpPort, wakePort,
+    run: async (args, extra = {}) => {
+      const r = await execa('node', [CLI, ...args], { env: { ...env, ...extra }, extendEnv: false, reject: false });
+      if (r.exitCode !== 0) throw new Error(`feather-tenant ${args.join(' ')} failed: ${r.stderr}`);
+      return r.stdout;
+    },
+    async watchdog(extra = {}) {
+      const child = spawn('node', [CLI, 'watchdog'], { env: { ...env, ...extra }, stdio: 'ignore' });
+      watchdogs.push(child);
+      for (let i = 0; i < 200; i++) {
+        try {
+          if ((await fetch(`http://127.0.0.1:${wakePort}/healthz`)).ok) return child;
+        } catch { /* not up yet */ }
+        await sleep(50);
+      }
+      throw new Error('watchdog did not start');
+    },
+    async cleanup() {
+      for (const w of watchdogs) w.kill('SIGTERM');
+      await caddy.stop();
+      const ps = await execa('podman', ['ps', '-a', '--format', '{{.Names}}', '--filter', `label=io.feather-tenant.prefix=${prefix}`]);
+      const names = String(ps.stdout).split('\n').filter(Boolean);
+      if (names.length) await execa('podman', ['rm', '-f', '-t', '0', ...names], { reject: false });
+      for (const kind of ['network', 'volume']) {
+        const ls = await execa('podman', [kind, 'ls', '--format', '{{.Name}}'], { reject: false });
+        const mine = String(ls.stdout).split('\n').filter((n) => n.startsWith(prefix));
+        if (mine.length) await execa('podman', [kind, 'rm', '-f', ...mine], { reject: false });
+      }
+      const secrets = await execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false });
+      const mine = String(secrets.stdout).split('\n').filter((n) => n.startsWith(prefix));
+      if (mine.length) await execa('podman', ['secret', 'rm', ...mine], { reject: false });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}

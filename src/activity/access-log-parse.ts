@@ -1,0 +1,24 @@
+// Pure: the latest request time per host in lines of Caddy's JSON access log.
+
+interface AccessLine {
+  ts?: number;
+  request?: { host?: string };
+}
+
+/** Adds each line's time (ms) to `into`, keeping the latest per host; lines that are not access entries are skipped. */
+export function latestByHost(lines: Iterable<string>, into: Map<string, number> = new Map()): Map<string, number> {
+  for (const line of lines) {
+    if (!line.includes('"request"')) continue;
+    let entry: AccessLine;
+    try {
+      entry = JSON.parse(line) as AccessLine;
+    } catch {
+      continue; // a torn or foreign line: activity is best effort, the next request counts again
+    }
+    const host = entry.request?.host;
+    if (typeof host !== 'string' || typeof entry.ts !== 'number') continue;
+    const at = Math.round(entry.ts * 1000);
+    if (at > (into.get(host) ?? 0)) into.set(host, at);
+  }
+  return into;
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import type { TrafficSample } from '../store/sleep.js';
+
+// A tenant's network traffic, read from its container's network namespace through the PID that
+// `podman ps` already gave us: no extra podman call per tenant. With one container per podman
+// network, these are exactly the tenant's bytes in and out.
+
+/** Pure: received plus sent bytes of every interface but loopback, from /proc/PID/net/dev. */
+export function parseNetDev(text: string): number {
+  let total = 0;
+  for (const line of text.split('\n').slice(2)) {
+    const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (!m || m[1] === 'lo') continue;
+    const f = (m[2] ?? '').trim().split(/\s+/).map(Number);
+    total += (f[0] ?? 0) + (f[8] ?? 0);
+  }
+  return total;
+}
+
+export async function readNetBytes(pid: number): Promise<number | undefined> {
+  try {
+    return parseNetDev(await readFile(`/proc/${pid}/net/dev`, 'utf8'));
+  } catch {
+    return undefined; // gone since ps, or /proc not ours to read: traffic is best effort
+  }
+}
+
+export interface TrafficVerdict {
+  /** The baseline for next time: kept until it is a window old or the tenant was active. */
+  keep: TrafficSample;
+  /** More than `threshold` bytes since the baseline: the tenant was active. */
+  active: boolean;
+}
+
+/**
+ * Pure: more than `threshold` bytes since the baseline, the baseline being at most `windowMs`
+ * old, counts as activity. A stream or a busy WebSocket crosses it within the window; keep-alive
+ * pings never do, however long they go on, because the baseline moves on every window. A new
+ * PID means new counters, which started at zero.
+ */
+export function judgeTraffic(prev: TrafficSample | undefined, cur: TrafficSample, threshold: number, windowMs: number): TrafficVerdict {
+  if (!prev) return { keep: cur, active: false };
+  const grown = prev.pid === cur.pid && cur.bytes >= prev.bytes ? cur.bytes - prev.bytes : cur.bytes;
+  if (grown > threshold) return { keep: cur, active: true };
+  if (cur.sampledAt - prev.sampledAt >= windowMs) return { keep: cur, active: false };
+  return { keep: prev, active: false };
+}

@@ -1,0 +1,38 @@
+import type { Env } from '../core/config.js';
+import { PodmanCli } from '../podman/podman-cli.js';
+import type { ContainerSummary } from '../podman/types.js';
+import { loadConfig } from './load-config.js';
+
+/**
+ * Starts reconcile's `podman ps` before SQLite and the rest of the command are loaded: that
+ * read is most of a no-op reconcile's time, and the loading can happen while podman runs.
+ * undefined when the configuration is bad (the command reports that itself).
+ */
+export function startContainerRead(env: Env): Promise<ContainerSummary[]> | undefined {
+  let prefix: string;
+  let podman: PodmanCli;
+  try {
+    const c = loadConfig(env);
+    prefix = c.prefix;
+    podman = new PodmanCli(c.podman, env);
+  } catch {
+    return undefined;
+  }
+  const read = podman.listContainersNamed(prefix);
+  read.catch(() => undefined); // a failure is reported where it is awaited, never as unhandled
+  return read;
+}
+
+let started: Promise<ContainerSummary[]> | undefined;
+
+/** Called by the launcher (bin/feather-tenant.js) for `reconcile`, before the CLI is even loaded. */
+export function startEarlyRead(env: Env): void {
+  started ??= startContainerRead(env);
+}
+
+/** The read the launcher started, once; else one started now. */
+export function takeEarlyRead(env: Env): Promise<ContainerSummary[]> | undefined {
+  const read = started ?? startContainerRead(env);
+  started = undefined;
+  return read;
+}

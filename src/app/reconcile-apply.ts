@@ -1,0 +1,79 @@
+import type { TenantAction } from '../core/reconcile-plan.js';
+import { describeAction } from '../core/reconcile-describe.js';
+import { objectName } from '../core/tenant.js';
+import type { TenantRow } from '../store/tenants.js';
+import type { Context } from './context.js';
+import { describeHolder } from './lock.js';
+import { createTenantContainer, waitReady } from './tenant-container.js';
+
+export interface AppliedChange {
+  target: string;
+  action: string;
+  detail: string;
+  /** Undefined when it worked; the one-line reason when it did not. */
+  error?: string;
+  /** Not attempted this time (another command holds the tenant); the next run retries. */
+  skipped?: string;
+}
+
+/**
+ * Applies one tenant's actions under its lock. A tenant whose lock is held, or whose row
+ * changed since the plan, is skipped (the next run sees it afresh). One tenant's failure is
+ * reported and the others go on.
+ */
+export async function applyTenantActions(ctx: Context, planned: TenantRow, actions: TenantAction[]): Promise<AppliedChange[]> {
+  const locks = ctx.locks();
+  const holder = locks.tryAcquire(planned.name, 'reconcile', ctx.now());
+  const skipped = (why: string) => actions.map((a) => ({ target: a.name, ...describeAction(a), skipped: why }));
+  if (holder) return skipped(`${describeHolder(holder)} is working on it`);
+  try {
+    const row = ctx.store().get(planned.name);
+    if (!row || row.updatedAt !== planned.updatedAt || row.status !== planned.status) return skipped('it changed while reconcile ran; run reconcile again');
+    const out: AppliedChange[] = [];
+    let failed: string | undefined;
+    for (const a of actions) {
+      const d = { target: a.name, ...describeAction(a) };
+      if (failed) {
+        out.push({ ...d, skipped: `an earlier step failed` });
+        continue;
+      }
+      try {
+        await applyOne(ctx, a, ctx.store().get(row.name) ?? row);
+        out.push(d);
+      } catch (err) {
+        failed = (err as Error).message.split('\n')[0] ?? 'failed';
+        out.push({ ...d, error: failed });
+      }
+    }
+    return out;
+  } finally {
+    locks.release(planned.name);
+  }
+}
+
+async function applyOne(ctx: Context, a: TenantAction, row: TenantRow): Promise<void> {
+  const obj = objectName(ctx.config, row.name);
+  switch (a.kind) {
+    case 'rollback-add':
+    case 'finish-remove': {
+      // The route went in the routes change before this; the volume is never touched.
+      await ctx.podman.removeContainer(obj, 5);
+      const secrets = new Set([obj, row.secret, row.secretPending].filter((x): x is string => !!x));
+      await Promise.all([ctx.podman.removeNetwork(obj), ...[...secrets].map((x) => ctx.podman.removeSecret(x))]);
+      ctx.store().delete(row.name);
+      return;
+    }
+    case 'create':
+    case 'recreate':
+      await createTenantContainer(ctx, row, { start: a.start, replace: a.kind === 'recreate' });
+      return;
+    case 'start':
+      await ctx.podman.startContainer(obj);
+      await waitReady(ctx, row);
+      return;
+    case 'drop-secret':
+      await ctx.podman.removeSecret(a.secret);
+      ctx.store().setPendingSecret(row.name, null, ctx.now());
+      return;
+  }
+}

@@ -1,0 +1,63 @@
+import { generatePassword, hashPassword } from '../core/password.js';
+import { nextSecretName, objectName, tenantLabels } from '../core/tenant.js';
+import { waitForHttp } from '../net/wait-http.js';
+import { runArgs } from '../podman/run-args.js';
+import type { TenantRow } from '../store/tenants.js';
+import type { Context } from './context.js';
+
+export interface CreateOptions {
+  /** Start it (and wait until it answers HTTP), or only create it (a stopped tenant). */
+  start: boolean;
+  /** Remove an existing container of that name first (its volume stays). */
+  replace: boolean;
+  /** Use this secret instead of the row's (passwd switching to a new password). */
+  secret?: string | undefined;
+}
+
+export interface Created {
+  containerId: string;
+  /** Set when the tenant's secret was missing and a new, unshown password had to be made. */
+  newSecret?: string;
+}
+
+/**
+ * (Re)creates a tenant's container with the same secure arguments as `add` (run-args.ts),
+ * making its network if it is missing. Used by start, restart, passwd and reconcile.
+ */
+export async function createTenantContainer(ctx: Context, row: TenantRow, o: CreateOptions): Promise<Created> {
+  const c = ctx.config;
+  const obj = objectName(c, row.name);
+  const labels = tenantLabels(c, row.name);
+  let secret = o.secret ?? row.secret;
+  let newSecret: string | undefined;
+  const [networkOk, secretOk] = await Promise.all([ctx.podman.networkExists(obj), secret === null ? false : ctx.podman.secretExists(secret)]);
+  if (!secretOk) {
+    // An adopted container without a secret of ours, or a secret lost with podman's storage:
+    // the tenant gets a password nobody knows until `passwd` hands out a new one.
+    secret = nextSecretName(c, row.name, ctx.now());
+    const password = generatePassword();
+    await ctx.podman.createSecret(secret, password, labels);
+    ctx.store().switchSecret(row.name, secret, await hashPassword(password), row.secretPending, ctx.now());
+    newSecret = secret;
+    ctx.log(`${row.name} had no usable password secret; made a new one: give the user one with feather-tenant passwd ${row.name}`);
+  }
+  if (!networkOk) await ctx.podman.createNetwork(obj, labels);
+  if (o.replace) await ctx.podman.removeContainer(obj, 10);
+  const args = runArgs(c, { name: row.name, port: row.port, image: row.image, secret: secret ?? undefined, volume: row.volume }, ctx.env);
+  // runArgs starts with `run --detach`; `podman create` takes the same arguments after its verb.
+  const containerId = o.start ? await ctx.podman.run(args) : await ctx.podman.create(['create', ...args.slice(2)]);
+  ctx.store().setContainerId(row.name, containerId, ctx.now());
+  if (o.start) await waitReady(ctx, row);
+  return newSecret ? { containerId, newSecret } : { containerId };
+}
+
+/** Waits until the tenant's app answers on its port ("running" is not "ready"). */
+export async function waitReady(ctx: Context, row: TenantRow): Promise<void> {
+  const obj = objectName(ctx.config, row.name);
+  await waitForHttp({
+    port: row.port,
+    timeoutMs: ctx.config.readyTimeoutMs,
+    describe: `container ${obj}`,
+    isAlive: async () => (await ctx.podman.containerState(obj)) === 'running',
+  });
+}

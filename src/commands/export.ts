@@ -1,0 +1,123 @@
+import { hostname } from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Context } from '../app/context.js';
+import { withLock } from '../app/lock.js';
+import { ConflictError, NotFoundError, OperationError } from '../core/errors.js';
+import { validateName } from '../core/names.js';
+import { objectName } from '../core/tenant.js';
+import { archiveChunks } from '../migrate/archive-writer.js';
+import { hashWhileWritten } from '../migrate/hash-file.js';
+import { FORMAT, FORMAT_VERSION, type Manifest } from '../migrate/manifest.js';
+import type { ArchiveOutput } from '../migrate/output.js';
+import type { Progress } from '../migrate/progress.js';
+import { createSpool } from '../migrate/spool.js';
+
+export interface ExportOptions {
+  name: string;
+  output: ArchiveOutput;
+  /** Do not stop a running tenant (the copy may then be inconsistent). */
+  live: boolean;
+  progress?: Progress | undefined;
+  /** "feather-tenant 1.2.3", recorded in the manifest. */
+  exporter: string;
+  sourceHost?: string | undefined;
+}
+
+export interface ExportResult {
+  name: string;
+  output: string;
+  volumeBytes: number;
+  sha256: string;
+  /** How long the tenant was stopped for the copy (ms); 0 when it was not running or --live. */
+  stoppedMs: number;
+}
+
+/**
+ * Export a tenant as one verified archive (see migrate/archive-writer.ts): spool the volume
+ * while the tenant is stopped, start it again at once, then stream manifest, volume and sums.
+ * On any failure the output is abandoned (a file output never takes its final name).
+ */
+export async function exportTenant(ctx: Context, opts: ExportOptions): Promise<ExportResult> {
+  try {
+    return await exportTo(ctx, opts);
+  } catch (err) {
+    opts.progress?.end();
+    await opts.output.abort();
+    throw err;
+  }
+}
+
+async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult> {
+  const c = ctx.config;
+  const name = validateName(opts.name);
+  const obj = objectName(c, name);
+  const row = ctx.store().get(name);
+  if (!row) throw new NotFoundError(`no tenant named ${name}`, 'list tenants with: feather-tenant list');
+  if (row.status !== 'active') throw new ConflictError(`tenant ${name} is ${row.status}`, `let it finish, or repair it with: feather-tenant remove ${name}`);
+  // An adopted tenant keeps the volume tenant.sh gave it.
+  const volume = row.volume;
+  const [volumeOk, state] = await Promise.all([ctx.podman.volumeExists(volume), ctx.podman.containerState(obj)]);
+  if (!volumeOk) throw new OperationError(`tenant ${name}'s volume ${volume} is missing: there is nothing to export`);
+
+  const out = opts.output;
+  const spool = await createSpool(c.stateDir);
+  const p = opts.progress;
+  try {
+    ctx.checkpoint('export:begin');
+    const stop = state === 'running' && !opts.live;
+    if (state === 'running' && opts.live) ctx.log(`warning: --live: ${name} keeps running, so files it writes during the export may be copied half-written`);
+    let stoppedMs = 0;
+    const t0 = ctx.now();
+    // The stop-copy-start holds the tenant's lock, so no passwd, stop or start runs in between.
+    const copied = await withLock(ctx, name, 'export', async () => {
+      try {
+        if (stop) {
+          ctx.log(`stopping ${name} for a consistent copy`);
+          await ctx.podman.stopContainer(obj, 10);
+        }
+        return await hashWhileWritten(spool.path, ctx.podman.exportVolume(volume, spool.path), (n) => p?.update('copying volume', n));
+      } finally {
+        p?.end();
+        if (stop) {
+          await ctx.podman.startContainer(obj);
+          stoppedMs = ctx.now() - t0;
+          ctx.log(`started ${name} again (stopped for ${(stoppedMs / 1000).toFixed(1)} s)`);
+        }
+      }
+    });
+    ctx.checkpoint('export:copied');
+    const { bytes, sha256 } = copied;
+    const manifest: Manifest = {
+      format: FORMAT,
+      formatVersion: FORMAT_VERSION,
+      tenant: name,
+      image: row.image,
+      limits: { cpus: c.cpus, memory: c.memory, pids: c.pids },
+      passwordHash: row.passwordHash,
+      createdAt: new Date(row.createdAt).toISOString(),
+      exportedAt: new Date(ctx.now()).toISOString(),
+      sourceHost: opts.sourceHost ?? hostname(),
+      live: opts.live && state === 'running',
+      volume: { bytes, sha256 },
+      exporter: opts.exporter,
+    };
+    const mtime = Math.floor(ctx.now() / 1000);
+    try {
+      await pipeline(Readable.from(archiveChunks(manifest, spool.path, mtime, (n) => p?.update('writing archive', n, bytes))), out.stream);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        throw new OperationError(`the archive's reader went away before the end (broken pipe): ${out.describe} is incomplete`, 'see the importing side for its error');
+      }
+      if (code) throw new OperationError(`cannot write the archive to ${out.describe}: ${code}`);
+      throw err;
+    }
+    p?.end();
+    await out.commit();
+    ctx.log(`exported ${name} to ${out.describe}: volume ${bytes} bytes, sha256 ${sha256}`);
+    return { name, output: out.describe, volumeBytes: bytes, sha256, stoppedMs };
+  } finally {
+    await spool.remove();
+  }
+}

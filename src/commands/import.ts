@@ -1,0 +1,135 @@
+import type { Context } from '../app/context.js';
+import { ConflictError, OperationError } from '../core/errors.js';
+import { validateName } from '../core/names.js';
+import { objectName } from '../core/tenant.js';
+import { readArchive } from '../migrate/archive-reader.js';
+import type { Manifest } from '../migrate/manifest.js';
+import { formatBytes, type Progress } from '../migrate/progress.js';
+import { BatchedWriter, createSpool } from '../migrate/spool.js';
+import { add, type AddResult } from './add.js';
+
+export interface ImportOptions {
+  /** The archive: a file's read stream, or stdin. */
+  input: AsyncIterable<Buffer | string>;
+  /** Import under this name instead of the archive's. */
+  name?: string | undefined;
+  image?: string | undefined;
+  /** Give the user a new password instead of keeping the migrated one. */
+  newPassword: boolean;
+  /** Replace the contents of an existing volume that holds data. */
+  force: boolean;
+  progress?: Progress | undefined;
+}
+
+export interface ImportResult extends Omit<AddResult, 'password'> {
+  /** The new password, when one was made; null when the user's password was kept. */
+  password: string | null;
+  passwordKept: boolean;
+  from: { tenant: string; host: string; exportedAt: string };
+  volumeBytes: number;
+}
+
+interface Target {
+  name: string;
+  image: string;
+  volumeHasData: boolean;
+}
+
+/**
+ * Import an export archive: read and verify all of it into a spool file first (format version,
+ * checksums, completeness), refusing early when the name is taken; only then provision exactly
+ * as `add` does, with the volume filled from the spool before the container starts.
+ *
+ * Passwords: only the scrypt hash travels, never the password. By default the hash goes into
+ * state, so the user's password keeps working at feather-tenant's login gate; the container's
+ * own copy (/run/secrets/feather-password) cannot be rebuilt from a hash, so it gets a new random
+ * value that nobody is shown. --new-password (or an archive without a hash) makes a new password,
+ * delivered like add's and printed.
+ */
+export async function importTenant(ctx: Context, opts: ImportOptions): Promise<ImportResult> {
+  const c = ctx.config;
+  if (opts.name !== undefined) validateName(opts.name);
+  const p = opts.progress;
+  const spool = await createSpool(c.stateDir);
+  try {
+    const writer = new BatchedWriter(spool.handle);
+    let target: Target | undefined;
+    const m = await readArchive(opts.input, {
+      onManifest: async (manifest) => {
+        target = await preflight(ctx, manifest, opts);
+      },
+      writeVolume: (chunk) => writer.write(chunk),
+      onVolumeBytes: (done, total) => p?.update('receiving', done, total),
+    });
+    await writer.flush();
+    await spool.handle.close();
+    p?.end();
+    if (!target) throw new Error('unreachable: the manifest was never checked');
+    ctx.checkpoint('import:verified');
+    ctx.log(`verified the archive: ${m.tenant} from ${m.sourceHost}, exported ${m.exportedAt}, volume ${formatBytes(m.volume.bytes)}, sha256 ${m.volume.sha256}`);
+    if (m.live) ctx.log('note: it was exported with --live, while the tenant ran');
+    const here = { cpus: c.cpus, memory: c.memory, pids: c.pids };
+    if (here.cpus !== m.limits.cpus || here.memory !== m.limits.memory || here.pids !== m.limits.pids) {
+      ctx.log(`note: ${m.sourceHost} gave ${m.tenant} cpus=${m.limits.cpus} memory=${m.limits.memory} pids=${m.limits.pids}; this server's limits apply here: cpus=${here.cpus} memory=${here.memory} pids=${here.pids}`);
+    }
+
+    const fresh = opts.newPassword || m.passwordHash === null;
+    const { name, image } = target;
+    const r = await add(ctx, {
+      name,
+      image,
+      keepPasswordHash: fresh ? undefined : (m.passwordHash as string),
+      fillVolume: async (volume, created) => {
+        // The volume may have appeared since the preflight: still never merge into data.
+        if (!created && (await ctx.podman.volumeHasData(volume))) {
+          throw new ConflictError(`volume ${volume} already holds data; an import never merges into it`, 'replace its contents with: import --force');
+        }
+        ctx.log(`importing ${formatBytes(m.volume.bytes)} into volume ${volume}`);
+        await ctx.podman.importVolume(volume, spool.path);
+        ctx.checkpoint('import:filled');
+      },
+      replaceVolume: target.volumeHasData && opts.force,
+      createdAt: Date.parse(m.createdAt),
+    });
+    if (!fresh) ctx.log(`kept ${name}'s password from ${m.sourceHost} (for the login gate; the container's own copy is a new random value)`);
+    return {
+      ...r,
+      password: fresh ? r.password : null,
+      passwordKept: !fresh,
+      from: { tenant: m.tenant, host: m.sourceHost, exportedAt: m.exportedAt },
+      volumeBytes: m.volume.bytes,
+    };
+  } finally {
+    p?.end();
+    await spool.remove();
+  }
+}
+
+/** Everything that can refuse the import, checked before a byte of the volume is read. */
+async function preflight(ctx: Context, m: Manifest, opts: ImportOptions): Promise<Target> {
+  const name = opts.name ?? m.tenant;
+  const image = opts.image ?? m.image;
+  const obj = objectName(ctx.config, name);
+  if (ctx.store().get(name)) {
+    throw new ConflictError(`tenant ${name} already exists here; nothing was changed`, `import under another name with --name NEW, or remove it first: feather-tenant remove ${name}`);
+  }
+  const [containerExists, volumeExists, imageOk] = await Promise.all([
+    ctx.podman.containerExists(obj),
+    ctx.podman.volumeExists(obj),
+    ctx.podman.imageExists(image),
+  ]);
+  if (containerExists) {
+    throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state; nothing was changed`, `remove its leftovers with: feather-tenant remove ${name}`);
+  }
+  if (!imageOk) {
+    throw new OperationError(`image ${image} (from the archive) is not in podman's storage; nothing was changed`, 'load it here (podman load -i FILE), or choose another with --image');
+  }
+  const volumeHasData = volumeExists && (await ctx.podman.volumeHasData(obj));
+  if (volumeHasData && !opts.force) {
+    throw new ConflictError(
+      `volume ${obj} already holds data; an import never merges into it, so nothing was changed`,
+      `delete it with: feather-tenant remove ${name} --purge --yes, or replace its contents with: import --force`,
+    );
+  }
+  return { name, image, volumeHasData };
+}

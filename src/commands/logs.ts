@@ -1,0 +1,28 @@
+import type { Context } from '../app/context.js';
+import { NotFoundError } from '../core/errors.js';
+import { parseLines, parseSince } from '../core/log-options.js';
+import { validateName } from '../core/names.js';
+import { objectName } from '../core/tenant.js';
+
+export interface LogsOptions {
+  name: string;
+  follow: boolean;
+  lines?: string | undefined;
+  since?: string | undefined;
+}
+
+/** Streams the tenant's container logs through (no lock: reading never changes anything). */
+export async function logs(ctx: Context, o: LogsOptions): Promise<number> {
+  const name = validateName(o.name);
+  const tail = o.lines === undefined ? undefined : parseLines(o.lines);
+  const since = o.since === undefined ? undefined : parseSince(o.since);
+  const obj = objectName(ctx.config, name);
+  if (!(await ctx.podman.containerExists(obj))) {
+    const known = ctx.store().get(name) !== undefined;
+    throw new NotFoundError(
+      known ? `tenant ${name} has no container, so no logs` : `no tenant named ${name}`,
+      known ? `recreate it with: feather-tenant start ${name}` : 'list tenants with: feather-tenant list',
+    );
+  }
+  return ctx.podman.streamLogs(obj, { follow: o.follow, tail, since });
+}

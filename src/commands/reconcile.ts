@@ -1,0 +1,132 @@
+import type { Context } from '../app/context.js';
+import type { AppliedChange } from '../app/reconcile-apply.js';
+import { readWorld, type World } from '../app/world.js';
+import { tenantRouteFor } from '../caddy/routes.js';
+import { ensureWakeSetup } from '../caddy/wake-setup.js';
+import type { RouteChange } from '../caddy/route-merge.js';
+import { describeAction } from '../core/reconcile-describe.js';
+import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../core/reconcile-plan.js';
+import type { ContainerSummary } from '../podman/types.js';
+import type { TenantRow } from '../store/tenants.js';
+
+export interface ReconcileOptions {
+  dryRun: boolean;
+  adopt: boolean;
+  /** podman's containers, read while the command was still loading (bin/feather-tenant.js). */
+  early?: Promise<ContainerSummary[]> | undefined;
+}
+
+export interface ReconcileResult {
+  dryRun: boolean;
+  /** Made (or, with --dry-run, would be made); failed ones carry an error. */
+  changes: AppliedChange[];
+  notes: Note[];
+  failed: number;
+}
+
+// A Caddy change that loses to a concurrent one (If-Match) is re-planned from a fresh read.
+const ROUTE_ATTEMPTS = 5;
+
+/**
+ * Converges podman and Caddy to our state: plan from one read of each (pure: reconcile-plan.ts),
+ * then apply: all route changes as one Caddy config change, then each tenant's container work
+ * under its lock. Safe at any time; a second run finds nothing to do.
+ *
+ * There is no lock over the whole run (a no-op reconcile writes nothing, so it costs no fsync):
+ * two at once are safe, because a route change based on a stale read is refused (If-Match) and
+ * re-planned, and container work re-checks the tenant's row under the tenant's lock.
+ */
+export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<ReconcileResult> {
+  const changes: AppliedChange[] = [];
+  const adoptNotes: Note[] = [];
+  ctx.checkpoint('reconcile:begin');
+  let world = await readWorld(ctx, o.early);
+  ctx.checkpoint('reconcile:read');
+
+  if (o.adopt) {
+    const { adoptedRow, applyAdoption, describeAdoption, planAdopt } = await import('../app/adopt.js');
+    const adoption = await planAdopt(ctx, world);
+    adoptNotes.push(...adoption.notes);
+    for (const a of adoption.adopt) {
+      const outcome = o.dryRun ? {} : await applyAdoption(ctx, a);
+      changes.push({ target: a.name, action: 'adopt', detail: describeAdoption(a), ...outcome });
+    }
+    if (o.dryRun) world = { ...world, rows: [...world.rows, ...adoption.adopt.map((a) => adoptedRow(a, ctx.now()))] };
+    else world = { ...world, rows: ctx.store().list() };
+  }
+
+  // Sleep and wake need the server's wake error route and access log: set up once, never on sleep/wake.
+  for (const change of await ensureWakeSetup(ctx.caddy, world.caddy.server, ctx.config, { dryRun: o.dryRun })) {
+    changes.push({ target: 'caddy', action: o.dryRun ? 'would set up' : 'set up', detail: change });
+  }
+  if (changes.some((c) => c.target === 'caddy') && !o.dryRun) world = await readWorld(ctx);
+
+  let plan = planFor(ctx, world);
+  ctx.checkpoint('reconcile:planned');
+  // The common case, a converged world, never loads what applying needs.
+  if (plan.routeChanges.length === 0 && plan.actions.length === 0) return result(o.dryRun, changes, [...adoptNotes, ...plan.notes]);
+  if (o.dryRun) {
+    changes.push(...plan.routeChanges.map(routeChange), ...plan.actions.map((a) => ({ target: a.name, ...describeAction(a) })));
+    return result(true, changes, [...adoptNotes, ...plan.notes]);
+  }
+
+  ({ world, plan } = await applyRoutes(ctx, world, plan, changes));
+  ctx.checkpoint('reconcile:routed');
+  if (plan.actions.length === 0) return result(false, changes, [...adoptNotes, ...plan.notes]);
+  // Loaded only when containers need work (it brings podman run arguments, passwords, ...).
+  const { applyTenantActions } = await import('../app/reconcile-apply.js');
+  const rows = new Map(world.rows.map((r) => [r.name, r]));
+  for (const [name, actions] of byTenant(plan.actions)) {
+    const row = rows.get(name);
+    if (row) changes.push(...(await applyTenantActions(ctx, row, actions)));
+  }
+  return result(false, changes, [...adoptNotes, ...plan.notes]);
+}
+
+/**
+ * All route changes in one If-Match config change. If another command changed Caddy since our
+ * read, everything is read and planned again (up to ROUTE_ATTEMPTS times).
+ */
+async function applyRoutes(ctx: Context, world: World, plan: ReconcilePlan, changes: AppliedChange[]): Promise<{ world: World; plan: ReconcilePlan }> {
+  for (let attempt = 1; plan.routes; attempt++) {
+    if (await ctx.caddy.replaceRoutes(world.caddy, plan.routes)) {
+      changes.push(...plan.routeChanges.map(routeChange));
+      break;
+    }
+    if (attempt === ROUTE_ATTEMPTS) {
+      changes.push(...plan.routeChanges.map((c) => ({ ...routeChange(c), error: 'Caddy config kept changing under us; run reconcile again' })));
+      break;
+    }
+    ctx.log('Caddy config changed while reconciling; reading it again');
+    world = await readWorld(ctx);
+    plan = planFor(ctx, world);
+  }
+  return { world, plan };
+}
+
+function planFor(ctx: Context, world: World): ReconcilePlan {
+  const c = ctx.config;
+  return planReconcile({
+    prefix: c.prefix,
+    rows: world.rows,
+    busy: world.busy,
+    containers: world.containers,
+    routes: world.caddy.routes,
+    routeFor: (row: TenantRow) => tenantRouteFor(c, row.name, row.port),
+  });
+}
+
+function routeChange(c: RouteChange): AppliedChange {
+  const verb = { add: 'add route', fix: 'fix route', remove: 'remove route', move: 'move route' }[c.change];
+  return { target: c.tenant, action: verb, detail: `${c.id} ${c.detail}` };
+}
+
+function byTenant(actions: TenantAction[]): Map<string, TenantAction[]> {
+  const m = new Map<string, TenantAction[]>();
+  for (const a of actions) m.set(a.name, [...(m.get(a.name) ?? []), a]);
+  return m;
+}
+
+function result(dryRun: boolean, changes: AppliedChange[], notes: Note[]): ReconcileResult {
+  return { dryRun, changes, notes, failed: changes.filter((c) => c.error !== undefined).length };
+}

@@ -1,0 +1,60 @@
+import type { Context } from '../app/context.js';
+import { NotFoundError } from '../core/errors.js';
+import { validateName } from '../core/names.js';
+import { HOME, objectName, tenantUrl } from '../core/tenant.js';
+import { dirSize } from '../fs/dir-size.js';
+
+export interface ShowResult {
+  name: string;
+  url: string;
+  port: number;
+  /** provisioning / active / removing (our state). */
+  status: string;
+  /** What the operator asked for last: running or stopped. */
+  desired: string;
+  /** The container's state (running, exited, created, ...), or missing. */
+  state: string;
+  container: string;
+  containerId: string | null;
+  image: string;
+  limits: { cpus: number | null; memoryBytes: number | null; pids: number | null };
+  volume: { name: string; sizeBytes: number | null };
+  password: 'set' | 'unknown';
+  adopted: boolean;
+  createdAt: string;
+  startedAt: string | null;
+}
+
+/** One tenant: our row, plus one `podman inspect` for what the container really runs with. */
+export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
+  const name = validateName(rawName);
+  const row = ctx.store().get(name);
+  if (!row) throw new NotFoundError(`no tenant named ${name}`, 'list tenants with: feather-tenant list');
+  const obj = objectName(ctx.config, name);
+  const k = await ctx.podman.inspectContainer(obj);
+  // The volume's files are read from the host: the container need not run.
+  const mount = k?.mounts.find((m) => m.destination === HOME);
+  const source = mount?.source || (await ctx.podman.volumeMountpoint(row.volume).catch(() => undefined));
+  const size = source ? await dirSize(source) : undefined;
+  return {
+    name,
+    url: tenantUrl(ctx.config, name),
+    port: row.port,
+    status: row.status,
+    desired: row.desired,
+    state: k?.state ?? 'missing',
+    container: obj,
+    containerId: k?.id ?? row.containerId,
+    image: k?.image || row.image,
+    limits: {
+      cpus: k && k.nanoCpus > 0 ? k.nanoCpus / 1e9 : null,
+      memoryBytes: k && k.memoryBytes > 0 ? k.memoryBytes : null,
+      pids: k && k.pidsLimit > 0 ? k.pidsLimit : null,
+    },
+    volume: { name: row.volume, sizeBytes: size ?? null },
+    password: row.passwordHash ? 'set' : 'unknown',
+    adopted: row.adoptedAt !== null,
+    createdAt: new Date(row.createdAt).toISOString(),
+    startedAt: k?.startedAt?.toISOString() ?? null,
+  };
+}

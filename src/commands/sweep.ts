@@ -1,0 +1,119 @@
+import type { Context } from '../app/context.js';
+import { readAccessLog, type LogRead } from '../activity/access-log.js';
+import { collectActivity } from '../activity/collect.js';
+import { readNetBytes } from '../activity/traffic.js';
+import { OperationError } from '../core/errors.js';
+import { planSweep, type SweepDecision, type SweepReason } from '../core/sweep-plan.js';
+import { objectName, prefixFilter } from '../core/tenant.js';
+import type { ContainerSummary } from '../podman/types.js';
+import { SleepStore } from '../store/sleep.js';
+
+export interface SweepOptions {
+  dryRun: boolean;
+}
+
+export interface SweepEntry {
+  name: string;
+  lastActive: string;
+  idleForMs: number;
+}
+
+export interface SweepResult {
+  dryRun: boolean;
+  /** Stopped and now asleep (with --dry-run: would be). */
+  stopped: SweepEntry[];
+  /** Running tenants left running, and why. */
+  kept: (SweepEntry & { reason: Exclude<SweepReason, 'idle'> | 'woken' })[];
+  /** Tenants by state after this sweep: running, asleep, stopped, missing (for metrics). */
+  states: Record<string, number>;
+  /** Access log bytes read this time. */
+  logBytes: number;
+}
+
+/** How long a wake or stop lease holds before it counts as a crashed process's leftover. */
+export function leaseMs(ctx: Pick<Context, 'config'>): number {
+  return ctx.config.readyTimeoutMs + 60_000;
+}
+
+/**
+ * One pass: read activity (Caddy's access log since last time, traffic counters), then stop every
+ * running tenant idle longer than the idle timeout. State is read with one `podman ps`, and all
+ * stops go out in one `podman stop`. Each stop is claimed in SQLite first, so a wake that began
+ * since the plan was made wins.
+ */
+export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResult> {
+  const c = ctx.config;
+  const store = ctx.store();
+  const sleep = new SleepStore(store.db);
+  const [rows, containers] = await Promise.all([Promise.resolve(store.list()), ctx.podman.listContainers(prefixFilter(c))]);
+  const now = ctx.now();
+  const byObj = new Map(containers.map((k) => [k.name, k]));
+  const byName = new Map<string, ContainerSummary>();
+  for (const r of rows) {
+    const k = byObj.get(objectName(c, r.name));
+    if (k) byName.set(r.name, k);
+  }
+
+  let log: LogRead | undefined;
+  try {
+    log = await readAccessLog(c.accessLog, sleep.cursor(c.accessLog));
+  } catch (err) {
+    ctx.log(`cannot read the access log ${c.accessLog}: ${(err as Error).message}; only traffic counts as activity this time`);
+  }
+  const collected = await collectActivity({
+    domain: c.domain, now, names: new Set(rows.map((r) => r.name)), containers: byName,
+    prevSamples: sleep.samples(), threshold: c.activeTrafficBytes, windowMs: 60_000, log, readNetBytes,
+  });
+  if (!opts.dryRun) sleep.recordActivity(collected.activity, collected.samples, collected.cursor);
+  const seen = new Map<string, number>();
+  for (const a of collected.activity) seen.set(a.name, Math.max(a.at, seen.get(a.name) ?? 0));
+
+  const plan = planSweep(
+    rows.map((r) => ({ ...r, lastActiveAt: Math.max(r.lastActiveAt ?? 0, seen.get(r.name) ?? 0) || null })),
+    new Map([...byName].map(([n, k]) => [n, { state: k.state, startedAt: k.startedAt?.getTime() }])),
+    { now, idleMs: c.idleMs, leaseMs: leaseMs(ctx) },
+  );
+  const entry = (d: SweepDecision): SweepEntry => ({ name: d.name, lastActive: new Date(d.lastActiveAt).toISOString(), idleForMs: d.idleForMs });
+  const result: SweepResult = {
+    dryRun: opts.dryRun,
+    stopped: [],
+    kept: plan.filter((d) => !d.stop).map((d) => ({ ...entry(d), reason: d.reason as Exclude<SweepReason, 'idle'> })),
+    states: {},
+    logBytes: log?.bytes ?? 0,
+  };
+  const toStop = plan.filter((d) => d.stop);
+  if (opts.dryRun) {
+    result.stopped = toStop.map(entry);
+  } else {
+    const claimed = toStop.filter((d) => sleep.claimSleep(d.name, { now, idleBefore: now - c.idleMs, leaseStaleBefore: now - leaseMs(ctx) }));
+    for (const d of toStop) if (!claimed.includes(d)) result.kept.push({ ...entry(d), reason: 'woken' });
+    if (claimed.length > 0) {
+      let failure: unknown;
+      try {
+        await ctx.podman.stopContainers(claimed.map((d) => objectName(c, d.name)), 10);
+      } catch (err) {
+        failure = err;
+      }
+      for (const d of claimed) {
+        if (sleep.finishSleep(d.name, now, ctx.now(), failure === undefined)) result.stopped.push(entry(d));
+        else result.kept.push({ ...entry(d), reason: 'woken' });
+      }
+      if (failure) throw failure instanceof OperationError ? failure : new OperationError(`stopping idle tenants failed: ${(failure as Error).message}`);
+    }
+  }
+  result.states = countStates(rows.map((r) => r.name), byName, new Set(result.stopped.map((s) => s.name)), new Set(rows.filter((r) => r.asleepAt).map((r) => r.name)), opts.dryRun);
+  return result;
+}
+
+function countStates(names: string[], byName: Map<string, ContainerSummary>, stopped: Set<string>, asleep: Set<string>, dryRun: boolean): Record<string, number> {
+  const states: Record<string, number> = { running: 0, asleep: 0, stopped: 0, missing: 0 };
+  for (const n of names) {
+    const k = byName.get(n);
+    const s = !k ? 'missing'
+      : stopped.has(n) && !dryRun ? 'asleep'
+        : k.state === 'running' ? 'running'
+          : asleep.has(n) ? 'asleep' : 'stopped';
+    states[s] = (states[s] ?? 0) + 1;
+  }
+  return states;
+}

@@ -1,0 +1,207 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { deliverRevocations } from '../auth/deliver.js';
+import { createGate } from '../auth/gate.js';
+import { keys } from '../auth/keys.js';
+import { loadJwtKey } from '../auth/secret.js';
+import { SessionStore } from '../auth/sessions.js';
+import { connectRedis, safeUrl } from '../redis/connect.js';
+import { RevocationOutbox } from '../store/outbox.js';
+import type { Context } from '../app/context.js';
+import { ensureWakeSetup } from '../caddy/wake-setup.js';
+import { OperationError } from '../core/errors.js';
+import { objectName } from '../core/tenant.js';
+import { portOpen } from '../net/port-open.js';
+import { probeHttp } from '../net/wait-http.js';
+import { SleepStore } from '../store/sleep.js';
+import { errorField, jsonLogger, type Logger } from '../wake/log.js';
+import { Metrics } from '../wake/metrics.js';
+import { createWakeServer } from '../wake/server.js';
+import { Waker } from '../wake/waker.js';
+import { leaseMs, sweep } from './sweep.js';
+
+export interface WatchdogOptions {
+  /** Aborting it shuts the watchdog down cleanly (the CLI aborts on SIGTERM/SIGINT). */
+  signal: AbortSignal;
+  log?: Logger;
+}
+
+/**
+ * The long-running daemon: the wake server, a sweep every interval, /healthz and /metrics.
+ * A failing podman or Caddy is logged and tried again on the next tick; only a wake server
+ * that cannot listen is fatal. On shutdown it stops listening, lets wakes in flight and the
+ * requests held on them finish, then exits.
+ */
+export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<void> {
+  const c = ctx.config;
+  const log = opts.log ?? jsonLogger();
+  const store = ctx.store();
+  const leases = new SleepStore(store.db);
+  const metrics = new Metrics();
+  // Sweeps log through our JSON logger, not as bare lines.
+  const sweepCtx: Context = { ...ctx, log: (line) => log('warn', line) };
+  const waker = new Waker({
+    podman: ctx.podman,
+    probe: (port) => probeHttp(port, 1_000),
+    leases: {
+      begin: (n, now) => leases.beginWake(n, now),
+      end: (n, startedAt, now, ok) => leases.endWake(n, startedAt, now, ok),
+      stopInProgress: (n, staleBefore) => leases.stopInProgress(n, staleBefore),
+    },
+    readyTimeoutMs: c.readyTimeoutMs,
+    leaseMs: leaseMs(ctx),
+    log,
+    now: () => ctx.now(),
+    onStart: () => (metrics.containerStarts += 1),
+    onDone: (_n, o) => metrics.observeWake(o.ok, o.durationMs / 1000),
+  });
+
+  let draining = false;
+  let lastSweepError: string | undefined;
+  let caddyError: string | undefined;
+  const auth = c.auth === 'jwt' ? startGate(ctx, log) : undefined;
+  const { server, active, destroyAll } = createWakeServer({
+    gate: auth?.gate,
+    domain: c.domain,
+    lookup: (name) => {
+      const row = store.get(name);
+      // Never wake a tenant an operator stopped on purpose (`feather-tenant stop`).
+      return row?.status === 'active' && row.desired === 'running' ? { name, container: objectName(c, name), port: row.port } : undefined;
+    },
+    waker, metrics, log, portOpen, probe: (port) => probeHttp(port, 1_000),
+    health: () => ({
+      ok: !draining, draining, wakesInFlight: waker.active,
+      lastSweep: metrics.lastSweepAt ? new Date(metrics.lastSweepAt).toISOString() : null,
+      ...(lastSweepError ? { lastSweepError } : {}), ...(caddyError ? { caddyError } : {}),
+    }),
+  });
+  await listen(server, c.wakeListen);
+  log('info', 'watchdog started', { listen: c.wakeListen, idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000 });
+
+  const checkCaddy = async () => {
+    try {
+      const { name } = await ctx.caddy.resolveServer(c.caddyServer);
+      const changes = await ensureWakeSetup(ctx.caddy, name, c);
+      for (const ch of changes) log('warn', 'repaired Caddy config', { change: ch });
+      if (caddyError) log('info', 'Caddy reachable again');
+      caddyError = undefined;
+    } catch (err) {
+      if (!caddyError) log('error', 'Caddy check failed; retrying every sweep', { error: errorField(err) });
+      caddyError = errorField(err);
+    }
+  };
+  const runSweep = async () => {
+    const t0 = ctx.now();
+    try {
+      const r = await sweep(sweepCtx, { dryRun: false });
+      metrics.inc(metrics.sweeps, 'ok');
+      metrics.sweptTenants += r.stopped.length;
+      metrics.lastSweepAt = ctx.now();
+      metrics.lastSweepSeconds = (ctx.now() - t0) / 1000;
+      metrics.tenants = r.states;
+      if (lastSweepError) log('info', 'sweeps work again');
+      lastSweepError = undefined;
+      const fields = { stopped: r.stopped.map((s) => s.name), running: r.kept.length, ms: ctx.now() - t0 };
+      log(r.stopped.length ? 'info' : 'debug', 'sweep', fields);
+    } catch (err) {
+      metrics.inc(metrics.sweeps, 'error');
+      lastSweepError = errorField(err);
+      log('error', 'sweep failed; trying again next interval', { error: lastSweepError });
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> = Promise.resolve();
+  const tick = () => {
+    ticking = (async () => {
+      await checkCaddy();
+      await runSweep();
+    })().finally(() => {
+      if (!draining) timer = setTimeout(tick, c.sweepIntervalMs);
+    });
+  };
+  tick();
+
+  await new Promise<void>((resolve) => {
+    if (opts.signal.aborted) resolve();
+    else opts.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  draining = true;
+  clearTimeout(timer);
+  log('info', 'shutting down: finishing wakes in flight', { wakesInFlight: waker.active, requests: active() });
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  server.closeIdleConnections();
+  await waker.settled();
+  // Held requests answer right after their wake; give them (and proxied responses) a moment.
+  const until = ctx.now() + 5_000;
+  while (active() > 0 && ctx.now() < until) await new Promise((r) => setTimeout(r, 25));
+  destroyAll();
+  await Promise.all([closed, ticking]);
+  await auth?.close();
+  log('info', 'watchdog stopped');
+}
+
+/**
+ * The login gate's runtime: a Redis connection that keeps reconnecting (while it is down the
+ * gate fails closed), and the revocation outbox delivered every second while it holds anything.
+ */
+function startGate(ctx: Context, log: Logger): { gate: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>; close(): Promise<void> } {
+  const c = ctx.config;
+  const store = ctx.store();
+  const outbox = new RevocationOutbox(store.db);
+  const redis = connectRedis(c.redisUrl, { persistent: true });
+  let redisDown: string | undefined;
+  redis.on('error', (err: Error) => {
+    if (redisDown !== err.message) log('error', 'Redis unreachable: the login gate refuses every session until it is back', { redis: safeUrl(c.redisUrl), error: err.message });
+    redisDown = err.message;
+  });
+  redis.on('ready', () => {
+    if (redisDown) log('info', 'Redis reachable again');
+    redisDown = undefined;
+  });
+  redis.connect().catch(() => { /* reported by the error handler; ioredis keeps retrying */ });
+  const sessions = new SessionStore(redis, keys(c.prefix), c.sessionIdleMs, c.sessionMaxMs);
+  const gate = createGate({
+    domain: c.domain,
+    sessionMaxMs: c.sessionMaxMs,
+    loginRate: c.loginRate,
+    key: loadJwtKey(c.stateDir, c.jwtSecret),
+    passwordHash: (name) => {
+      const row = store.get(name);
+      return row?.status === 'active' ? row.passwordHash : undefined;
+    },
+    sessions: () => {
+      if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
+      return sessions;
+    },
+    now: () => ctx.now(),
+    log: ({ level, msg, ...fields }) => log(level as 'info', String(msg), fields),
+  });
+  let delivering = false;
+  const timer = setInterval(() => {
+    if (delivering || redis.status !== 'ready' || outbox.count() === 0) return;
+    delivering = true;
+    void deliverRevocations(outbox, sessions)
+      .then((d) => {
+        if (d.delivered) log('info', 'delivered queued session revocations', { delivered: d.delivered, pending: d.pending });
+      })
+      .finally(() => (delivering = false));
+  }, 1000);
+  return {
+    gate,
+    close: async () => {
+      clearInterval(timer);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+function listen(server: Server, address: string): Promise<void> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(i + 1));
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new OperationError(`the wake server cannot listen on ${address}: ${err.code ?? err.message}`, 'is another watchdog running? set FEATHER_TENANT_WAKE_LISTEN')));
+    server.listen({ host, port }, () => resolve());
+  });
+}

@@ -1,0 +1,151 @@
+// Pure: what `reconcile` changes, from three views of the world read once each: our rows,
+// podman's containers named with our prefix, and the managed Caddy server's routes.
+import { mergeRoutes, type RouteChange } from '../caddy/route-merge.js';
+import type { CaddyRoute } from '../caddy/routes.js';
+import type { ContainerSummary } from '../podman/types.js';
+import type { TenantRow } from '../store/tenants.js';
+import { nameProblem } from './names.js';
+import { LABEL_PREFIX, LABEL_SECRET, LABEL_TENANT } from './tenant.js';
+
+export interface ReconcileInput {
+  prefix: string;
+  rows: readonly TenantRow[];
+  /** Tenants a live command holds the lock of, with who holds it: left alone this time. */
+  busy: ReadonlyMap<string, string>;
+  containers: readonly ContainerSummary[];
+  /** undefined: the server has no routes list at all. */
+  routes: readonly CaddyRoute[] | undefined;
+  /** The route a tenant should have (caddy/routes.ts's tenantRoute: the one source of its shape). */
+  routeFor(row: TenantRow): CaddyRoute;
+}
+
+export type TenantAction =
+  /** An add that died: its row is 'provisioning' and nobody holds its lock. Volume kept. */
+  | { kind: 'rollback-add'; name: string }
+  /** A remove that died: finish it. Volume kept (a --purge is not resumed). */
+  | { kind: 'finish-remove'; name: string }
+  | { kind: 'create'; name: string; start: boolean; why: string }
+  | { kind: 'recreate'; name: string; start: boolean; why: string }
+  | { kind: 'start'; name: string; why: string }
+  /** A secret left by a passwd that died; removed after the container no longer uses it. */
+  | { kind: 'drop-secret'; name: string; secret: string };
+
+export interface Note {
+  target: string;
+  message: string;
+}
+
+export interface ReconcilePlan {
+  /** Applied as one config change, before the tenant actions. */
+  routeChanges: RouteChange[];
+  /** The server's whole routes array after the change; undefined when nothing changes. */
+  routes: CaddyRoute[] | undefined;
+  actions: TenantAction[];
+  /** Things reported, never changed: containers that are not ours to touch, busy tenants. */
+  notes: Note[];
+}
+
+/** The tenant a container belongs to: ours by label, or tenant.sh-style by name only. */
+export function containerTenant(prefix: string, k: ContainerSummary): { name: string; labelled: boolean } | undefined {
+  const labelPrefix = k.labels[LABEL_PREFIX];
+  if (labelPrefix !== undefined) {
+    // Another installation whose prefix merely starts with ours.
+    if (labelPrefix !== prefix) return undefined;
+    const name = k.labels[LABEL_TENANT] ?? k.name.slice(prefix.length);
+    return nameProblem(name) ? undefined : { name, labelled: true };
+  }
+  if (!k.name.startsWith(prefix)) return undefined;
+  const name = k.name.slice(prefix.length);
+  return nameProblem(name) ? undefined : { name, labelled: false };
+}
+
+/** The tenant a route belongs to: an @id of our prefix followed by a valid tenant name. */
+export function routeTenant(prefix: string, route: CaddyRoute): string | undefined {
+  const id = route['@id'];
+  if (typeof id !== 'string' || !id.startsWith(prefix)) return undefined;
+  const name = id.slice(prefix.length);
+  return nameProblem(name) ? undefined : name;
+}
+
+const STARTABLE = new Set(['created', 'exited', 'stopped', 'configured', 'initialized']);
+
+export function planReconcile(i: ReconcileInput): ReconcilePlan {
+  const actions: TenantAction[] = [];
+  const cleanups: TenantAction[] = [];
+  const notes: Note[] = [];
+  const rows = new Map(i.rows.map((r) => [r.name, r]));
+  const containers = new Map<string, { k: ContainerSummary; labelled: boolean }>();
+  for (const k of i.containers) {
+    const t = containerTenant(i.prefix, k);
+    if (t && !containers.has(t.name)) containers.set(t.name, { k, labelled: t.labelled });
+  }
+
+  const desired = new Map<string, CaddyRoute>();
+  for (const row of i.rows) {
+    const holder = i.busy.get(row.name);
+    if (holder !== undefined) {
+      notes.push({ target: row.name, message: `skipped: ${holder} is working on it` });
+      continue;
+    }
+    if (row.status === 'provisioning') {
+      actions.push({ kind: 'rollback-add', name: row.name });
+      continue;
+    }
+    if (row.status === 'removing') {
+      actions.push({ kind: 'finish-remove', name: row.name });
+      continue;
+    }
+    desired.set(row.name, i.routeFor(row));
+    const found = containers.get(row.name);
+    // Asleep (sweep stopped it): its container should exist, stopped; the wake server starts it.
+    const start = row.desired === 'running' && row.asleepAt === null;
+    if (!found) {
+      actions.push({ kind: 'create', name: row.name, start, why: 'its container is missing' });
+    } else {
+      const drift = found.labelled ? containerDrift(row, found.k) : undefined;
+      if (drift) actions.push({ kind: 'recreate', name: row.name, start, why: drift });
+      else if (start && STARTABLE.has(found.k.state)) actions.push({ kind: 'start', name: row.name, why: `it was ${found.k.state}` });
+      else if (start && found.k.state !== 'running') notes.push({ target: row.name, message: `container ${found.k.name} is ${found.k.state}; left as it is` });
+    }
+    if (row.secretPending && row.secretPending !== row.secret) {
+      cleanups.push({ kind: 'drop-secret', name: row.name, secret: row.secretPending });
+    }
+  }
+
+  for (const [name, { k, labelled }] of containers) {
+    if (rows.has(name) || i.busy.has(name)) continue;
+    notes.push({
+      target: name,
+      message: labelled
+        ? `container ${k.name} is ours but no tenant ${name} is in state; left alone (take it back with reconcile --adopt, or delete it with feather-tenant remove ${name})`
+        : `container ${k.name} was not made by feather-tenant (tenant.sh?); left alone (take it over with reconcile --adopt)`,
+    });
+  }
+
+  const merged = mergeRoutes({
+    current: i.routes ?? [],
+    ownerOf: (r) => routeTenant(i.prefix, r),
+    desired,
+    keep: new Set(i.busy.keys()),
+    whyRemoved: (name) => {
+      const row = rows.get(name);
+      if (!row) return 'no such tenant';
+      return row.status === 'provisioning' ? 'its add was interrupted' : 'its remove was interrupted';
+    },
+  });
+  return {
+    routeChanges: merged.changes,
+    routes: merged.changes.length > 0 ? merged.routes : undefined,
+    actions: [...actions, ...cleanups],
+    notes,
+  };
+}
+
+/** Why a container of ours no longer matches its row (it is then recreated), or undefined. */
+function containerDrift(row: TenantRow, k: ContainerSummary): string | undefined {
+  if (!k.hostPorts.includes(row.port)) return `it publishes port ${k.hostPorts.join(', ') || 'none'}, not ${row.port}`;
+  // Containers made before passwd existed carry no secret label: add named the secret as the container.
+  const secret = k.labels[LABEL_SECRET] ?? k.name;
+  if (row.secret !== null && secret !== row.secret) return `it holds an old password (secret ${secret}, not ${row.secret})`;
+  return undefined;
+}

@@ -1,0 +1,53 @@
+// Pure: which running tenants a sweep puts to sleep, and why the others stay up.
+
+export interface SweepTenant {
+  name: string;
+  status: string;
+  pinned: boolean;
+  lastActiveAt: number | null;
+  wakeStartedAt: number | null;
+  stopStartedAt: number | null;
+  createdAt: number;
+}
+
+export interface SweepContainer {
+  state: string;
+  startedAt: number | undefined;
+}
+
+export interface SweepPolicy {
+  now: number;
+  idleMs: number;
+  /** A wake or stop lease older than this is a crashed process's leftover and is ignored. */
+  leaseMs: number;
+}
+
+export type SweepReason = 'idle' | 'active' | 'pinned' | 'waking' | 'stopping';
+
+export interface SweepDecision {
+  name: string;
+  stop: boolean;
+  reason: SweepReason;
+  /** The latest of its last request, traffic, container start and creation. */
+  lastActiveAt: number;
+  idleForMs: number;
+}
+
+/** Decisions for every running, active tenant (others have nothing to stop), by name. */
+export function planSweep(tenants: SweepTenant[], containers: ReadonlyMap<string, SweepContainer>, p: SweepPolicy): SweepDecision[] {
+  const fresh = (t: number | null) => t !== null && t > p.now - p.leaseMs;
+  const out: SweepDecision[] = [];
+  for (const t of tenants) {
+    const k = containers.get(t.name);
+    if (t.status !== 'active' || k?.state !== 'running') continue;
+    // A container started recently (by a wake, `start`, or reconcile) gets a full idle period.
+    const lastActiveAt = Math.max(t.lastActiveAt ?? 0, k.startedAt ?? 0, t.createdAt);
+    const idleForMs = Math.max(0, p.now - lastActiveAt);
+    const reason: SweepReason = t.pinned ? 'pinned'
+      : fresh(t.wakeStartedAt) ? 'waking'
+        : fresh(t.stopStartedAt) ? 'stopping'
+          : idleForMs > p.idleMs ? 'idle' : 'active';
+    out.push({ name: t.name, stop: reason === 'idle', reason, lastActiveAt, idleForMs });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,77 @@
+import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+
+// Hands a request that reached the wake server on to the tenant, now that it answers: a plain
+// HTTP request (streamed both ways) or a connection upgrade (WebSocket), spliced as raw bytes.
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+
+/** The headers to send on: hop-by-hop ones and the wake route's own (x-feather-wake-*) removed. */
+export function forwardHeaders(h: IncomingHttpHeaders, withBody: boolean): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (HOP_BY_HOP.has(k) || k.startsWith('x-feather-wake')) continue;
+    if (!withBody && k === 'content-length') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Proxies to 127.0.0.1:port. With `withBody` false the request goes on without a body (the wake
+ * route had to drop it, and only bodiless requests are replayed). Resolves when the response is
+ * done; rejects only if the tenant could not be reached before any response byte was sent.
+ */
+export function proxyHttp(req: IncomingMessage, res: ServerResponse, port: number, method: string, withBody: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const up = request(
+      // Lenient parsing, as Caddy is: apps (busybox httpd's CGI among them) end header lines with a bare LF.
+      { host: '127.0.0.1', port, method, path: req.url, headers: forwardHeaders(req.headers, withBody), agent: false, insecureHTTPParser: true },
+      (ures) => {
+        const headers = Object.fromEntries(Object.entries(ures.headers).filter(([k]) => !HOP_BY_HOP.has(k)));
+        res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
+        ures.pipe(res);
+        ures.on('end', () => resolve());
+        ures.on('error', () => resolve()); // headers went out: all we can do is end the stream
+        res.on('close', () => {
+          ures.destroy();
+          resolve();
+        });
+      },
+    );
+    up.on('error', (err) => (res.headersSent ? (res.destroy(), resolve()) : reject(err)));
+    if (withBody) req.pipe(up);
+    else up.end();
+  });
+}
+
+/** Splices an upgrade request (WebSocket) to the tenant: request head, then bytes both ways. */
+export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer, port: number, method: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const up = connect({ host: '127.0.0.1', port });
+    up.once('error', (err) => {
+      client.destroy();
+      reject(err);
+    });
+    up.once('connect', () => {
+      const lines = [`${method} ${req.url ?? '/'} HTTP/1.1`];
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        const k = req.rawHeaders[i] as string;
+        if (k.toLowerCase().startsWith('x-feather-wake')) continue;
+        lines.push(`${k}: ${req.rawHeaders[i + 1] as string}`);
+      }
+      up.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+      const done = () => {
+        up.destroy();
+        client.destroy();
+        resolve();
+      };
+      up.once('close', done);
+      client.once('close', done);
+      client.on('error', done);
+    });
+  });
+}

@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { tenantOfHost } from '../core/hosts.js';
+import { errorField, type Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { STATUS_PATH, WAKE_HEADER, isBrowserNavigation, waitingPage } from './page.js';
+import { proxyHttp, proxyUpgrade } from './proxy.js';
+import { describeRequest, type RequestView } from './request.js';
+import type { Waker, WakeTarget } from './waker.js';
+
+export interface WakeServerDeps {
+  domain: string;
+  /** An active tenant by name, or undefined: the wake server never starts anything it does not know. */
+  lookup(name: string): WakeTarget | undefined;
+  waker: Waker;
+  metrics: Metrics;
+  log: Logger;
+  /** Something accepts TCP connections on the port (cheap: tells "up" from "asleep"). */
+  portOpen(port: number): Promise<boolean>;
+  /** The app answers HTTP on the port. */
+  probe(port: number): Promise<boolean>;
+  health(): { ok: boolean; [key: string]: unknown };
+  /** The login gate (FEATHER_TENANT_AUTH=jwt): answers /_feather/* on tenant hosts; false for anything else. */
+  gate?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+}
+
+export interface WakeServer {
+  server: Server;
+  /** Requests being answered right now (held ones included). */
+  active: () => number;
+  /** Upgraded connections (WebSockets) spliced to tenants right now. */
+  upgraded: () => number;
+  /** Closes every connection, upgraded ones included (server.close() alone waits for them). */
+  destroyAll: () => void;
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+export function createWakeServer(d: WakeServerDeps): WakeServer {
+  let active = 0;
+  const upgradedSockets = new Set<Socket>();
+  const count = (kind: string) => d.metrics.inc(d.metrics.requests, kind);
+
+  async function forward(req: IncomingMessage, res: ServerResponse, t: WakeTarget, r: RequestView): Promise<void> {
+    if (r.bodyLost) {
+      // The body did not survive the wake route: the tenant is up now, so the client repeats the
+      // request (307 keeps method and body) and Caddy takes it straight to the tenant.
+      count('redirect');
+      send(res, 307, `${t.name} is awake; repeat the request\n`, { location: req.url ?? '/', 'retry-after': 0 });
+      return;
+    }
+    count('proxied');
+    try {
+      await proxyHttp(req, res, t.port, r.method, !r.viaRoute);
+    } catch (err) {
+      d.log('warn', 'tenant did not take the request', { tenant: t.name, error: errorField(err) });
+      send(res, 502, `${t.name} did not answer\n`);
+    }
+  }
+
+  async function status(res: ServerResponse, t: WakeTarget): Promise<void> {
+    count('status');
+    let s = d.waker.status(t.name);
+    if (s.phase === 'idle') {
+      if (await d.probe(t.port)) s = { ...s, phase: 'ready' };
+      else {
+        void d.waker.wake(t);
+        s = d.waker.status(t.name);
+      }
+    }
+    const body = JSON.stringify(s);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', [WAKE_HEADER]: '1', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  function ops(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      const h = d.health();
+      const body = `${JSON.stringify(h)}\n`;
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(body);
+    } else if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(d.metrics.render(d.waker.active));
+    } else {
+      send(res, 404, 'not found\n');
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const name = tenantOfHost(req.headers.host, d.domain);
+    if (!name) return ops(req, res);
+    if (d.gate && (await d.gate(req, res))) return;
+    const t = d.lookup(name);
+    if (!t) {
+      count('unknown');
+      return send(res, 404, 'no such tenant\n');
+    }
+    if ((req.url ?? '').split('?')[0] === STATUS_PATH) return status(res, t);
+    const r = describeRequest(req);
+    if (!d.waker.inFlight(name) && (await d.portOpen(t.port))) {
+      // Up already: it came up since Caddy tried, or it failed in another way than a refused
+      // dial; then only a request that is safe to repeat is repeated.
+      if (!r.refused && r.method !== 'GET' && r.method !== 'HEAD') {
+        count('failed');
+        return send(res, 502, `${name} failed to answer this request\n`);
+      }
+      return forward(req, res, t, r);
+    }
+    const wake = d.waker.wake(t);
+    if (isBrowserNavigation(r.method, req.headers)) {
+      count('page');
+      const html = waitingPage(name, d.waker.status(name).expectedMs);
+      res.writeHead(503, {
+        'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '2',
+        [WAKE_HEADER]: '1', 'content-length': Buffer.byteLength(html),
+      });
+      res.end(html);
+      return;
+    }
+    count('held');
+    const outcome = await wake;
+    if (!outcome.ok) {
+      count('unavailable');
+      return send(res, 503, `${name} did not start: ${outcome.error ?? 'unknown error'}\n`, { 'retry-after': 10 });
+    }
+    return forward(req, res, t, r);
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const name = tenantOfHost(req.headers.host, d.domain);
+    const t = name === undefined ? undefined : d.lookup(name);
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 10\r\n\r\n`);
+    if (!t) return void refuse('404 Not Found');
+    const r = describeRequest(req);
+    if (d.waker.inFlight(t.name) || !(await d.portOpen(t.port))) {
+      count('held');
+      const outcome = await d.waker.wake(t);
+      if (!outcome.ok) return void refuse('503 Service Unavailable');
+    }
+    count('upgraded');
+    await proxyUpgrade(req, socket, head, t.port, r.method).catch((err: unknown) => {
+      d.log('warn', 'upgrade to tenant failed', { tenant: t.name, error: errorField(err) });
+    });
+  }
+
+  const server = createServer((req, res) => {
+    active += 1;
+    res.once('close', () => {
+      active -= 1;
+    });
+    handle(req, res).catch((err: unknown) => {
+      d.log('error', 'request failed', { host: req.headers.host, error: errorField(err) });
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgradedSockets.add(socket);
+    socket.once('close', () => upgradedSockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    void upgrade(req, socket, head);
+  });
+  // Longer than Caddy's idle keep-alive (2 min), so Caddy never reuses a connection we just closed.
+  server.keepAliveTimeout = 130_000;
+  server.headersTimeout = 131_000;
+  return {
+    server,
+    active: () => active,
+    upgraded: () => upgradedSockets.size,
+    destroyAll: () => {
+      server.closeAllConnections();
+      for (const sock of upgradedSockets) sock.destroy();
+    },
+  };
+}

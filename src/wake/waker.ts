@@ -1,0 +1,179 @@
+import type { PodmanClient } from '../podman/types.js';
+import { errorField, type Logger } from './log.js';
+
+export interface WakeTarget {
+  name: string;
+  container: string;
+  port: number;
+}
+
+export type WakePhase = 'stopping' | 'starting' | 'waiting' | 'ready' | 'failed';
+
+export interface WakeOutcome {
+  ok: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+export interface WakeStatus {
+  name: string;
+  /** idle: no wake in flight and none finished recently. */
+  phase: WakePhase | 'idle';
+  elapsedMs: number;
+  /** What a wake usually takes here (from recent ones), for the waiting page's progress bar. */
+  expectedMs: number;
+  error?: string;
+}
+
+/** The SQLite side of a wake (see store/sleep.ts): a lease that keeps sweeps away. */
+export interface WakeLeases {
+  begin(name: string, now: number): { stopStartedAt: number | null } | undefined;
+  end(name: string, startedAt: number, now: number, ok: boolean): void;
+  stopInProgress(name: string, staleBefore: number): boolean;
+}
+
+export interface WakerDeps {
+  podman: Pick<PodmanClient, 'startContainer' | 'containerState'>;
+  /** True once the tenant answers HTTP (any status): "running" is not "ready". */
+  probe: (port: number) => Promise<boolean>;
+  leases: WakeLeases;
+  readyTimeoutMs: number;
+  leaseMs: number;
+  log: Logger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  pollMs?: number;
+  onStart?: () => void;
+  onDone?: (name: string, outcome: WakeOutcome) => void;
+}
+
+interface Flight {
+  promise: Promise<WakeOutcome>;
+  phase: WakePhase;
+  startedAt: number;
+}
+
+/** A failed wake is not retried for this long: a broken tenant is not hammered by every request. */
+const FAILURE_MEMORY_MS = 5_000;
+/** How long a finished wake still shows as "ready" to the waiting page's polls. */
+const READY_MEMORY_MS = 30_000;
+const MAX_STARTS = 3;
+
+/**
+ * Wakes tenants, one flight per tenant: however many requests arrive at once, they share one
+ * wake and so one `podman start`. A wake waits out a sweep that is stopping the tenant, starts
+ * the container, and polls until the app answers HTTP; if the container stops meanwhile (a sweep
+ * raced it, or it crashed), it starts it again, up to a few times, within the ready timeout.
+ */
+export class Waker {
+  private readonly flights = new Map<string, Flight>();
+  private readonly recent = new Map<string, WakeOutcome & { at: number }>();
+  private readonly durations: number[] = [];
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly d: WakerDeps) {
+    this.now = d.now ?? Date.now;
+    this.sleep = d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  inFlight(name: string): boolean {
+    return this.flights.has(name);
+  }
+
+  get active(): number {
+    return this.flights.size;
+  }
+
+  /** Resolves when every wake in flight now has finished. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.flights.values()].map((f) => f.promise));
+  }
+
+  wake(t: WakeTarget): Promise<WakeOutcome> {
+    const flying = this.flights.get(t.name);
+    if (flying) return flying.promise;
+    const last = this.recent.get(t.name);
+    if (last && !last.ok && this.now() - last.at < FAILURE_MEMORY_MS) return Promise.resolve(last);
+    const flight: Flight = { phase: 'starting', startedAt: this.now(), promise: Promise.resolve(undefined as unknown as WakeOutcome) };
+    flight.promise = this.run(t, flight).finally(() => this.flights.delete(t.name));
+    this.flights.set(t.name, flight);
+    return flight.promise;
+  }
+
+  status(name: string): WakeStatus {
+    const expectedMs = this.expectedMs();
+    const f = this.flights.get(name);
+    if (f) return { name, phase: f.phase, elapsedMs: this.now() - f.startedAt, expectedMs };
+    const last = this.recent.get(name);
+    if (last && this.now() - last.at < (last.ok ? READY_MEMORY_MS : FAILURE_MEMORY_MS)) {
+      return { name, phase: last.ok ? 'ready' : 'failed', elapsedMs: last.durationMs, expectedMs, ...(last.error ? { error: last.error } : {}) };
+    }
+    return { name, phase: 'idle', elapsedMs: 0, expectedMs };
+  }
+
+  private expectedMs(): number {
+    if (this.durations.length === 0) return 2_000;
+    const sorted = [...this.durations].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 2_000;
+  }
+
+  private async run(t: WakeTarget, f: Flight): Promise<WakeOutcome> {
+    const { d } = this;
+    const startedAt = f.startedAt;
+    const deadline = startedAt + d.readyTimeoutMs;
+    d.log('info', 'wake started', { tenant: t.name });
+    let outcome: WakeOutcome;
+    try {
+      const lease = d.leases.begin(t.name, startedAt);
+      if (!lease) throw new Error('no such tenant');
+      f.phase = 'stopping';
+      // A sweep that claimed the tenant before us is stopping it: start only once that is over,
+      // or our start would be a no-op on a container about to exit.
+      while (d.leases.stopInProgress(t.name, this.now() - d.leaseMs) && this.now() < deadline) await this.sleep(50);
+      f.phase = 'starting';
+      await this.start(t);
+      let starts = 1;
+      f.phase = 'waiting';
+      let nextCheck = this.now() + 1_000;
+      for (;;) {
+        if (await d.probe(t.port)) break;
+        if (this.now() >= deadline) throw new Error(`did not answer HTTP within ${Math.round(d.readyTimeoutMs / 1000)} s`);
+        if (this.now() >= nextCheck) {
+          nextCheck = this.now() + 1_000;
+          const state = await d.podman.containerState(t.container);
+          if (state === undefined) throw new Error(`container ${t.container} is missing (run feather-tenant reconcile)`);
+          if (state !== 'running' && state !== 'starting') {
+            if (starts >= MAX_STARTS) throw new Error(`container ${t.container} keeps stopping (state ${state})`);
+            d.log('warn', 'tenant stopped while waking; starting it again', { tenant: t.name, state });
+            await this.start(t);
+            starts += 1;
+          }
+        }
+        await this.sleep(d.pollMs ?? 10);
+      }
+      outcome = { ok: true, durationMs: this.now() - startedAt };
+      f.phase = 'ready';
+      this.durations.push(outcome.durationMs);
+      if (this.durations.length > 20) this.durations.shift();
+      d.log('info', 'wake finished', { tenant: t.name, ms: outcome.durationMs });
+    } catch (err) {
+      outcome = { ok: false, durationMs: this.now() - startedAt, error: errorField(err) };
+      f.phase = 'failed';
+      d.log('error', 'wake failed', { tenant: t.name, ms: outcome.durationMs, error: outcome.error });
+    }
+    try {
+      d.leases.end(t.name, startedAt, this.now(), outcome.ok);
+    } catch (err) {
+      d.log('error', 'could not release the wake lease', { tenant: t.name, error: errorField(err) });
+    }
+    this.recent.set(t.name, { ...outcome, at: this.now() });
+    d.onDone?.(t.name, outcome);
+    return outcome;
+  }
+
+  private async start(t: WakeTarget): Promise<void> {
+    this.d.onStart?.();
+    await this.d.podman.startContainer(t.container);
+  }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { Waker, type WakeLeases } from '../../src/wake/waker.js';
+
+// The wake coordinator with a fake podman and a fake clock: single flight, retries, leases.
+
+function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFails?: string; stopInProgressUntil?: number } = {}) {
+  let now = 0;
+  let starts = 0;
+  let running = false;
+  let startedAt = 0;
+  const calls: string[] = [];
+  const leases: WakeLeases = {
+    begin: (n, t) => (calls.push(`begin ${n}@${t}`), { stopStartedAt: o.stopInProgressUntil ? 0 : null }),
+    end: (n, s, t, ok) => void calls.push(`end ${n} ${ok}`),
+    stopInProgress: () => now < (o.stopInProgressUntil ?? 0),
+  };
+  const waker = new Waker({
+    podman: {
+      startContainer: async () => {
+        await Promise.resolve();
+        if (o.startFails) throw new Error(o.startFails);
+        starts += 1;
+        running = true;
+        startedAt = now;
+        if (o.stopsAfterStart && starts <= o.stopsAfterStart) running = false; // a sweep's stop lands after our start
+      },
+      containerState: () => Promise.resolve(running ? 'running' : 'exited'),
+    },
+    probe: () => Promise.resolve(running && now - startedAt >= (o.readyAfterMs ?? 100)),
+    leases,
+    readyTimeoutMs: 45_000,
+    leaseMs: 105_000,
+    log: () => {},
+    now: () => now,
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+  });
+  return { waker, calls, starts: () => starts, advance: (ms: number) => (now += ms) };
+}
+
+const alice = { name: 'alice', container: 'p-alice', port: 9001 };
+
+describe('Waker', () => {
+  it('20 concurrent wakes share one flight and one podman start', async () => {
+    const h = harness();
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => h.waker.wake(alice)));
+    expect(outcomes.every((x) => x.ok)).toBe(true);
+    expect(h.starts()).toBe(1);
+    expect(h.calls).toEqual(['begin alice@0', 'end alice true']);
+    expect(h.waker.status('alice').phase).toBe('ready');
+  });
+
+  it('waits for the app to answer HTTP, not just for the container to run', async () => {
+    const h = harness({ readyAfterMs: 3_000 });
+    const o = await h.waker.wake(alice);
+    expect(o.ok).toBe(true);
+    expect(o.durationMs).toBeGreaterThanOrEqual(3_000);
+  });
+
+  it('starts the container again when a sweep stopped it under the wake', async () => {
+    const h = harness({ stopsAfterStart: 1 });
+    expect((await h.waker.wake(alice)).ok).toBe(true);
+    expect(h.starts()).toBe(2);
+  });
+
+  it('waits for a stop in progress before starting', async () => {
+    const h = harness({ stopInProgressUntil: 2_000 });
+    const o = await h.waker.wake(alice);
+    expect(o.ok).toBe(true);
+    expect(o.durationMs).toBeGreaterThanOrEqual(2_000);
+    expect(h.starts()).toBe(1);
+  });
+
+  it('gives up at the ready timeout, and answers further requests from that failure for a moment', async () => {
+    const h = harness({ readyAfterMs: 60_000 });
+    const o = await h.waker.wake(alice);
+    expect(o).toMatchObject({ ok: false, error: 'did not answer HTTP within 45 s' });
+    expect(h.calls.at(-1)).toBe('end alice false');
+    expect((await h.waker.wake(alice)).ok).toBe(false);
+    expect(h.starts()).toBe(1);
+    expect(h.waker.status('alice')).toMatchObject({ phase: 'failed' });
+    h.advance(6_000);
+    expect(h.waker.status('alice').phase).toBe('idle');
+  });
+
+  it('a failing podman start fails the wake with its message', async () => {
+    const h = harness({ startFails: 'podman start failed: no such container' });
+    expect(await h.waker.wake(alice)).toMatchObject({ ok: false, error: 'podman start failed: no such container' });
+  });
+});
