@@ -92,9 +92,9 @@ async function login(d: GateDeps, tenant: string, req: IncomingMessage, res: Ser
   if (wait > 0) return tooMany(res, tenant, next, wait);
   const hash = d.passwordHash(tenant);
   if (!hash || !(await verifyPassword(form.get('password') ?? '', hash))) {
-    const after = await sessions.failedLogin(tenant, client, d.loginRate);
+    // Counted here, refused from the next attempt on: `loginRate` failures a minute are allowed.
+    await sessions.failedLogin(tenant, client);
     d.log({ level: 'warn', msg: 'login failed', tenant, client });
-    if (after > 0) return tooMany(res, tenant, next, after);
     send(res, 401, 'text/html; charset=utf-8', loginPage({ tenant, next, message: 'Wrong password.' }));
     return;
   }

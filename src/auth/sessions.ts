@@ -87,8 +87,8 @@ export class SessionStore {
     await m.del(this.k.sessionIndex(r.tenant)).exec();
   }
 
-  /** Counts a failed login; returns the seconds to wait when over the limit, else 0. */
-  async failedLogin(tenant: string, client: string, limit: number): Promise<number> {
+  /** Counts a failed login, per client address and per tenant, each for a minute. */
+  async failedLogin(tenant: string, client: string): Promise<void> {
     await this.redis
       .multi()
       .incr(this.k.failures(tenant, client))
@@ -96,7 +96,6 @@ export class SessionStore {
       .incr(this.k.tenantFailures(tenant))
       .pexpire(this.k.tenantFailures(tenant), 60_000, 'NX')
       .exec();
-    return this.retryAfter(tenant, client, limit);
   }
 
   /**

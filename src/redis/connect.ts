@@ -14,7 +14,7 @@ export function connectRedis(url: string, opts: { persistent?: boolean } = {}): 
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 1000,
-    retryStrategy: opts.persistent ? (times) => Math.min(times * 200, 2000) : () => null,
+    retryStrategy: opts.persistent ? (times) => Math.min(times * 100, 1000) : () => null,
   });
 }
 

@@ -134,7 +134,7 @@ export function httpRequest(
 ): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { ...init.headers, host }, agent: false },
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { ...init.headers, host }, agent: false, localAddress: init.localAddress },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -151,6 +151,8 @@ export interface HttpInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Another loopback source address (127.0.0.2, ...): a different client as Caddy sees it. */
+  localAddress?: string;
 }
 
 /**
