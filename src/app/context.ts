@@ -17,6 +17,7 @@ export interface Context {
   caddy: CaddyAdmin;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantStore;
+  storeOpened(): boolean;
   /** Per-tenant locks, in the same database. */
   locks(): Locks;
   now(): number;
@@ -52,6 +53,7 @@ export function createContext(env: Env = process.env): Context {
     podman: new PodmanCli(config.podman, env),
     caddy: new CaddyAdmin(config.caddyAdmin),
     store: () => (store ??= new TenantStore(getDb())),
+    storeOpened: () => db !== undefined,
     locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),

@@ -1,4 +1,6 @@
 // Pure: the JSON of a tenant's Caddy route, and how to tell routes apart.
+import type { Config } from '../core/config.js';
+import { objectName, tenantHost } from '../core/tenant.js';
 
 export interface CaddyRoute {
   '@id'?: string;
@@ -12,14 +14,53 @@ export interface TenantRouteSpec {
   id: string;
   host: string;
   port: number;
+  /** With the login gate on: the watchdog's address, which answers /_feather/* and verifies sessions. */
+  gate?: string | undefined;
 }
 
 export function tenantRoute(spec: TenantRouteSpec): CaddyRoute {
+  const toTenant = { handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${spec.port}` }] };
   return {
     '@id': spec.id,
     match: [{ host: [spec.host] }],
-    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${spec.port}` }] }],
+    handle: spec.gate ? [gated(spec.gate, toTenant)] : [toTenant],
     terminal: true,
+  };
+}
+
+/** The route a tenant should have under this configuration: add and reconcile both use it. */
+export function tenantRouteFor(c: Pick<Config, 'prefix' | 'domain' | 'auth' | 'wakeListen'>, name: string, port: number): CaddyRoute {
+  return tenantRoute({ id: objectName(c, name), host: tenantHost(c, name), port, gate: c.auth === 'jwt' ? c.wakeListen : undefined });
+}
+
+/**
+ * The login gate in Caddy 2.6 JSON: /_feather/* (login page, logout) goes to the watchdog;
+ * every other request first asks the watchdog's /_feather/verify (forward_auth: a GET with the
+ * original method and URI in headers). A 2xx answer falls through to the tenant, with the
+ * Cookie header replaced by the verifier's copy minus the session cookie; any other answer (a
+ * redirect to the login page, 401, 503 when Redis is down) goes back to the client as it is.
+ */
+function gated(gate: string, toTenant: Record<string, unknown>): Record<string, unknown> {
+  return {
+    handler: 'subroute',
+    routes: [
+      { match: [{ path: ['/_feather/*'] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: gate }] }] },
+      {
+        handle: [
+          {
+            handler: 'reverse_proxy',
+            upstreams: [{ dial: gate }],
+            rewrite: { method: 'GET', uri: '/_feather/verify' },
+            headers: { request: { set: { 'X-Forwarded-Method': ['{http.request.method}'], 'X-Forwarded-Uri': ['{http.request.uri}'] } } },
+            handle_response: [{
+              match: { status_code: [2] },
+              routes: [{ handle: [{ handler: 'headers', request: { set: { Cookie: ['{http.reverse_proxy.header.X-Feather-Cookie}'] } } }] }],
+            }],
+          },
+          toTenant,
+        ],
+      },
+    ],
   };
 }
 
@@ -28,16 +69,22 @@ export function isCatchAll(route: CaddyRoute): boolean {
   return !route.match || route.match.length === 0;
 }
 
-/** The host ports a route proxies to on 127.0.0.1 (to detect a route pointing at a wrong port). */
+/** The tenant ports a route proxies to (to describe a route pointing at a wrong port); the gate's is left out. */
 export function routeDialPorts(route: CaddyRoute): number[] {
   const ports: number[] = [];
-  for (const h of route.handle ?? []) {
-    const ups = (h as { upstreams?: { dial?: string }[] }).upstreams ?? [];
-    for (const u of ups) {
-      const m = /:(\d+)$/.exec(u.dial ?? '');
-      if (m) ports.push(Number(m[1]));
+  const visit = (handles: Record<string, unknown>[] | undefined) => {
+    for (const h of handles ?? []) {
+      if (h.rewrite) continue; // the gate's verify request
+      for (const sub of (h as { routes?: CaddyRoute[] }).routes ?? []) {
+        if (!sub.match) visit(sub.handle);
+      }
+      for (const u of (h as { upstreams?: { dial?: string }[] }).upstreams ?? []) {
+        const m = /:(\d+)$/.exec(u.dial ?? '');
+        if (m) ports.push(Number(m[1]));
+      }
     }
-  }
+  };
+  visit(route.handle);
   return ports;
 }
 

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { EXIT, FeatherError } from '../core/errors.js';
 
 // Commands are imported when they run, so `--version` and `--help` stay close to bare node.
-const context = async () => (await import('../app/context.js')).createContext();
+let current: import('../app/context.js').Context | undefined;
+const context = async () => (current = (await import('../app/context.js')).createContext());
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -237,6 +238,39 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(process.env)), null, 2)}\n`);
     });
 
+  const sessions = program
+    .command('sessions')
+    .description("the login gate's sessions (FEATHER_TENANT_AUTH=jwt): list, revoke, and revocations waiting for Redis");
+  sessions
+    .command('list')
+    .description("list a tenant's active sessions")
+    .argument('<name>', 'tenant name')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['feather-tenant sessions list alice']))
+    .action(async (name: string, o: { json?: boolean }) => {
+      const [{ listSessions }, render, ctx] = await Promise.all([import('../commands/sessions.js'), import('./render.js'), context()]);
+      render.printSessions(await listSessions(ctx, name), o.json === true);
+    });
+  sessions
+    .command('revoke')
+    .description("end all of a tenant's sessions, or one (--session); takes effect within a second")
+    .argument('<name>', 'tenant name')
+    .option('--session <id>', 'end only this session (ids as in `sessions list`)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['feather-tenant sessions revoke alice', 'feather-tenant sessions revoke alice --session 3hT0...']))
+    .action(async (name: string, o: { session?: string; json?: boolean }) => {
+      const [{ revokeSessions }, render, ctx] = await Promise.all([import('../commands/sessions.js'), import('./render.js'), context()]);
+      render.printRevoke(await revokeSessions(ctx, name, o.session), o.json === true);
+    });
+  sessions
+    .command('pending')
+    .description('revocations recorded but not yet confirmed by Redis (delivered by the watchdog or the next command)')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const [{ pendingRevocations }, render, ctx] = await Promise.all([import('../commands/sessions.js'), import('./render.js'), context()]);
+      render.printPending(pendingRevocations(ctx), o.json === true);
+    });
+
   program.addOption(new Option('--no-color', 'accepted for compatibility; output is never colored').hideHelp());
   return program;
 }
@@ -279,5 +313,13 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = EXIT.ok;
   } catch (err) {
     process.exitCode = reportError(err);
+  }
+  // Whatever the command did, revocations waiting in the outbox get another delivery attempt.
+  if (current) {
+    try {
+      await (await import('../commands/revocations.js')).afterCommand(current);
+    } catch (err) {
+      process.stderr.write(`feather-tenant: could not deliver queued revocations: ${(err as Error).message}\n`);
+    }
   }
 }

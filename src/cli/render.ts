@@ -7,6 +7,9 @@ import type { LifecycleResult } from '../commands/lifecycle.js';
 import type { PasswdResult } from '../commands/passwd.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
 import type { RemoveResult } from '../commands/remove.js';
+import type { SessionInfo } from '../auth/sessions.js';
+import type { RevokeResult } from '../commands/sessions.js';
+import type { Revocation } from '../store/outbox.js';
 import type { ShowResult } from '../commands/show.js';
 import type { SweepResult } from '../commands/sweep.js';
 import type { PinResult } from '../commands/pin.js';
@@ -73,6 +76,26 @@ export function printList(entries: ListEntry[], asJson: boolean): void {
       formatAgo(e.lastActive ? Date.parse(e.lastActive) : null, now),
     ]),
   ));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+export function printSessions(list: SessionInfo[], asJson: boolean): void {
+  if (asJson) return json(list);
+  if (list.length === 0) return out('no active sessions');
+  out(table(['SESSION', 'CREATED', 'LAST SEEN', 'CLIENT'], list.map((s) => [s.sid, iso(s.createdAt), iso(s.lastSeenAt), s.client])));
+}
+
+export function printRevoke(r: RevokeResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  const what = r.session ? `session ${r.session} of ${r.name}` : `all sessions of ${r.name}`;
+  out(r.delivered ? `revoked ${what}` : `revocation of ${what} queued (${r.pending} pending): Redis is unreachable; it takes effect when Redis is back`);
+}
+
+export function printPending(list: Revocation[], asJson: boolean): void {
+  if (asJson) return json(list);
+  if (list.length === 0) return out('no pending revocations');
+  out(table(['ID', 'TENANT', 'SESSION', 'REASON', 'RECORDED'], list.map((r) => [r.id, r.tenant, r.sessionId ?? 'all', r.reason, iso(r.createdAt)])));
 }
 
 function size(bytes: number | null): string {

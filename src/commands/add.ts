@@ -1,12 +1,12 @@
 import type { Context } from '../app/context.js';
 import { withLock } from '../app/lock.js';
-import { tenantRoute } from '../caddy/routes.js';
+import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
-import { bridgeName, objectName, tenantHost, tenantLabels, tenantUrl } from '../core/tenant.js';
+import { bridgeName, objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { portIsFree } from '../net/port-probe.js';
 import type { Reservation, TenantRow } from '../store/tenants.js';
 import { waitForHttp } from '../net/wait-http.js';
@@ -110,7 +110,7 @@ async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<
 
     // The access log and the wake route, once per Caddy: afterwards this is two reads.
     for (const change of await ensureWakeSetup(ctx.caddy, server.name, c)) ctx.log(`Caddy: ${change}`);
-    const route = tenantRoute({ id: obj, host: tenantHost(c, name), port: row.port });
+    const route = tenantRouteFor(c, name, row.port);
     undo.push(`route ${obj}`, () => ctx.caddy.deleteById(obj));
     // A leftover route with our @id is replaced in place: Caddy would accept a duplicate silently.
     if (staleRoute) await ctx.caddy.replaceById(obj, route);

@@ -6,6 +6,7 @@ import { generatePassword, hashPassword } from '../core/password.js';
 import { nextSecretName, objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { requireActive } from './require.js';
 import { Undo } from './undo.js';
+import { changeAndRevoke } from './revocations.js';
 
 export interface PasswdResult {
   name: string;
@@ -50,7 +51,9 @@ export async function passwd(ctx: Context, rawName: string): Promise<PasswdResul
       undo.push(`container ${obj}`, () => createTenantContainer(ctx, row, { start, replace: true }));
       await createTenantContainer(ctx, row, { start, replace: true, secret: next });
       ctx.checkpoint('passwd:recreated');
-      store.switchSecret(name, next, await hash, row.secret, ctx.now());
+      const newHash = await hash;
+      // The old password's sessions end with it: recorded in the same transaction as the new hash.
+      changeAndRevoke(ctx, { tenant: name, reason: 'password changed' }, () => store.switchSecret(name, next, newHash, row.secret, ctx.now()));
     } catch (err) {
       await undo.run(err);
       throw err;

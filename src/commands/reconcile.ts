@@ -1,12 +1,11 @@
 import type { Context } from '../app/context.js';
 import type { AppliedChange } from '../app/reconcile-apply.js';
 import { readWorld, type World } from '../app/world.js';
-import { tenantRoute } from '../caddy/routes.js';
+import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import type { RouteChange } from '../caddy/route-merge.js';
 import { describeAction } from '../core/reconcile-describe.js';
 import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../core/reconcile-plan.js';
-import { objectName, tenantHost } from '../core/tenant.js';
 import type { ContainerSummary } from '../podman/types.js';
 import type { TenantRow } from '../store/tenants.js';
 
@@ -113,7 +112,7 @@ function planFor(ctx: Context, world: World): ReconcilePlan {
     busy: world.busy,
     containers: world.containers,
     routes: world.caddy.routes,
-    routeFor: (row: TenantRow) => tenantRoute({ id: objectName(c, row.name), host: tenantHost(c, row.name), port: row.port }),
+    routeFor: (row: TenantRow) => tenantRouteFor(c, row.name, row.port),
   });
 }
 

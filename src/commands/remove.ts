@@ -3,6 +3,7 @@ import { withLock } from '../app/lock.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
+import { changeAndRevoke } from './revocations.js';
 
 export interface RemoveOptions {
   name: string;
@@ -74,7 +75,7 @@ async function removeLocked(ctx: Context, name: string, opts: RemoveOptions): Pr
     volumeKept = false;
   }
   if (row) {
-    store.delete(name);
+    changeAndRevoke(ctx, { tenant: name, reason: 'removed' }, () => store.delete(name));
     removed.push(`state of ${name}`);
   }
   return { name, removed, volume, volumeKept };

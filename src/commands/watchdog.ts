@@ -1,4 +1,11 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { deliverRevocations } from '../auth/deliver.js';
+import { createGate } from '../auth/gate.js';
+import { keys } from '../auth/keys.js';
+import { loadJwtKey } from '../auth/secret.js';
+import { SessionStore } from '../auth/sessions.js';
+import { connectRedis, safeUrl } from '../redis/connect.js';
+import { RevocationOutbox } from '../store/outbox.js';
 import type { Context } from '../app/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { OperationError } from '../core/errors.js';
@@ -51,7 +58,9 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   let draining = false;
   let lastSweepError: string | undefined;
   let caddyError: string | undefined;
+  const auth = c.auth === 'jwt' ? startGate(ctx, log) : undefined;
   const { server, active, destroyAll } = createWakeServer({
+    gate: auth?.gate,
     domain: c.domain,
     lookup: (name) => {
       const row = store.get(name);
@@ -129,7 +138,63 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   while (active() > 0 && ctx.now() < until) await new Promise((r) => setTimeout(r, 25));
   destroyAll();
   await Promise.all([closed, ticking]);
+  await auth?.close();
   log('info', 'watchdog stopped');
+}
+
+/**
+ * The login gate's runtime: a Redis connection that keeps reconnecting (while it is down the
+ * gate fails closed), and the revocation outbox delivered every second while it holds anything.
+ */
+function startGate(ctx: Context, log: Logger): { gate: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>; close(): Promise<void> } {
+  const c = ctx.config;
+  const store = ctx.store();
+  const outbox = new RevocationOutbox(store.db);
+  const redis = connectRedis(c.redisUrl, { persistent: true });
+  let redisDown: string | undefined;
+  redis.on('error', (err: Error) => {
+    if (redisDown !== err.message) log('error', 'Redis unreachable: the login gate refuses every session until it is back', { redis: safeUrl(c.redisUrl), error: err.message });
+    redisDown = err.message;
+  });
+  redis.on('ready', () => {
+    if (redisDown) log('info', 'Redis reachable again');
+    redisDown = undefined;
+  });
+  redis.connect().catch(() => { /* reported by the error handler; ioredis keeps retrying */ });
+  const sessions = new SessionStore(redis, keys(c.prefix), c.sessionIdleMs, c.sessionMaxMs);
+  const gate = createGate({
+    domain: c.domain,
+    sessionMaxMs: c.sessionMaxMs,
+    loginRate: c.loginRate,
+    key: loadJwtKey(c.stateDir, c.jwtSecret),
+    passwordHash: (name) => {
+      const row = store.get(name);
+      return row?.status === 'active' ? row.passwordHash : undefined;
+    },
+    sessions: () => {
+      if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
+      return sessions;
+    },
+    now: () => ctx.now(),
+    log: ({ level, msg, ...fields }) => log(level as 'info', String(msg), fields),
+  });
+  let delivering = false;
+  const timer = setInterval(() => {
+    if (delivering || redis.status !== 'ready' || outbox.count() === 0) return;
+    delivering = true;
+    void deliverRevocations(outbox, sessions)
+      .then((d) => {
+        if (d.delivered) log('info', 'delivered queued session revocations', { delivered: d.delivered, pending: d.pending });
+      })
+      .finally(() => (delivering = false));
+  }, 1000);
+  return {
+    gate,
+    close: async () => {
+      clearInterval(timer);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }
 
 function listen(server: Server, address: string): Promise<void> {

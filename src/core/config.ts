@@ -21,6 +21,17 @@ export interface Config {
   user: string;
   /** Opt-in: also hand the password to the container as this environment variable. */
   passwordEnv: string | undefined;
+  /** The login gate in front of every tenant: off (no gate) or jwt. */
+  auth: 'off' | 'jwt';
+  /** HS256 key for session tokens; undefined: generated once and kept 0600 in the state dir. */
+  jwtSecret: string | undefined;
+  redisUrl: string;
+  /** Sliding idle window of a session, renewed by each verified request. */
+  sessionIdleMs: number;
+  /** Absolute lifetime of a session token. */
+  sessionMaxMs: number;
+  /** Failed logins allowed per minute for one tenant from one client address. */
+  loginRate: number;
   /** How long a command waits for another one working on the same tenant before giving up. */
   lockTimeoutMs: number;
   /** tenant.sh's state file, read by `reconcile --adopt` when present. */
@@ -68,6 +79,12 @@ export const DEFAULTS: Config = {
   pids: 512,
   user: '1000:1000',
   passwordEnv: undefined,
+  auth: 'off',
+  jwtSecret: undefined,
+  redisUrl: 'redis://127.0.0.1:6379',
+  sessionIdleMs: 30 * 60_000,
+  sessionMaxMs: 8 * 3_600_000,
+  loginRate: 5,
   lockTimeoutMs: 30_000,
   adoptFile: '/tmp/tenants.json',
   idleMs: 20 * 60_000,
@@ -161,6 +178,21 @@ const SETTINGS: Setting[] = [
     return t;
   } },
   { key: 'passwordEnv', env: 'FEATHER_TENANT_PASSWORD_ENV', parse: (t, s) => (t.trim() ? envName(t.trim(), s) : undefined) },
+  { key: 'auth', env: 'FEATHER_TENANT_AUTH', parse: (t, s) => {
+    if (t !== 'off' && t !== 'jwt') throw new UsageError(`${s} must be off or jwt, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'jwtSecret', env: 'FEATHER_TENANT_JWT_SECRET', parse: (t, s) => {
+    if (t.length < 32) throw new UsageError(`${s} must be at least 32 characters`);
+    return t;
+  } },
+  { key: 'redisUrl', env: 'FEATHER_TENANT_REDIS_URL', parse: (t, s) => {
+    if (!/^rediss?:\/\/./.test(t)) throw new UsageError(`${s} must be a redis:// or rediss:// URL, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'sessionIdleMs', env: 'FEATHER_TENANT_SESSION_IDLE_MINUTES', file: 'sessionIdleMinutes', parse: minutes },
+  { key: 'sessionMaxMs', env: 'FEATHER_TENANT_SESSION_MAX_HOURS', file: 'sessionMaxHours', parse: (t, s) => minutes(t, s) * 60 },
+  { key: 'loginRate', env: 'FEATHER_TENANT_LOGIN_RATE', parse: int(1, 10_000) },
   { key: 'lockTimeoutMs', env: 'FEATHER_TENANT_LOCK_TIMEOUT', file: 'lockTimeout', parse: secondsOrZero },
   { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
   { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
@@ -204,5 +236,13 @@ export function redactConfig(c: Config): Record<string, unknown> {
     admin.username = 'REDACTED';
     admin.password = '';
   }
-  return { ...c, caddyAdmin: admin.username ? admin.toString().replace(/\/$/, '') : c.caddyAdmin, ports: `${c.ports.first}-${c.ports.last}` };
+  const redis = new URL(c.redisUrl);
+  if (redis.password) redis.password = 'REDACTED';
+  return {
+    ...c,
+    caddyAdmin: admin.username ? admin.toString().replace(/\/$/, '') : c.caddyAdmin,
+    ports: `${c.ports.first}-${c.ports.last}`,
+    jwtSecret: c.jwtSecret === undefined ? undefined : 'REDACTED',
+    redisUrl: redis.toString(),
+  };
 }

@@ -46,4 +46,14 @@ export const MIGRATIONS: readonly string[] = [
      inode  INTEGER NOT NULL,
      offset INTEGER NOT NULL
    ) STRICT;`,
+  // 4: session revocations waiting for Redis (the outbox): written in the same transaction as the
+  // state change that causes them, deleted once Redis confirms. Delivered in id order.
+  `CREATE TABLE revocations (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     tenant      TEXT NOT NULL,
+     session_id  TEXT,
+     not_before  INTEGER NOT NULL,
+     reason      TEXT NOT NULL,
+     created_at  INTEGER NOT NULL
+   ) STRICT;`,
 ];

@@ -107,6 +107,11 @@ export interface Adoption {
 export class TenantStore {
   constructor(readonly db: Db) {}
 
+  /** Runs fn in one write transaction (with other repositories on the same db, e.g. the outbox). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   get(name: string): TenantRow | undefined {
     const r = this.db.prepare('SELECT * FROM tenants WHERE name = ?').get(name) as Raw | undefined;
     return r && fromRaw(r);

@@ -22,6 +22,8 @@ export interface WakeServerDeps {
   /** The app answers HTTP on the port. */
   probe(port: number): Promise<boolean>;
   health(): { ok: boolean; [key: string]: unknown };
+  /** The login gate (FEATHER_TENANT_AUTH=jwt): answers /_feather/* on tenant hosts; false for anything else. */
+  gate?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
 }
 
 export interface WakeServer {
@@ -102,6 +104,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const name = tenantOfHost(req.headers.host, d.domain);
     if (!name) return ops(req, res);
+    if (d.gate && (await d.gate(req, res))) return;
     const t = d.lookup(name);
     if (!t) {
       count('unknown');

@@ -97,7 +97,7 @@ export async function freeRange(n: number): Promise<{ first: number; last: numbe
   throw new Error('no free port range');
 }
 
-export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: string, wake?: WakeParts): unknown {
+export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: string, wake?: WakeParts, https = false): unknown {
   const logs: Record<string, unknown> = {};
   if (logFile) logs.default = { writer: { output: 'file', filename: logFile }, level: 'INFO' };
   if (wake) logs[ACCESS_LOG_KEY] = desiredAccessLog(wake.accessLog, SERVER_LOGGER_NAME);
@@ -105,11 +105,18 @@ export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: s
     admin: { listen: `127.0.0.1:${adminPort}` },
     logging: Object.keys(logs).length ? { logs } : undefined,
     apps: {
+      ...(https ? {
+        tls: { automation: { policies: [{ issuers: [{ module: 'internal' }] }] } },
+        pki: { certificate_authorities: { local: { install_trust: false } } },
+      } : {}),
       http: {
         servers: {
           tenants: {
             listen: [`127.0.0.1:${httpPort}`],
-            automatic_https: { disable: true },
+            // https: Caddy's internal CA issues each tenant host a certificate (tls internal), so a
+            // browser gets a real HTTPS origin, where it keeps Secure cookies.
+            automatic_https: https ? { disable_redirects: true } : { disable: true },
+            ...(https ? { tls_connection_policies: [{}] } : {}),
             routes: [{ handle: [{ handler: 'static_response', status_code: 404, body: 'no such tenant\n' }] }],
             ...(wake ? { logs: { default_logger_name: SERVER_LOGGER_NAME }, errors: { routes: [desiredWakeRoute(wake)] } } : {}),
           },
@@ -134,7 +141,7 @@ export function httpRequest(
 ): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { ...init.headers, host }, agent: false },
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { ...init.headers, host }, agent: false, localAddress: init.localAddress },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -151,13 +158,15 @@ export interface HttpInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Another loopback source address (127.0.0.2, ...): a different client as Caddy sees it. */
+  localAddress?: string;
 }
 
 /**
  * `bareCaddy`: start Caddy without the access log and wake route (as an operator's Caddy would
  * be before the first `add`); by default the base config has them, so `add` changes nothing there.
  */
-export async function startStack(opts: { ports?: number; env?: Record<string, string>; bareCaddy?: boolean } = {}): Promise<Stack> {
+export async function startStack(opts: { ports?: number; env?: Record<string, string>; bareCaddy?: boolean; https?: boolean } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'ftt-'));
   // The worker's pid is in the prefix, so a sweeper can tell a live run's objects from leftovers.
   const prefix = `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
@@ -168,7 +177,7 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
   const wakeListen = `127.0.0.1:${wakePort}`;
   const accessLog = join(dir, 'access.log');
   const wake = opts.bareCaddy ? undefined : { prefix, domain: DOMAIN, wakeListen, accessLog };
-  writeFileSync(configFile, JSON.stringify(baseCaddyConfig(adminPort, httpPort, logFile, wake)));
+  writeFileSync(configFile, JSON.stringify(baseCaddyConfig(adminPort, httpPort, logFile, wake, opts.https)));
   const stateDir = join(dir, 'state');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -1,0 +1,47 @@
+import type { Context } from '../app/context.js';
+import { deliverRevocations, type Delivery } from '../auth/deliver.js';
+import { openSessions } from '../auth/runtime.js';
+import { RevocationOutbox } from '../store/outbox.js';
+
+/**
+ * Runs a state change and, when the login gate is on, records the revocation of the tenant's
+ * sessions (all, or one) in the same SQLite transaction: the revocation cannot be lost.
+ */
+export function changeAndRevoke(ctx: Context, r: { tenant: string; reason: string; sessionId?: string }, change: () => void): void {
+  const store = ctx.store();
+  store.transaction(() => {
+    change();
+    if (ctx.config.auth === 'jwt') {
+      new RevocationOutbox(store.db).add({ tenant: r.tenant, sessionId: r.sessionId ?? null, notBefore: ctx.now(), reason: r.reason, createdAt: ctx.now() });
+    }
+  });
+}
+
+/**
+ * Delivers pending revocations to Redis now, if there are any. Never fails the command: what
+ * cannot be delivered stays in the outbox for the watchdog or the next command.
+ */
+export async function deliverPending(ctx: Context): Promise<Delivery> {
+  const outbox = new RevocationOutbox(ctx.store().db);
+  if (outbox.count() === 0) return { delivered: 0, pending: 0 };
+  let open;
+  try {
+    open = await openSessions(ctx.config);
+  } catch (err) {
+    const pending = outbox.count();
+    ctx.log(`${pending} session revocation(s) queued: ${(err as Error).message}; the watchdog or the next command delivers them`);
+    return { delivered: 0, pending, error: (err as Error).message };
+  }
+  try {
+    const d = await deliverRevocations(outbox, open.sessions);
+    if (d.error) ctx.log(`${d.pending} session revocation(s) still queued: ${d.error}`);
+    return d;
+  } finally {
+    await open.close();
+  }
+}
+
+/** After every command: when the gate is on and state was opened, deliver what the outbox holds. */
+export async function afterCommand(ctx: Context): Promise<void> {
+  if (ctx.config.auth === 'jwt' && ctx.storeOpened()) await deliverPending(ctx);
+}

@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from './stack.js';
+import { createConnection } from 'node:net';
+
+/** A private redis-server on its own loopback port, no persistence; stop() and start() for outage tests. */
+export interface TestRedis {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port }, () => s.write('PING\r\n'));
+    s.once('data', (d) => {
+      s.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'ftt-redis-'));
+  let proc: ChildProcess | undefined;
+  const r: TestRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+      await waitFor(() => answersPing(port), 10_000, 'redis-server');
+    },
+    async stop() {
+      if (!proc || proc.exitCode !== null) return;
+      const exited = new Promise((res) => proc?.once('exit', res));
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    async cleanup() {
+      await r.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await r.start();
+  return r;
+}
