@@ -75,6 +75,10 @@ if ! mountpoint -q /var/lib/containers; then
     sed -i 's|^\[storage.options.overlay\]|&\nmount_program = "/usr/bin/fuse-overlayfs"|' /etc/containers/storage.conf
   fi
 fi
+# podman's default network, which containers made without --network join (tenant.sh's did), with
+# a bridge name of its own: the built-in one is podman0, the same as the host podman's.
+mkdir -p /var/lib/containers/networks
+cp "$BIRTH"/podman-network.json /var/lib/containers/networks/podman.json
 mountpoint -q "$DATA" || log "WARNING: $DATA is not a volume: feather-tenant's state, Caddy's routes and Redis are lost when this container is removed; run with -v feather-birth-data:$DATA"
 
 # feather-tenant's effective settings (its config file and FEATHER_TENANT_*), read once.

@@ -137,25 +137,27 @@ echo "http $HTTP_PORT, https $HTTPS_PORT, admin $ADMIN_PORT, redis $REDIS_PORT, 
 
 step "run the birth container as the README says"
 export ANTHROPIC_API_KEY=birth-test-not-a-real-key
-# The README's line, with this run's names, ports and short timeouts added.
-podman run -d --name "$name" \
-  --privileged --network host --init \
-  --ulimit nofile=16384:16384 --ulimit nproc=32768:32768 --pids-limit -1 --stop-timeout 30 \
-  -v "$storage":/var/lib/containers \
-  -v "$data":/var/lib/feather-birth \
-  -v "$tmp/feather-work.tar":/opt/feather-work.tar:ro \
-  --env ANTHROPIC_API_KEY \
-  -e FEATHER_TENANT_DOMAIN="$DOMAIN" \
-  -e FEATHER_BIRTH_TLS=internal \
-  -e FEATHER_BIRTH_HTTP_PORT="$HTTP_PORT" \
-  -e FEATHER_BIRTH_HTTPS_PORT="$HTTPS_PORT" \
-  -e FEATHER_TENANT_CADDY_ADMIN="http://127.0.0.1:$ADMIN_PORT" \
-  -e FEATHER_TENANT_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
-  -e FEATHER_TENANT_WAKE_LISTEN="127.0.0.1:$WAKE_PORT" \
-  -e FEATHER_TENANT_PORTS="$TENANT_PORTS" \
-  -e FEATHER_TENANT_IDLE_MINUTES=0.1 \
-  -e FEATHER_TENANT_SWEEP_INTERVAL=2 \
-  "$BIRTH_IMAGE" >/dev/null
+run_birth() { # the README's line, with this run's names, ports and short timeouts; "$@": more settings
+  podman run -d --name "$name" \
+    --privileged --network host --init \
+    --ulimit nofile=16384:16384 --ulimit nproc=32768:32768 --pids-limit -1 --stop-timeout 30 \
+    -v "$storage":/var/lib/containers \
+    -v "$data":/var/lib/feather-birth \
+    -v "$tmp/feather-work.tar":/opt/feather-work.tar:ro \
+    --env ANTHROPIC_API_KEY \
+    -e FEATHER_TENANT_DOMAIN="$DOMAIN" \
+    -e FEATHER_BIRTH_TLS=internal \
+    -e FEATHER_BIRTH_HTTP_PORT="$HTTP_PORT" \
+    -e FEATHER_BIRTH_HTTPS_PORT="$HTTPS_PORT" \
+    -e FEATHER_TENANT_CADDY_ADMIN="http://127.0.0.1:$ADMIN_PORT" \
+    -e FEATHER_TENANT_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
+    -e FEATHER_TENANT_WAKE_LISTEN="127.0.0.1:$WAKE_PORT" \
+    -e FEATHER_TENANT_PORTS="$TENANT_PORTS" \
+    -e FEATHER_TENANT_IDLE_MINUTES=0.1 \
+    -e FEATHER_TENANT_SWEEP_INTERVAL=2 \
+    "$@" "$BIRTH_IMAGE" >/dev/null
+}
+run_birth
 
 wait_ready() { # until the entrypoint has said "ready" N times
   local want=$1 deadline=$((SECONDS + 180))
@@ -252,6 +254,20 @@ expect_in "$(get bob /cgi-bin/info)" "oldbirth" "bob's data in his new container
 [ "$(in_birth podman network inspect --format '{{.NetworkInterface}}' feather-user-bob)" = "feather$bob_port" ] || fail "bob's new network bridge"
 in_birth rm -f /tmp/tenants.json
 expect_in "$(in_birth feather-tenant reconcile)" "nothing to do" "a second reconcile"
+
+step "a new birth container on the same volumes, with the login gate on (FEATHER_TENANT_AUTH=jwt)"
+# README, "A new birth image": stop, remove, run the same line. Everything is on the two volumes;
+# reconcile puts the gate in front of the routes carried over; sessions live in the birth's Redis.
+podman stop -t 30 "$name" >/dev/null && podman rm "$name" >/dev/null
+run_birth -e FEATHER_TENANT_AUTH=jwt
+wait_ready 1
+[ "$(status_of alice /cgi-bin/info)" = 401 ] || fail "alice's page without a session should be refused (401)"
+jar=$tmp/cookies
+curl -sS -o /dev/null --max-time 60 -k --resolve "alice.$DOMAIN:$HTTPS_PORT:127.0.0.1" -c "$jar" \
+  --data-urlencode "password=${line##*password: }" "https://alice.$DOMAIN:$HTTPS_PORT/_feather/login"
+grep -q '__Host-feather_session' "$jar" || fail "logging in with alice's password set no session cookie"
+expect_in "$(get alice /cgi-bin/info -b "$jar")" "birthmark" "alice's page with her session, in a new birth container"
+expect_in "$(in_birth feather-tenant sessions list alice --json)" '"sid"' "alice's session in the birth's Redis"
 
 step "tenant.sh remove alice"
 in_birth tenant.sh remove alice >&2
