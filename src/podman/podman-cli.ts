@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ContainerDetails, ContainerSummary, LogOptions, PodmanClient } from './types.js';
 import { parseInspectJson, parsePsJson } from './parse.js';
+import { repairIsolation } from './isolation.js';
 import { runProcess, type ProcessResult } from './run-process.js';
 
 interface Run {
@@ -112,6 +113,7 @@ export class PodmanCli implements PodmanClient {
 
   async removeContainer(name: string, stopSeconds: number): Promise<void> {
     const r = await this.exec(['rm', '--force', '--time', String(stopSeconds), name], { okCodes: [0, 1, 125] });
+    await repairIsolation(this.env);
     if (r.exitCode !== 0 && !/no such container/i.test(r.stderr)) throw new EngineError('podman rm', r.stderr);
   }
 
@@ -143,7 +145,11 @@ export class PodmanCli implements PodmanClient {
   }
 
   async stopContainer(name: string, stopSeconds: number): Promise<void> {
-    await this.exec(['stop', '--time', String(stopSeconds), name]);
+    try {
+      await this.exec(['stop', '--time', String(stopSeconds), name]);
+    } finally {
+      await repairIsolation(this.env);
+    }
   }
 
   async networkExists(name: string): Promise<boolean> {
@@ -210,7 +216,11 @@ export class PodmanCli implements PodmanClient {
   async stopContainers(names: string[], seconds: number): Promise<void> {
     if (names.length === 0) return;
     // --ignore: without it, one missing name makes podman 4.3 stop none of the others.
-    await this.exec(['stop', '--ignore', '--time', String(seconds), ...names]);
+    try {
+      await this.exec(['stop', '--ignore', '--time', String(seconds), ...names]);
+    } finally {
+      await repairIsolation(this.env);
+    }
   }
 }
 

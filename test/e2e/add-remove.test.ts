@@ -108,6 +108,14 @@ describe('add, list, remove against real podman and Caddy', () => {
     expect(fromCarol.stdout).not.toContain('200 OK');
     // ...while the same probe from dave's own container gets an answer, so it is a real test.
     expect((await probe('dave')).stdout).toContain('200 OK');
+
+    // Stopping or removing another tenant must not open the way (netavark 1.4 drops its
+    // isolation jump on any teardown; the podman client puts it back).
+    expect((await s.run(['add', 'erin'])).exitCode).toBe(0);
+    expect((await s.run(['stop', 'erin'])).exitCode).toBe(0);
+    expect((await probe('carol')).stdout).not.toContain('200 OK');
+    expect((await s.run(['remove', 'erin', '--purge', '--yes'])).exitCode).toBe(0);
+    expect((await probe('carol')).stdout).not.toContain('200 OK');
     await s.run(['remove', 'carol', '--purge', '--yes']);
     await s.run(['remove', 'dave', '--purge', '--yes']);
   });
