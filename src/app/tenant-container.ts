@@ -1,5 +1,5 @@
 import { generatePassword, hashPassword } from '../core/password.js';
-import { nextSecretName, objectName, tenantLabels } from '../core/tenant.js';
+import { bridgeName, nextSecretName, objectName, tenantLabels } from '../core/tenant.js';
 import { waitForHttp } from '../net/wait-http.js';
 import { runArgs } from '../podman/run-args.js';
 import type { TenantRow } from '../store/tenants.js';
@@ -41,7 +41,7 @@ export async function createTenantContainer(ctx: Context, row: TenantRow, o: Cre
     newSecret = secret;
     ctx.log(`${row.name} had no usable password secret; made a new one: give the user one with feather-tenant passwd ${row.name}`);
   }
-  if (!networkOk) await ctx.podman.createNetwork(obj, labels);
+  if (!networkOk) await ctx.podman.createNetwork(obj, labels, { bridge: bridgeName(row.port) });
   if (o.replace) await ctx.podman.removeContainer(obj, 10);
   const args = runArgs(c, { name: row.name, port: row.port, image: row.image, secret: secret ?? undefined, volume: row.volume }, ctx.env);
   // runArgs starts with `run --detach`; `podman create` takes the same arguments after its verb.

@@ -6,7 +6,7 @@ import { ConflictError, OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
-import { objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
+import { bridgeName, objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { portIsFree } from '../net/port-probe.js';
 import type { Reservation, TenantRow } from '../store/tenants.js';
 import { waitForHttp } from '../net/wait-http.js';
@@ -90,7 +90,7 @@ async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<
     };
     await settleAll([
       makeVolume(),
-      ctx.podman.createNetwork(obj, labels).then(() => undo.push(`network ${obj}`, () => ctx.podman.removeNetwork(obj))),
+      ctx.podman.createNetwork(obj, labels, { bridge: bridgeName(row.port) }).then(() => undo.push(`network ${obj}`, () => ctx.podman.removeNetwork(obj))),
       ctx.podman.createSecret(obj, password, labels).then(() => undo.push(`secret ${obj}`, () => ctx.podman.removeSecret(obj))),
     ]);
     ctx.log(reuse ? `reusing existing volume ${obj} (the user's data is kept)` : `${volumeExisted ? 'replaced' : 'created'} volume ${obj}`);

@@ -67,6 +67,8 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       // Never wake a tenant an operator stopped on purpose (`feather-tenant stop`).
       return row?.status === 'active' && row.desired === 'running' ? { name, container: objectName(c, name), port: row.port } : undefined;
     },
+    // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
+    known: (name) => store.get(name)?.status === 'active',
     waker, metrics, log, portOpen, probe: (port) => probeHttp(port, 1_000),
     health: () => ({
       ok: !draining, draining, wakesInFlight: waker.active,

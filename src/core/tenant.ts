@@ -17,6 +17,18 @@ export function objectName(c: Pick<Config, 'prefix'>, name: string): string {
   return `${c.prefix}${name}`;
 }
 
+/**
+ * The Linux bridge of a tenant's network, named by its port (unique on the host: ports are
+ * published on the host's loopback). Left to podman, bridges are named podman1, podman2, ...:
+ * a birth container shares the host's network namespace with the host's own podman, and a
+ * bridge name freed while a tenant sleeps could be taken by a host network, which the tenant
+ * would join on waking. At most 15 characters (IFNAMSIZ). podman 4.3 cannot name bridges; the
+ * birth image's podman 5 can (test-birth checks it there).
+ */
+export function bridgeName(port: number): string {
+  return `feather${port}`;
+}
+
 export function tenantLabels(c: Pick<Config, 'prefix'>, name: string): Record<string, string> {
   return { [LABEL_MANAGED]: 'true', [LABEL_PREFIX]: c.prefix, [LABEL_TENANT]: name };
 }

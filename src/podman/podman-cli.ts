@@ -79,9 +79,16 @@ export class PodmanCli implements PodmanClient {
     return (await this.exec(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).stdout.trim();
   }
 
-  async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  async createNetwork(name: string, labels: Record<string, string>, opts: { bridge?: string } = {}): Promise<void> {
     // isolate: no traffic between this bridge and other podman networks (tenants can't reach each other).
-    await this.exec(['network', 'create', '--opt', 'isolate=true', ...labelArgs(labels), name]);
+    const args = ['network', 'create', '--opt', 'isolate=true', ...labelArgs(labels), name];
+    if (opts.bridge) {
+      const r = await this.exec([...args.slice(0, -1), '--interface-name', opts.bridge, name], { okCodes: [0, 125] });
+      if (r.exitCode === 0) return;
+      // podman 4.3 cannot name a bridge (the birth's podman 5 can): there it gets podmanN.
+      if (!/unknown flag: --interface-name/.test(r.stderr)) throw new EngineError('podman network create', r.stderr);
+    }
+    await this.exec(args);
   }
 
   async removeNetwork(name: string): Promise<void> {

@@ -47,7 +47,8 @@ export interface PodmanClient {
   createVolume(name: string, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;
   volumeMountpoint(name: string): Promise<string>;
-  createNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /** `bridge` names the network's Linux bridge where podman can (5.x; 4.3 picks podmanN). */
+  createNetwork(name: string, labels: Record<string, string>, opts?: { bridge?: string }): Promise<void>;
   removeNetwork(name: string): Promise<void>;
   /** The value goes to podman on stdin, never in argv. */
   createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;

@@ -12,6 +12,8 @@ export interface WakeServerDeps {
   domain: string;
   /** An active tenant by name, or undefined: the wake server never starts anything it does not know. */
   lookup(name: string): WakeTarget | undefined;
+  /** A tenant of ours, whatever its state (for on-demand TLS's ask); default: lookup finds it. */
+  known?(name: string): boolean;
   waker: Waker;
   metrics: Metrics;
   log: Logger;
@@ -83,6 +85,14 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       const body = `${JSON.stringify(h)}\n`;
       res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(body);
+    } else if (path === '/ask') {
+      // Caddy's on-demand TLS asks before it gets a certificate for a name (`?domain=`): only
+      // for a tenant of ours, so nobody can make us request certificates for names of theirs.
+      const domain = new URL(req.url ?? '/', 'http://ask').searchParams.get('domain') ?? '';
+      const name = tenantOfHost(domain, d.domain);
+      const known = name !== undefined && (d.known ? d.known(name) : d.lookup(name) !== undefined);
+      count(known ? 'ask_allowed' : 'ask_refused');
+      send(res, known ? 200 : 404, known ? 'ok\n' : 'not a tenant\n');
     } else if (path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(d.metrics.render(d.waker.active));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nameProblem, validateName, RESERVED_NAMES } from '../../src/core/names.js';
 import { UsageError } from '../../src/core/errors.js';
-import { objectName } from '../../src/core/tenant.js';
+import { bridgeName, objectName } from '../../src/core/tenant.js';
 
 describe('tenant names', () => {
   it.each(['a', 'alice', 'bob-2', 'a1', 'x'.repeat(32), 'a-b-c'])('accepts %j', (n) => {
@@ -29,5 +29,11 @@ describe('tenant names', () => {
     const names = ['a', 'user-a', 'a-1', 'a1', 'feather-user-a', 'user', 'u-ser-a'];
     const objects = names.map((n) => objectName(prefix, n));
     expect(new Set(objects).size).toBe(names.length);
+  });
+
+  it('bridge names fit a Linux interface name for every port, one per port', () => {
+    expect(bridgeName(9001)).toBe('feather9001');
+    expect(bridgeName(65535).length).toBeLessThanOrEqual(15);
+    expect(bridgeName(9001)).not.toBe(bridgeName(9002));
   });
 });

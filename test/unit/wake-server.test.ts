@@ -113,6 +113,18 @@ describe('wake server', () => {
     expect((await httpRequest(wakePort, `127.0.0.1:${wakePort}`, '/other')).status).toBe(404);
   });
 
+  it('answers Caddy\'s on-demand TLS ask: a certificate only for a known tenant\'s name, starting nothing', async () => {
+    const ask = (domain: string) => httpRequest(wakePort, `127.0.0.1:${wakePort}`, `/ask?domain=${encodeURIComponent(domain)}`);
+    expect((await ask('alice.u.test')).status).toBe(200);
+    expect((await ask('ALICE.u.test')).status).toBe(200);
+    expect((await ask('bob.u.test')).status).toBe(404);
+    expect((await ask('alice.other.test')).status).toBe(404);
+    expect((await ask('u.test')).status).toBe(404);
+    expect((await httpRequest(wakePort, `127.0.0.1:${wakePort}`, '/ask')).status).toBe(404);
+    expect(starts).toBe(0);
+    expect((await httpRequest(wakePort, `127.0.0.1:${wakePort}`, '/metrics')).body).toContain('feather_tenant_wake_requests_total{kind="ask_refused"} 4');
+  });
+
   it('the status path reports the wake, and "ready" once the app answers', async () => {
     const s1 = JSON.parse((await httpRequest(wakePort, 'alice.u.test', '/.feather-tenant/wake-status', { headers: routed('GET') })).body) as { phase: string };
     expect(['starting', 'waiting', 'stopping']).toContain(s1.phase);
