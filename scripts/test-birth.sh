@@ -253,6 +253,14 @@ expect_in "$(get bob /cgi-bin/info)" "tenant=bob" "bob's new container"
 expect_in "$(get bob /cgi-bin/info)" "oldbirth" "bob's data in his new container"
 [ "$(in_birth podman network inspect --format '{{.NetworkInterface}}' feather-user-bob)" = "feather$bob_port" ] || fail "bob's new network bridge"
 in_birth rm -f /tmp/tenants.json
+# Tenants cannot reach each other, after all those stops and starts (the birth's netavark keeps
+# its isolation rules in nftables): alice, kept awake, probes bob's address; bob himself answers.
+in_birth feather-tenant pin alice >/dev/null
+expect_in "$(get alice /cgi-bin/info)" "tenant=alice" "alice, woken for the isolation check"
+bob_ip=$(in_birth podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' feather-user-bob)
+probe() { in_birth podman exec "feather-user-$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $bob_ip 8080" 2>&1 || true; }
+expect_in "$(probe bob)" "200 OK" "bob's own address, from bob"
+grep -qF "200 OK" <<<"$(probe alice)" && fail "alice reached bob's container at $bob_ip"
 expect_in "$(in_birth feather-tenant reconcile)" "nothing to do" "a second reconcile"
 
 step "a new birth container on the same volumes, with the login gate on (FEATHER_TENANT_AUTH=jwt)"
