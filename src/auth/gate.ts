@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { nameProblem } from '../core/names.js';
+import { tenantOfHost } from '../core/hosts.js';
+import { RESERVED_NAMES } from '../core/names.js';
 import { verifyPassword } from '../core/password.js';
 import { loginPage } from './login-page.js';
 import { newSessionId, type SessionStore } from './sessions.js';
@@ -130,11 +131,10 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
+/** The tenant a Host names (core/hosts.ts), never a reserved name: no tenant can have one. */
 export function tenantOf(host: string | undefined, domain: string): string | undefined {
-  const h = (host ?? '').toLowerCase().replace(/:\d+$/, '');
-  if (!h.endsWith(`.${domain}`)) return undefined;
-  const name = h.slice(0, -domain.length - 1);
-  return nameProblem(name) === undefined ? name : undefined;
+  const name = tenantOfHost(host, domain);
+  return name !== undefined && !RESERVED_NAMES.has(name) ? name : undefined;
 }
 
 /** Our cookie, and the Cookie header without it (what the tenant may see). */

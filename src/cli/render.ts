@@ -14,6 +14,7 @@ import type { ShowResult } from '../commands/show.js';
 import type { SweepResult } from '../commands/sweep.js';
 import type { PinResult } from '../commands/pin.js';
 import { formatAgo, formatDuration } from '../core/durations.js';
+import { formatBytes } from '../migrate/progress.js';
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -99,15 +100,7 @@ export function printPending(list: Revocation[], asJson: boolean): void {
 }
 
 function size(bytes: number | null): string {
-  if (bytes === null) return 'unknown';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let n = bytes;
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+  return bytes === null ? 'unknown' : formatBytes(bytes);
 }
 
 export function printShow(r: ShowResult, asJson: boolean): void {
