@@ -1,6 +1,7 @@
 import { CaddyAdmin } from '../caddy/admin-client.js';
 import type { Config, Env } from '../core/config.js';
 import { OperationError } from '../core/errors.js';
+import { IptablesFirewall, noFirewall } from '../firewall/iptables.js';
 import { PodmanCli } from '../podman/podman-cli.js';
 import type { PodmanClient } from '../podman/types.js';
 import { openDb, type Db } from '../store/db.js';
@@ -50,7 +51,7 @@ export function createContext(env: Env = process.env): Context {
   return {
     config,
     env,
-    podman: new PodmanCli(config.podman, env),
+    podman: new PodmanCli(config.podman, env, config.isolationRules === 'off' ? noFirewall : new IptablesFirewall(env)),
     caddy: new CaddyAdmin(config.caddyAdmin),
     store: () => (store ??= new TenantStore(getDb())),
     storeOpened: () => db !== undefined,

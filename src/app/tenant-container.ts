@@ -42,6 +42,7 @@ export async function createTenantContainer(ctx: Context, row: TenantRow, o: Cre
     ctx.log(`${row.name} had no usable password secret; made a new one: give the user one with feather-tenant passwd ${row.name}`);
   }
   if (!networkOk) await ctx.podman.createNetwork(obj, labels, { bridge: bridgeName(row.port) });
+  else await ctx.podman.isolate([obj]); // a network from before our rules, or one whose rules a reboot lost
   if (o.replace) await ctx.podman.removeContainer(obj, 10);
   const args = runArgs(c, { name: row.name, port: row.port, image: row.image, secret: secret ?? undefined, volume: row.volume }, ctx.env);
   // runArgs starts with `run --detach`; `podman create` takes the same arguments after its verb.

@@ -5,6 +5,7 @@ import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import type { RouteChange } from '../caddy/route-merge.js';
 import { describeAction } from '../core/reconcile-describe.js';
+import { prefixFilter } from '../core/tenant.js';
 import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../core/reconcile-plan.js';
 import type { ContainerSummary } from '../podman/types.js';
 import type { TenantRow } from '../store/tenants.js';
@@ -40,8 +41,13 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
   const changes: AppliedChange[] = [];
   const adoptNotes: Note[] = [];
   ctx.checkpoint('reconcile:begin');
-  let world = await readWorld(ctx, o.early);
+  // Isolation rules are host state that a reboot or a firewall reload loses; checked alongside the read.
+  const [read, missingRules] = await Promise.all([readWorld(ctx, o.early), ctx.podman.isolateLabelled(prefixFilter(ctx.config), { dryRun: o.dryRun })]);
+  let world = read;
   ctx.checkpoint('reconcile:read');
+  if (missingRules > 0) {
+    changes.push({ target: 'firewall', action: 'restore tenant isolation', detail: `${missingRules} missing rule${missingRules === 1 ? '' : 's'}` });
+  }
 
   if (o.adopt) {
     const { adoptedRow, applyAdoption, describeAdoption, planAdopt } = await import('../app/adopt.js');
@@ -57,7 +63,7 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
 
   // Sleep and wake need the server's wake error route and access log: set up once, never on sleep/wake.
   for (const change of await ensureWakeSetup(ctx.caddy, world.caddy.server, ctx.config, { dryRun: o.dryRun })) {
-    changes.push({ target: 'caddy', action: o.dryRun ? 'would set up' : 'set up', detail: change });
+    changes.push({ target: 'caddy', action: 'set up', detail: change }); // the renderer says "would" on a dry run
   }
   if (changes.some((c) => c.target === 'caddy') && !o.dryRun) world = await readWorld(ctx);
 

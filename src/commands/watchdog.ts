@@ -9,7 +9,7 @@ import { RevocationOutbox } from '../store/outbox.js';
 import type { Context } from '../app/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { OperationError } from '../core/errors.js';
-import { objectName } from '../core/tenant.js';
+import { objectName, prefixFilter } from '../core/tenant.js';
 import { portOpen } from '../net/port-open.js';
 import { probeHttp } from '../net/wait-http.js';
 import { SleepStore } from '../store/sleep.js';
@@ -91,6 +91,15 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       caddyError = errorField(err);
     }
   };
+  // A reboot or a firewall reload loses the rules that keep tenants apart: put them back each tick.
+  const checkIsolation = async () => {
+    try {
+      const restored = await ctx.podman.isolateLabelled(prefixFilter(c));
+      if (restored > 0) log('warn', 'restored tenant isolation rules', { rules: restored });
+    } catch (err) {
+      log('error', 'tenant isolation check failed; retrying every sweep', { error: errorField(err) });
+    }
+  };
   const runSweep = async () => {
     const t0 = ctx.now();
     try {
@@ -116,6 +125,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   const tick = () => {
     ticking = (async () => {
       await checkCaddy();
+      await checkIsolation();
       await runSweep();
     })().finally(() => {
       if (!draining) timer = setTimeout(tick, c.sweepIntervalMs);

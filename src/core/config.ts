@@ -46,6 +46,8 @@ export interface Config {
   sweepIntervalMs: number;
   /** Network traffic (bytes in and out within a minute) above which a tenant counts as active. */
   activeTrafficBytes: number;
+  /** Our own iptables rules between tenant bridges (isolation-plan.ts), or off where netavark's hold. */
+  isolationRules: 'iptables' | 'off';
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -92,6 +94,7 @@ export const DEFAULTS: Config = {
   accessLog: '/var/log/feather-tenant/access.log',
   sweepIntervalMs: 60_000,
   activeTrafficBytes: 4096,
+  isolationRules: 'iptables',
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -203,6 +206,10 @@ const SETTINGS: Setting[] = [
   } },
   { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
   { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
+  { key: 'isolationRules', env: 'FEATHER_TENANT_ISOLATION_RULES', parse: (t, s) => {
+    if (t !== 'iptables' && t !== 'off') throw new UsageError(`${s} must be iptables or off, got ${JSON.stringify(t)}`);
+    return t;
+  } },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ContainerDetails, ContainerSummary, LogOptions, PodmanClient } from './types.js';
 import { parseInspectJson, parsePsJson } from './parse.js';
-import { repairIsolation } from './isolation.js';
+import { IptablesFirewall, type TenantFirewall } from '../firewall/iptables.js';
 import { runProcess, type ProcessResult } from './run-process.js';
 
 interface Run {
@@ -19,6 +19,8 @@ export class PodmanCli implements PodmanClient {
   constructor(
     private readonly bin: string,
     private readonly env: Env,
+    // Tenant networks and the rules that keep them apart are made and removed together.
+    private readonly firewall: TenantFirewall = new IptablesFirewall(env),
   ) {}
 
   private async exec(args: string[], opts: { env?: Record<string, string>; okCodes?: number[] } = {}): Promise<Run> {
@@ -80,20 +82,44 @@ export class PodmanCli implements PodmanClient {
   }
 
   async createNetwork(name: string, labels: Record<string, string>, opts: { bridge?: string } = {}): Promise<void> {
-    // isolate: no traffic between this bridge and other podman networks (tenants can't reach each other).
+    // isolate=true asks netavark to keep this bridge apart from other isolated networks; podman
+    // 4.3's netavark drops that on teardowns, so our firewall rules do it too (isolation-plan.ts).
     const args = ['network', 'create', '--opt', 'isolate=true', ...labelArgs(labels), name];
+    let named = false;
     if (opts.bridge) {
       const r = await this.exec([...args.slice(0, -1), '--interface-name', opts.bridge, name], { okCodes: [0, 125] });
-      if (r.exitCode === 0) return;
       // podman 4.3 cannot name a bridge (the birth's podman 5 can): there it gets podmanN.
-      if (!/unknown flag: --interface-name/.test(r.stderr)) throw new EngineError('podman network create', r.stderr);
+      if (r.exitCode !== 0 && !/unknown flag: --interface-name/.test(r.stderr)) throw new EngineError('podman network create', r.stderr);
+      named = r.exitCode === 0;
     }
-    await this.exec(args);
+    if (!named) await this.exec(args);
+    await this.isolate([name]);
+  }
+
+  async isolate(networks: string[]): Promise<number> {
+    const bridges = await Promise.all(networks.map((n) => this.networkBridge(n)));
+    return this.firewall.protect(bridges.filter((b): b is string => !!b));
+  }
+
+  async isolateLabelled(labelFilter: string, opts: { dryRun?: boolean } = {}): Promise<number> {
+    const r = await this.exec(['network', 'ls', '--filter', `label=${labelFilter}`, '--format', '{{.NetworkInterface}}']);
+    return this.firewall.protect(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean), opts);
+  }
+
+  private async networkBridge(name: string): Promise<string | undefined> {
+    const r = await this.exec(['network', 'inspect', '--format', '{{.NetworkInterface}}', name], { okCodes: [0, 125] });
+    return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
   }
 
   async removeNetwork(name: string): Promise<void> {
+    // Rules go first: once the network is gone another one may get its bridge name.
+    const bridge = await this.networkBridge(name);
+    if (bridge) await this.firewall.release(bridge);
     const r = await this.exec(['network', 'rm', '--force', name], { okCodes: [0, 1, 125] });
-    if (r.exitCode !== 0 && !/unable to find network|network not found/i.test(r.stderr)) throw new EngineError('podman network rm', r.stderr);
+    if (r.exitCode !== 0 && !/unable to find network|network not found/i.test(r.stderr)) {
+      if (bridge) await this.firewall.protect([bridge]); // still there: keep it apart
+      throw new EngineError('podman network rm', r.stderr);
+    }
   }
 
   async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
@@ -113,7 +139,6 @@ export class PodmanCli implements PodmanClient {
 
   async removeContainer(name: string, stopSeconds: number): Promise<void> {
     const r = await this.exec(['rm', '--force', '--time', String(stopSeconds), name], { okCodes: [0, 1, 125] });
-    await repairIsolation(this.env);
     if (r.exitCode !== 0 && !/no such container/i.test(r.stderr)) throw new EngineError('podman rm', r.stderr);
   }
 
@@ -145,11 +170,7 @@ export class PodmanCli implements PodmanClient {
   }
 
   async stopContainer(name: string, stopSeconds: number): Promise<void> {
-    try {
-      await this.exec(['stop', '--time', String(stopSeconds), name]);
-    } finally {
-      await repairIsolation(this.env);
-    }
+    await this.exec(['stop', '--time', String(stopSeconds), name]);
   }
 
   async networkExists(name: string): Promise<boolean> {
@@ -216,11 +237,7 @@ export class PodmanCli implements PodmanClient {
   async stopContainers(names: string[], seconds: number): Promise<void> {
     if (names.length === 0) return;
     // --ignore: without it, one missing name makes podman 4.3 stop none of the others.
-    try {
-      await this.exec(['stop', '--ignore', '--time', String(seconds), ...names]);
-    } finally {
-      await repairIsolation(this.env);
-    }
+    await this.exec(['stop', '--ignore', '--time', String(seconds), ...names]);
   }
 }
 

@@ -49,7 +49,12 @@ export interface PodmanClient {
   volumeMountpoint(name: string): Promise<string>;
   /** `bridge` names the network's Linux bridge where podman can (5.x; 4.3 picks podmanN). */
   createNetwork(name: string, labels: Record<string, string>, opts?: { bridge?: string }): Promise<void>;
+  /** Removes the network and its isolation rules; absent is success. */
   removeNetwork(name: string): Promise<void>;
+  /** Puts back any missing isolation rules of these networks; resolves with how many it added. */
+  isolate(networks: string[]): Promise<number>;
+  /** The same for every network with this label (`key=value`); with dryRun it only counts. */
+  isolateLabelled(labelFilter: string, opts?: { dryRun?: boolean }): Promise<number>;
   /** The value goes to podman on stdin, never in argv. */
   createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
   removeSecret(name: string): Promise<void>;

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../../src/caddy/wake-config.js';
+import { IptablesFirewall } from '../../src/firewall/iptables.js';
 
 // A private test stack: its own Caddy (admin and HTTP on free loopback ports, its own XDG dirs),
 // its own state directory, port range and name prefix. Never touches an operator's tenants.
@@ -306,7 +307,7 @@ export async function sweep(matches: (prefix: string) => boolean): Promise<void>
   const containers = (await json(['ps', '-a'])).filter((c) => ours(c.Labels) || byName((c.Names as string[] | null)?.[0])).map((c) => c.Id as string);
   if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
   const [networks, volumes, secrets] = await Promise.all([
-    json(['network', 'ls']).then((l) => l.filter((n) => ours(n.labels)).map((n) => n.name as string)),
+    json(['network', 'ls']).then((l) => l.filter((n) => ours(n.labels))),
     json(['volume', 'ls']).then((l) => l.filter((v) => ours(v.Labels) || byName(v.Name)).map((v) => v.Name as string)),
     // podman 4.3's `secret ls` has no JSON output: match names, which start with the prefix.
     execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false }).then((r) =>
@@ -315,7 +316,10 @@ export async function sweep(matches: (prefix: string) => boolean): Promise<void>
         return p !== undefined && matches(p);
       })),
   ]);
-  if (networks.length) await execa('podman', ['network', 'rm', '-f', ...networks], { reject: false });
+  // Their isolation rules first, as the CLI's own removeNetwork does (a reused bridge name is never hit).
+  const firewall = new IptablesFirewall(process.env);
+  for (const n of networks) if (typeof n.network_interface === 'string') await firewall.release(n.network_interface).catch(() => {});
+  if (networks.length) await execa('podman', ['network', 'rm', '-f', ...networks.map((n) => n.name as string)], { reject: false });
   if (volumes.length) await execa('podman', ['volume', 'rm', '-f', ...volumes], { reject: false });
   if (secrets.length) await execa('podman', ['secret', 'rm', ...secrets], { reject: false });
 }

@@ -30,6 +30,12 @@ describe('configuration', () => {
     expect(resolveConfig({ FEATHER_TENANT_ADOPT_FILE: '/srv/tenants.json' }).adoptFile).toBe('/srv/tenants.json');
   });
 
+  it('keeps our isolation rules on unless told off, and refuses anything else', () => {
+    expect(resolveConfig({}).isolationRules).toBe('iptables');
+    expect(resolveConfig({ FEATHER_TENANT_ISOLATION_RULES: 'off' }).isolationRules).toBe('off');
+    expect(() => resolveConfig({}, { isolationRules: 'nft' })).toThrow(/isolationRules must be iptables or off/);
+  });
+
   it('parses lists, seconds and limits', () => {
     const c = resolveConfig({
       FEATHER_TENANT_PASSTHROUGH_ENV: 'A_KEY, B_KEY C_KEY',
