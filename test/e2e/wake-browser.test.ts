@@ -1,38 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { sleepAll, tune } from '../helpers/wake.js';
 
-// The waiting page in a real browser: Debian's Chromium, driven by playwright-core (no browser
-// download), resolving *.test.local to this stack's Caddy.
-
-const CHROMIUM = process.env.FEATHER_TEST_CHROMIUM ?? '/usr/bin/chromium';
+// The waiting page in a real browser (helpers/browser.ts), resolving *.test.local to this
+// stack's Caddy.
 
 let s: Stack;
-let browser: Browser | undefined;
+let tb: TestBrowser | undefined;
 beforeAll(async () => {
   s = await startStack({ ports: 1 });
   expect((await s.run(['add', 'alice'])).exitCode).toBe(0);
   await tune(s, 'alice', 'start', 2); // a start slow enough to see the page
   await s.startWatchdog({ FEATHER_TENANT_IDLE_MINUTES: '60' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--host-resolver-rules=MAP *.test.local 127.0.0.1',
-    ],
-  });
+  tb = await launchBrowser([s.httpPort]);
 });
 afterAll(async () => {
-  await browser?.close();
+  await tb?.close();
   await s?.cleanup();
 });
 
 describe('waiting page in a browser', () => {
   it('a sleeping tenant shows the waiting page, which ends on the tenant’s own page, never a Bad Gateway', async () => {
     await sleepAll(s, ['alice']);
-    const page = await (browser as Browser).newPage();
+    const page = await (tb?.browser as Browser).newPage();
     const documents: number[] = [];
     const all: number[] = [];
     page.on('response', (r) => {
