@@ -18,6 +18,7 @@ import { Metrics } from '../wake/metrics.js';
 import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
 import { leaseMs, sweep } from './sweep.js';
+import { describeHolder } from '../app/lock.js';
 
 export interface WatchdogOptions {
   /** Aborting it shuts the watchdog down cleanly (the CLI aborts on SIGTERM/SIGINT). */
@@ -46,6 +47,10 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       begin: (n, now) => leases.beginWake(n, now),
       end: (n, startedAt, now, ok) => leases.endWake(n, startedAt, now, ok),
       stopInProgress: (n, staleBefore) => leases.stopInProgress(n, staleBefore),
+      busyWith: (n) => {
+        const h = ctx.locks().heldByOthers().find((l) => l.key === n);
+        return h ? describeHolder(h) : undefined;
+      },
     },
     readyTimeoutMs: c.readyTimeoutMs,
     leaseMs: leaseMs(ctx),

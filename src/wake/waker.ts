@@ -30,6 +30,8 @@ export interface WakeLeases {
   begin(name: string, now: number): { stopStartedAt: number | null } | undefined;
   end(name: string, startedAt: number, now: number, ok: boolean): void;
   stopInProgress(name: string, staleBefore: number): boolean;
+  /** The command of another live process holding the tenant's lock (export, passwd, ...), if any. */
+  busyWith(name: string): string | undefined;
 }
 
 export interface WakerDeps {
@@ -58,10 +60,12 @@ const FAILURE_MEMORY_MS = 5_000;
 /** How long a finished wake still shows as "ready" to the waiting page's polls. */
 const READY_MEMORY_MS = 30_000;
 const MAX_STARTS = 3;
+const BUSY_POLL_MS = 200;
 
 /**
  * Wakes tenants, one flight per tenant: however many requests arrive at once, they share one
- * wake and so one `podman start`. A wake waits out a sweep that is stopping the tenant, starts
+ * wake and so one `podman start`. A wake waits out a sweep that is stopping the tenant and any
+ * command holding the tenant's lock, starts
  * the container, and polls until the app answers HTTP; if the container stops meanwhile (a sweep
  * raced it, or it crashed), it starts it again, up to a few times, within the ready timeout.
  */
@@ -131,6 +135,12 @@ export class Waker {
       // A sweep that claimed the tenant before us is stopping it: start only once that is over,
       // or our start would be a no-op on a container about to exit.
       while (d.leases.stopInProgress(t.name, this.now() - d.leaseMs) && this.now() < deadline) await this.sleep(50);
+      // A command working on the tenant (export's stopped copy, passwd's new container) must not
+      // have it started under its feet: wait for it, and give up rather than start at the deadline.
+      for (let busy = d.leases.busyWith(t.name); busy; busy = d.leases.busyWith(t.name)) {
+        if (this.now() >= deadline) throw new Error(`busy: ${busy} is working on it`);
+        await this.sleep(BUSY_POLL_MS);
+      }
       f.phase = 'starting';
       await this.start(t);
       let starts = 1;

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { osProcessProbe } from '../../src/app/process-probe.js';
 import { portOpen } from '../../src/net/port-open.js';
 import { startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
 import { NOW, curl, sleepAll, startEvents, state, sweepJson, toWakeServer, tune } from '../helpers/wake.js';
@@ -161,6 +164,28 @@ describe('sweeps racing wakes', () => {
     expect(swept.kept).toContainEqual(expect.objectContaining({ name: 'alice', reason: 'woken' }));
     expect(await state(s, 'alice')).toBe('running');
     await tune(s, 'alice', 'stop', 0);
+  });
+
+  it('a request to a tenant another command holds (an export copying it) waits for that command, then wakes it', async () => {
+    await sweepJson(s, NOW.idle, { env: NOW.env }); // whoever runs goes to sleep, bob included
+    expect(await state(s, 'bob')).toBe('exited');
+    // This test process stands in for `feather-tenant export bob`: it holds bob's lock.
+    const db = new Database(join(s.stateDir, 'state.db'), { timeout: 5000 });
+    const me = osProcessProbe.self();
+    db.prepare('INSERT INTO locks (key, pid, pid_start, command, acquired_at) VALUES (?, ?, ?, ?, ?)').run('bob', me.pid, me.start, 'export', Date.now());
+    try {
+      const answered = s.get('bob', '/cgi-bin/info');
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await state(s, 'bob')).toBe('exited');
+      expect(w.logs().some((l) => l.msg === 'wake started' && l.tenant === 'bob')).toBe(true);
+      db.prepare('DELETE FROM locks WHERE key = ?').run('bob');
+      const r = await answered;
+      expect(r.status).toBe(200);
+      expect(r.body).toContain('tenant=bob');
+    } finally {
+      db.prepare('DELETE FROM locks WHERE key = ?').run('bob');
+      db.close();
+    }
   });
 });
 

@@ -40,7 +40,7 @@ beforeEach(async () => {
       containerState: () => Promise.resolve(app.listening ? 'running' : 'exited'),
     },
     probe: (p) => probeHttp(p, 500),
-    leases: { begin: () => ({ stopStartedAt: null }), end: () => {}, stopInProgress: () => false },
+    leases: { begin: () => ({ stopStartedAt: null }), end: () => {}, stopInProgress: () => false, busyWith: () => undefined },
     readyTimeoutMs: 5_000,
     leaseMs: 60_000,
     log: () => {},

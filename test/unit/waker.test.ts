@@ -3,7 +3,7 @@ import { Waker, type WakeLeases } from '../../src/wake/waker.js';
 
 // The wake coordinator with a fake podman and a fake clock: single flight, retries, leases.
 
-function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFails?: string; stopInProgressUntil?: number } = {}) {
+function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFails?: string; stopInProgressUntil?: number; busyUntil?: number } = {}) {
   let now = 0;
   let starts = 0;
   let running = false;
@@ -13,6 +13,7 @@ function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFail
     begin: (n, t) => (calls.push(`begin ${n}@${t}`), { stopStartedAt: o.stopInProgressUntil ? 0 : null }),
     end: (n, s, t, ok) => void calls.push(`end ${n} ${ok}`),
     stopInProgress: () => now < (o.stopInProgressUntil ?? 0),
+    busyWith: () => (now < (o.busyUntil ?? 0) ? 'export (pid 42)' : undefined),
   };
   const waker = new Waker({
     podman: {
@@ -37,7 +38,7 @@ function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFail
       return Promise.resolve();
     },
   });
-  return { waker, calls, starts: () => starts, advance: (ms: number) => (now += ms) };
+  return { waker, calls, starts: () => starts, startedAt: () => startedAt, advance: (ms: number) => (now += ms) };
 }
 
 const alice = { name: 'alice', container: 'p-alice', port: 9001 };
@@ -50,6 +51,23 @@ describe('Waker', () => {
     expect(h.starts()).toBe(1);
     expect(h.calls).toEqual(['begin alice@0', 'end alice true']);
     expect(h.waker.status('alice').phase).toBe('ready');
+  });
+
+  it('waits for a command holding the tenant (an export copying its stopped volume) before starting it', async () => {
+    const h = harness({ busyUntil: 10_000 });
+    const o = await h.waker.wake(alice);
+    expect(o.ok).toBe(true);
+    expect(h.starts()).toBe(1);
+    expect(h.startedAt()).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('never starts a tenant still held at the deadline: the wake fails, saying who holds it', async () => {
+    const h = harness({ busyUntil: 60_000 });
+    const o = await h.waker.wake(alice);
+    expect(o.ok).toBe(false);
+    expect(o.error).toContain('busy: export (pid 42) is working on it');
+    expect(h.starts()).toBe(0);
+    expect(h.calls).toEqual(['begin alice@0', 'end alice false']);
   });
 
   it('waits for the app to answer HTTP, not just for the container to run', async () => {
