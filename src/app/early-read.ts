@@ -4,8 +4,8 @@ import type { ContainerSummary } from '../podman/types.js';
 import { loadConfig } from './load-config.js';
 
 /**
- * Starts reconcile's `podman ps` before SQLite and the rest of the command are loaded: that
- * read is most of a no-op reconcile's time, and the loading can happen while podman runs.
+ * Starts the `podman ps` of reconcile and list before SQLite and the rest of the command are
+ * loaded: that read is most of their time, and the loading can happen while podman runs.
  * undefined when the configuration is bad (the command reports that itself).
  */
 export function startContainerRead(env: Env): Promise<ContainerSummary[]> | undefined {
@@ -25,7 +25,7 @@ export function startContainerRead(env: Env): Promise<ContainerSummary[]> | unde
 
 let started: Promise<ContainerSummary[]> | undefined;
 
-/** Called by the launcher (bin/feather-tenant.js) for `reconcile`, before the CLI is even loaded. */
+/** Called by the launcher (bin/feather-tenant.js) for `reconcile` and `list`, before the CLI is even loaded. */
 export function startEarlyRead(env: Env): void {
   started ??= startContainerRead(env);
 }

@@ -61,8 +61,10 @@ Exit codes: 0 ok, 1 operation failed, 2 bad input, 3 no such tenant, 4 conflict.
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['feather-tenant list', 'feather-tenant list --json']))
     .action(async (o: { json?: boolean }) => {
+      // Like reconcile: the podman ps the launcher started runs while the rest loads.
+      const early = (await import('../app/early-read.js')).takeEarlyRead(process.env);
       const [{ list }, render, ctx] = await Promise.all([import('../commands/list.js'), import('./render.js'), context()]);
-      render.printList(await list(ctx), o.json === true);
+      render.printList(await list(ctx, early), o.json === true);
     });
 
   program
@@ -314,8 +316,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = reportError(err);
   }
-  // Whatever the command did, revocations waiting in the outbox get another delivery attempt.
-  if (current) {
+  // Whatever the command did, revocations waiting in the outbox get another delivery attempt
+  // (checked here, not in revocations.ts: loading it brings the Redis client, ~50 ms per command).
+  if (current && current.config.auth === 'jwt' && current.storeOpened()) {
     try {
       await (await import('../commands/revocations.js')).afterCommand(current);
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { Context } from '../app/context.js';
 import { containerTenant } from '../core/reconcile-plan.js';
 import { objectName, tenantUrl } from '../core/tenant.js';
+import type { ContainerSummary } from '../podman/types.js';
 
 export interface ListEntry {
   name: string;
@@ -16,11 +17,14 @@ export interface ListEntry {
   tracked: boolean;
 }
 
-/** All tenants, with container states from a single `podman ps`. */
-export async function list(ctx: Context): Promise<ListEntry[]> {
+/**
+ * All tenants, with container states from a single `podman ps` (`early`: that read, started by
+ * the launcher before the CLI loaded).
+ */
+export async function list(ctx: Context, early?: Promise<ContainerSummary[]>): Promise<ListEntry[]> {
   const c = ctx.config;
   // By name, not only by label: adopted tenant.sh containers carry no labels of ours.
-  const [rows, all] = await Promise.all([Promise.resolve(ctx.store().list()), ctx.podman.listContainersNamed(c.prefix)]);
+  const [rows, all] = await Promise.all([Promise.resolve(ctx.store().list()), early ?? ctx.podman.listContainersNamed(c.prefix)]);
   const containers = all.filter((k) => containerTenant(c.prefix, k) !== undefined);
   const byName = new Map(containers.map((k) => [k.name, k]));
   const out: ListEntry[] = rows.map((r) => {

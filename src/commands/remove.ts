@@ -67,13 +67,15 @@ async function removeLocked(ctx: Context, name: string, opts: RemoveOptions): Pr
   ctx.checkpoint('remove:container');
   // The secret add made, and any a passwd switched to or from (they are named after obj).
   const secrets = new Set([obj, row?.secret, row?.secretPending].filter((x): x is string => !!x));
-  await Promise.all([ctx.podman.removeNetwork(obj), ...[...secrets].map((x) => ctx.podman.removeSecret(x))]);
-  let volumeKept = volumeExists;
-  if (opts.purge && volumeExists) {
-    await ctx.podman.removeVolume(volume);
-    removed.push(`volume ${volume}`);
-    volumeKept = false;
-  }
+  // The container is gone, so the rest are independent: one round of podman calls at once.
+  const purging = opts.purge === true && volumeExists;
+  await Promise.all([
+    ctx.podman.removeNetwork(obj),
+    ...[...secrets].map((x) => ctx.podman.removeSecret(x)),
+    purging ? ctx.podman.removeVolume(volume) : Promise.resolve(),
+  ]);
+  if (purging) removed.push(`volume ${volume}`);
+  const volumeKept = volumeExists && !purging;
   if (row) {
     changeAndRevoke(ctx, { tenant: name, reason: 'removed' }, () => store.delete(name));
     removed.push(`state of ${name}`);

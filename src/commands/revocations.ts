@@ -41,7 +41,7 @@ export async function deliverPending(ctx: Context): Promise<Delivery> {
   }
 }
 
-/** After every command: when the gate is on and state was opened, deliver what the outbox holds. */
+/** After every command that opened state with the gate on (main.ts checks): deliver what the outbox holds. */
 export async function afterCommand(ctx: Context): Promise<void> {
-  if (ctx.config.auth === 'jwt' && ctx.storeOpened()) await deliverPending(ctx);
+  await deliverPending(ctx);
 }
