@@ -65,7 +65,11 @@ async function verify(d: GateDeps, tenant: string, req: IncomingMessage, res: Se
         // Caddy copies this into the proxied request's Cookie header: the tenant never sees ours.
         res.setHeader('X-Feather-Cookie', others);
         res.setHeader('X-Feather-Session', v.claims.sid);
-        send(res, 200, 'text/plain', 'ok\n');
+        // No body, and a Content-Length (send): Caddy's handle_response closes the verifier's
+        // response without reading it, and Go reuses a connection only when nothing of the body
+        // is left unread. Measured: with a chunked 3-byte body every gated request opened a new
+        // connection to the watchdog (1,300 TIME-WAITs for 1,300 requests).
+        send(res, 200, 'text/plain', '');
         return;
       }
       why = state;
@@ -127,7 +131,8 @@ function tooMany(res: ServerResponse, tenant: string, next: string, seconds: num
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+  // A length, not chunked: see verify's empty 200 (Go reuses the connection only then).
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 

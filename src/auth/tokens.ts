@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 
 export interface SessionClaims {
@@ -13,6 +14,19 @@ export interface SessionClaims {
 
 const ISSUER = 'feather-tenant';
 
+// jose imports a raw secret into WebCrypto on every sign and verify, which the profile of a gated
+// request showed as a good part of its CPU: the watchdog's one key is imported once.
+const imported = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
+
+function hmacKey(raw: Uint8Array): Promise<webcrypto.CryptoKey> {
+  let k = imported.get(raw);
+  if (!k) {
+    k = webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    imported.set(raw, k);
+  }
+  return k;
+}
+
 /** HS256 only: verify() names the algorithm, so `alg: none` or an RS/HS confusion is refused. */
 export async function signSession(key: Uint8Array, c: { tenant: string; sid: string; iatMs: number; maxMs: number }): Promise<string> {
   return new SignJWT({ sid: c.sid, iat_ms: c.iatMs })
@@ -22,7 +36,7 @@ export async function signSession(key: Uint8Array, c: { tenant: string; sid: str
     .setAudience(c.tenant)
     .setIssuedAt(Math.floor(c.iatMs / 1000))
     .setExpirationTime(Math.floor((c.iatMs + c.maxMs) / 1000))
-    .sign(key);
+    .sign(await hmacKey(key));
 }
 
 export type VerifyResult = { ok: true; claims: SessionClaims } | { ok: false; reason: string };
@@ -30,7 +44,7 @@ export type VerifyResult = { ok: true; claims: SessionClaims } | { ok: false; re
 /** Checks signature, algorithm, issuer, expiry and that the token is for this tenant. */
 export async function verifySession(key: Uint8Array, token: string, tenant: string, nowMs: number): Promise<VerifyResult> {
   try {
-    const { payload } = await jwtVerify(token, key, {
+    const { payload } = await jwtVerify(token, await hmacKey(key), {
       algorithms: ['HS256'],
       issuer: ISSUER,
       audience: tenant,

@@ -5,6 +5,8 @@ import { runProcess } from '../podman/run-process.js';
 
 /** Keeps tenant bridges from reaching each other; see core/isolation-plan.ts for why and how. */
 export interface TenantFirewall {
+  /** false where nothing is managed: callers skip reading what they would protect. */
+  readonly enabled: boolean;
   /** Adds what is missing for these bridges (with dryRun, only counts it); resolves with how many rules were missing. */
   protect(bridges: string[], opts?: { dryRun?: boolean }): Promise<number>;
   /** Deletes one bridge's rules: call it before its network goes, so a reused name is never hit. */
@@ -13,6 +15,7 @@ export interface TenantFirewall {
 
 /** Where netavark's own isolation holds (its nftables driver, as in the birth image). */
 export const noFirewall: TenantFirewall = {
+  enabled: false,
   protect: () => Promise.resolve(0),
   release: () => Promise.resolve(),
 };
@@ -26,6 +29,7 @@ const RACED: Record<string, RegExp> = {
 
 /** iptables' mangle table, through the `iptables` program (no shell). */
 export class IptablesFirewall implements TenantFirewall {
+  readonly enabled = true;
   private readonly env: Env;
 
   constructor(

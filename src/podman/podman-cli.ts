@@ -97,11 +97,13 @@ export class PodmanCli implements PodmanClient {
   }
 
   async isolate(networks: string[]): Promise<number> {
+    if (!this.firewall.enabled) return 0;
     const bridges = await Promise.all(networks.map((n) => this.networkBridge(n)));
     return this.firewall.protect(bridges.filter((b): b is string => !!b));
   }
 
   async isolateLabelled(labelFilter: string, opts: { dryRun?: boolean } = {}): Promise<number> {
+    if (!this.firewall.enabled) return 0;
     const r = await this.exec(['network', 'ls', '--filter', `label=${labelFilter}`, '--format', '{{.NetworkInterface}}']);
     return this.firewall.protect(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean), opts);
   }
@@ -113,7 +115,7 @@ export class PodmanCli implements PodmanClient {
 
   async removeNetwork(name: string): Promise<void> {
     // Rules go first: once the network is gone another one may get its bridge name.
-    const bridge = await this.networkBridge(name);
+    const bridge = this.firewall.enabled ? await this.networkBridge(name) : undefined;
     if (bridge) await this.firewall.release(bridge);
     const r = await this.exec(['network', 'rm', '--force', name], { okCodes: [0, 1, 125] });
     if (r.exitCode !== 0 && !/unable to find network|network not found/i.test(r.stderr)) {

@@ -1,3 +1,4 @@
+import { prepared } from './statements.js';
 import type { Db } from './db.js';
 
 /** Who holds a lock: a process, told apart from a later one with the same pid by its start time. */
@@ -39,10 +40,9 @@ export class Locks {
   tryAcquire(key: string, command: string, now: number): LockHolder | undefined {
     const me = this.probe.self();
     return this.db.transaction(() => {
-      const r = this.db.prepare('SELECT * FROM locks WHERE key = ?').get(key) as Raw | undefined;
+      const r = prepared(this.db, 'SELECT * FROM locks WHERE key = ?').get(key) as Raw | undefined;
       if (r && this.probe.alive(r.pid, r.pid_start)) return fromRaw(r);
-      this.db
-        .prepare('INSERT OR REPLACE INTO locks (key, pid, pid_start, command, acquired_at) VALUES (?, ?, ?, ?, ?)')
+      prepared(this.db, 'INSERT OR REPLACE INTO locks (key, pid, pid_start, command, acquired_at) VALUES (?, ?, ?, ?, ?)')
         .run(key, me.pid, me.start, command, now);
       return undefined;
     }).immediate();
@@ -51,13 +51,13 @@ export class Locks {
   /** Releases the lock if this process holds it. */
   release(key: string): void {
     const me = this.probe.self();
-    this.db.prepare('DELETE FROM locks WHERE key = ? AND pid = ?').run(key, me.pid);
+    prepared(this.db, 'DELETE FROM locks WHERE key = ? AND pid = ?').run(key, me.pid);
   }
 
   /** Locks held by live processes other than this one. */
   heldByOthers(): LockHolder[] {
     const me = this.probe.self();
-    return (this.db.prepare('SELECT * FROM locks').all() as Raw[])
+    return (prepared(this.db, 'SELECT * FROM locks').all() as Raw[])
       .filter((r) => r.pid !== me.pid && this.probe.alive(r.pid, r.pid_start))
       .map(fromRaw);
   }

@@ -1,3 +1,4 @@
+import { prepared } from './statements.js';
 import type { Db } from './db.js';
 
 /** A revocation to deliver: one session, or (sessionId null) all sessions issued before notBefore. */
@@ -27,22 +28,21 @@ export class RevocationOutbox {
   constructor(private readonly db: Db) {}
 
   add(r: Omit<Revocation, 'id'>): void {
-    this.db
-      .prepare('INSERT INTO revocations (tenant, session_id, not_before, reason, created_at) VALUES (?, ?, ?, ?, ?)')
+    prepared(this.db, 'INSERT INTO revocations (tenant, session_id, not_before, reason, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(r.tenant, r.sessionId, r.notBefore, r.reason, r.createdAt);
   }
 
   pending(): Revocation[] {
-    return (this.db.prepare('SELECT * FROM revocations ORDER BY id').all() as Raw[]).map((r) => ({
+    return (prepared(this.db, 'SELECT * FROM revocations ORDER BY id').all() as Raw[]).map((r) => ({
       id: r.id, tenant: r.tenant, sessionId: r.session_id, notBefore: r.not_before, reason: r.reason, createdAt: r.created_at,
     }));
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM revocations').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT count(*) AS n FROM revocations').get() as { n: number }).n;
   }
 
   delivered(id: number): void {
-    this.db.prepare('DELETE FROM revocations WHERE id = ?').run(id);
+    prepared(this.db, 'DELETE FROM revocations WHERE id = ?').run(id);
   }
 }

@@ -1,3 +1,4 @@
+import { prepared } from './statements.js';
 import type { Db } from './db.js';
 
 export interface TrafficSample {
@@ -24,12 +25,12 @@ export class SleepStore {
 
   /** One transaction: activity only ever moves forward, samples and the log position are replaced. */
   recordActivity(activity: { name: string; at: number }[], samples: TrafficSample[], cursor: LogCursor | undefined): void {
-    const touch = this.db.prepare('UPDATE tenants SET last_active_at = MAX(COALESCE(last_active_at, 0), ?) WHERE name = ?');
-    const sample = this.db.prepare(
+    const touch = prepared(this.db, 'UPDATE tenants SET last_active_at = MAX(COALESCE(last_active_at, 0), ?) WHERE name = ?');
+    const sample = prepared(this.db,
       `INSERT INTO traffic_samples (name, pid, bytes, sampled_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tenants WHERE name = ?)
        ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, bytes = excluded.bytes, sampled_at = excluded.sampled_at`,
     );
-    const setCursor = this.db.prepare(
+    const setCursor = prepared(this.db,
       `INSERT INTO log_cursors (file, inode, offset) VALUES (?, ?, ?)
        ON CONFLICT (file) DO UPDATE SET inode = excluded.inode, offset = excluded.offset`,
     );
@@ -41,17 +42,17 @@ export class SleepStore {
   }
 
   samples(): Map<string, TrafficSample> {
-    const rows = this.db.prepare('SELECT name, pid, bytes, sampled_at AS sampledAt FROM traffic_samples').all() as TrafficSample[];
+    const rows = prepared(this.db, 'SELECT name, pid, bytes, sampled_at AS sampledAt FROM traffic_samples').all() as TrafficSample[];
     return new Map(rows.map((r) => [r.name, r]));
   }
 
   cursor(file: string): LogCursor | undefined {
-    return this.db.prepare('SELECT file, inode, offset FROM log_cursors WHERE file = ?').get(file) as LogCursor | undefined;
+    return prepared(this.db, 'SELECT file, inode, offset FROM log_cursors WHERE file = ?').get(file) as LogCursor | undefined;
   }
 
   /** False when there is no such tenant. */
   setPinned(name: string, pinned: boolean, now: number): boolean {
-    return this.db.prepare('UPDATE tenants SET pinned = ?, updated_at = ? WHERE name = ?').run(pinned ? 1 : 0, now, name).changes > 0;
+    return prepared(this.db, 'UPDATE tenants SET pinned = ?, updated_at = ? WHERE name = ?').run(pinned ? 1 : 0, now, name).changes > 0;
   }
 
   /**
@@ -60,8 +61,7 @@ export class SleepStore {
    */
   beginWake(name: string, now: number): { stopStartedAt: number | null } | undefined {
     return this.db.transaction(() => {
-      const r = this.db
-        .prepare(`UPDATE tenants SET wake_started_at = ?, last_active_at = MAX(COALESCE(last_active_at, 0), ?), asleep_at = NULL
+      const r = prepared(this.db, `UPDATE tenants SET wake_started_at = ?, last_active_at = MAX(COALESCE(last_active_at, 0), ?), asleep_at = NULL
                   WHERE name = ? RETURNING stop_started_at AS stopStartedAt`)
         .get(now, now, name) as { stopStartedAt: number | null } | undefined;
       return r;
@@ -70,8 +70,7 @@ export class SleepStore {
 
   /** Releases the lease this wake took (not a newer one); a successful wake is activity. */
   endWake(name: string, startedAt: number, now: number, ok: boolean): void {
-    this.db
-      .prepare(`UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = ? THEN NULL ELSE wake_started_at END,
+    prepared(this.db, `UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = ? THEN NULL ELSE wake_started_at END,
                 last_active_at = CASE WHEN ? THEN MAX(COALESCE(last_active_at, 0), ?) ELSE last_active_at END
                 WHERE name = ?`)
       .run(startedAt, ok ? 1 : 0, now, name);
@@ -79,7 +78,7 @@ export class SleepStore {
 
   /** Whether a sweep is stopping the tenant right now (a lease older than `staleBefore` is ignored). */
   stopInProgress(name: string, staleBefore: number): boolean {
-    const r = this.db.prepare('SELECT stop_started_at AS s FROM tenants WHERE name = ?').get(name) as { s: number | null } | undefined;
+    const r = prepared(this.db, 'SELECT stop_started_at AS s FROM tenants WHERE name = ?').get(name) as { s: number | null } | undefined;
     return r?.s != null && r.s >= staleBefore;
   }
 
@@ -88,8 +87,7 @@ export class SleepStore {
    * a wake holds a live lease, or activity newer than `idleBefore` arrived since the plan was made.
    */
   claimSleep(name: string, o: { now: number; idleBefore: number; leaseStaleBefore: number }): boolean {
-    return this.db
-      .prepare(`UPDATE tenants SET stop_started_at = ?
+    return prepared(this.db, `UPDATE tenants SET stop_started_at = ?
                 WHERE name = ? AND status = 'active' AND pinned = 0
                   AND (wake_started_at IS NULL OR wake_started_at < ?)
                   AND COALESCE(last_active_at, 0) <= ?`)
@@ -102,13 +100,11 @@ export class SleepStore {
    */
   finishSleep(name: string, claimedAt: number, now: number, stopped: boolean): boolean {
     return this.db.transaction(() => {
-      const r = this.db
-        .prepare('SELECT wake_started_at AS w FROM tenants WHERE name = ? AND stop_started_at = ?')
+      const r = prepared(this.db, 'SELECT wake_started_at AS w FROM tenants WHERE name = ? AND stop_started_at = ?')
         .get(name, claimedAt) as { w: number | null } | undefined;
       if (!r) return false;
       const asleep = stopped && (r.w === null || r.w < claimedAt);
-      this.db
-        .prepare('UPDATE tenants SET stop_started_at = NULL, asleep_at = CASE WHEN ? THEN ? ELSE asleep_at END WHERE name = ?')
+      prepared(this.db, 'UPDATE tenants SET stop_started_at = NULL, asleep_at = CASE WHEN ? THEN ? ELSE asleep_at END WHERE name = ?')
         .run(asleep ? 1 : 0, now, name);
       return asleep;
     }).immediate();

@@ -1,3 +1,4 @@
+import { prepared } from './statements.js';
 import type { Db } from './db.js';
 import { ConflictError } from '../core/errors.js';
 import { pickPort, type PortRange } from '../core/ports.js';
@@ -113,12 +114,12 @@ export class TenantStore {
   }
 
   get(name: string): TenantRow | undefined {
-    const r = this.db.prepare('SELECT * FROM tenants WHERE name = ?').get(name) as Raw | undefined;
+    const r = prepared(this.db, 'SELECT * FROM tenants WHERE name = ?').get(name) as Raw | undefined;
     return r && fromRaw(r);
   }
 
   list(): TenantRow[] {
-    return (this.db.prepare('SELECT * FROM tenants ORDER BY name').all() as Raw[]).map(fromRaw);
+    return (prepared(this.db, 'SELECT * FROM tenants ORDER BY name').all() as Raw[]).map(fromRaw);
   }
 
   /** Claims the name and the lowest free port; the row stays 'provisioning' until activate(). */
@@ -126,10 +127,9 @@ export class TenantStore {
     return this.db.transaction(() => {
       if (this.get(r.name)) throw new ConflictError(`tenant ${r.name} already exists`, `see it with: feather-tenant show ${r.name}`);
       const used = new Set<number>(r.alsoUsed);
-      for (const row of this.db.prepare('SELECT port FROM tenants').all() as { port: number }[]) used.add(row.port);
+      for (const row of prepared(this.db, 'SELECT port FROM tenants').all() as { port: number }[]) used.add(row.port);
       const port = pickPort(r.range, used);
-      this.db
-        .prepare(`INSERT INTO tenants (name, port, status, image, volume, secret, created_at, updated_at)
+      prepared(this.db, `INSERT INTO tenants (name, port, status, image, volume, secret, created_at, updated_at)
                   VALUES (?, ?, 'provisioning', ?, ?, ?, ?, ?)`)
         .run(r.name, port, r.image, r.volume, r.secret ?? r.volume, r.createdAt ?? r.now, r.now);
       return this.get(r.name) as TenantRow;
@@ -140,34 +140,32 @@ export class TenantStore {
   adopt(a: Adoption): void {
     this.db.transaction(() => {
       if (this.get(a.name)) throw new ConflictError(`tenant ${a.name} already exists`);
-      if (this.db.prepare('SELECT 1 FROM tenants WHERE port = ?').get(a.port)) throw new ConflictError(`port ${a.port} is already a tenant's`);
-      this.db
-        .prepare(`INSERT INTO tenants (name, port, status, image, volume, container_id, password_hash, secret, created_at, updated_at, adopted_at)
+      if (prepared(this.db, 'SELECT 1 FROM tenants WHERE port = ?').get(a.port)) throw new ConflictError(`port ${a.port} is already a tenant's`);
+      prepared(this.db, `INSERT INTO tenants (name, port, status, image, volume, container_id, password_hash, secret, created_at, updated_at, adopted_at)
                   VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(a.name, a.port, a.image, a.volume, a.containerId, a.passwordHash, a.secret, a.now, a.now, a.now);
     }).immediate();
   }
 
   activate(name: string, containerId: string, passwordHash: string, now: number): void {
-    this.db
-      .prepare(`UPDATE tenants SET status = 'active', container_id = ?, password_hash = ?, updated_at = ? WHERE name = ?`)
+    prepared(this.db, `UPDATE tenants SET status = 'active', container_id = ?, password_hash = ?, updated_at = ? WHERE name = ?`)
       .run(containerId, passwordHash, now, name);
   }
 
   setStatus(name: string, status: TenantStatus, now: number): void {
-    this.db.prepare('UPDATE tenants SET status = ?, updated_at = ? WHERE name = ?').run(status, now, name);
+    prepared(this.db, 'UPDATE tenants SET status = ?, updated_at = ? WHERE name = ?').run(status, now, name);
   }
 
   setDesired(name: string, desired: DesiredState, now: number): void {
-    this.db.prepare('UPDATE tenants SET desired = ?, updated_at = ? WHERE name = ?').run(desired, now, name);
+    prepared(this.db, 'UPDATE tenants SET desired = ?, updated_at = ? WHERE name = ?').run(desired, now, name);
   }
 
   setContainerId(name: string, containerId: string, now: number): void {
-    this.db.prepare('UPDATE tenants SET container_id = ?, updated_at = ? WHERE name = ?').run(containerId, now, name);
+    prepared(this.db, 'UPDATE tenants SET container_id = ?, updated_at = ? WHERE name = ?').run(containerId, now, name);
   }
 
   setPendingSecret(name: string, secret: string | null, now: number): void {
-    this.db.prepare('UPDATE tenants SET secret_pending = ?, updated_at = ? WHERE name = ?').run(secret, now, name);
+    prepared(this.db, 'UPDATE tenants SET secret_pending = ?, updated_at = ? WHERE name = ?').run(secret, now, name);
   }
 
   /**
@@ -175,12 +173,11 @@ export class TenantStore {
    * old secret becomes pending (removed next, by passwd or by reconcile if passwd dies).
    */
   switchSecret(name: string, secret: string, passwordHash: string, oldSecret: string | null, now: number): void {
-    this.db
-      .prepare('UPDATE tenants SET secret = ?, password_hash = ?, secret_pending = ?, updated_at = ? WHERE name = ?')
+    prepared(this.db, 'UPDATE tenants SET secret = ?, password_hash = ?, secret_pending = ?, updated_at = ? WHERE name = ?')
       .run(secret, passwordHash, oldSecret, now, name);
   }
 
   delete(name: string): void {
-    this.db.prepare('DELETE FROM tenants WHERE name = ?').run(name);
+    prepared(this.db, 'DELETE FROM tenants WHERE name = ?').run(name);
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
-import { startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
+import { execa } from 'execa';
+import { DOMAIN, httpRequest, startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { connectRedis } from '../../src/redis/connect.js';
 import { keys } from '../../src/auth/keys.js';
@@ -90,6 +91,24 @@ describe('login gate', () => {
     // A POST with a body passes the gate whole.
     const echo = await s.get('alice', '/cgi-bin/echo', { method: 'POST', headers: { cookie: `${COOKIE}=${token}`, 'content-type': 'text/plain' }, body: 'hello gate' });
     expect(echo.body).toContain('hello gate');
+  });
+
+  it('Caddy keeps its connections to the verifier: its 2xx answer is empty, with a Content-Length', async () => {
+    const token = await session('alice');
+    const wakePort = (s.env.FEATHER_TENANT_WAKE_LISTEN as string).split(':')[1] as string;
+    // Sockets Caddy closed towards the watchdog linger in TIME-WAIT on Caddy's side for a minute.
+    const closedByCaddy = async () => {
+      const r = await execa('ss', ['-Htan', 'state', 'time-wait', `( dport = :${wakePort} )`]);
+      return r.stdout.split('\n').filter(Boolean).length;
+    };
+    const before = await closedByCaddy();
+    for (let i = 0; i < 20; i++) expect((await withCookie('alice', token)).status).toBe(200);
+    // Go's transport closes a connection whose response body was left unread (a chunked "ok").
+    expect((await closedByCaddy()) - before).toBeLessThanOrEqual(2);
+    const direct = await httpRequest(Number(wakePort), `alice.${DOMAIN}`, '/_feather/verify', { headers: { cookie: `${COOKIE}=${token}` } });
+    expect(direct.status).toBe(200);
+    expect(direct.headers['content-length']).toBe('0');
+    expect(direct.headers['transfer-encoding']).toBeUndefined();
   });
 
   it("refuses alice's token on bob's host, a tampered token, alg none, an expired token", async () => {
