@@ -5,12 +5,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCaddy } from '../scripts/lib/private-caddy.mjs';
+import { IptablesFirewall } from '../dist/firewall/iptables.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'bin/feather-tenant.js');
 export const IMAGE = process.env.FEATHER_TEST_IMAGE ?? 'localhost/feather-work-test:latest';
 
-export async function benchStack(prefix, ports) {
+/**
+ * A private stack: Caddy (its own ports), state dir, prefix, and the CLI's env (`env(dir)` adds
+ * settings). close() also
+ * removes whatever podman objects of the prefix a failed run left (isolation rules first, as
+ * the CLI's own network removal does).
+ */
+export async function benchStack(prefix, ports, { domain = 'bench.test', env: extra = () => ({}) } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ft-bench-'));
   const caddy = await startCaddy(join(dir, 'caddy'));
   const env = {
@@ -21,19 +28,39 @@ export async function benchStack(prefix, ports) {
     FEATHER_TENANT_PREFIX: prefix,
     FEATHER_TENANT_PORTS: ports,
     FEATHER_TENANT_IMAGE: IMAGE,
-    FEATHER_TENANT_DOMAIN: 'bench.test',
+    FEATHER_TENANT_DOMAIN: domain,
     FEATHER_TENANT_SCHEME: 'http',
     FEATHER_TENANT_CADDY_ADMIN: caddy.adminUrl,
+    ...extra(dir),
   };
   writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');
   return {
-    dir, caddy, env,
+    dir, prefix, caddy, env, httpPort: caddy.httpPort,
     ft: (...args) => execa('node', [CLI, ...args], { env, extendEnv: false }),
     async close() {
       await caddy.stop();
+      await removeObjects(prefix);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Containers, networks (with their isolation rules), volumes and secrets whose names start with prefix. */
+async function removeObjects(prefix) {
+  const names = async (...args) => String((await execa('podman', [...args, '--format', '{{.Name}}'], { reject: false })).stdout).split('\n').filter((n) => n.startsWith(prefix));
+  const containers = await names('ps', '-a');
+  if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
+  const networks = await names('network', 'ls');
+  const firewall = new IptablesFirewall(process.env);
+  for (const n of networks) {
+    const bridge = String((await execa('podman', ['network', 'inspect', '--format', '{{.NetworkInterface}}', n], { reject: false })).stdout).trim();
+    if (bridge) await firewall.release(bridge).catch(() => {});
+  }
+  if (networks.length) await execa('podman', ['network', 'rm', '-f', ...networks], { reject: false });
+  const volumes = await names('volume', 'ls');
+  if (volumes.length) await execa('podman', ['volume', 'rm', '-f', ...volumes], { reject: false });
+  const secrets = await names('secret', 'ls');
+  if (secrets.length) await execa('podman', ['secret', 'rm', ...secrets], { reject: false });
 }
 
 export async function time(fn) {

@@ -6,7 +6,8 @@
 //     the same reads plus one PATCH of the 200 routes; and how many config changes it made (aim: 1).
 // The 200 tenants are seeded directly (rows, `podman create` with our labels, not started, and
 // their routes), as a world where reconcile has nothing to do: they are 'stopped' in state.
-// BENCH_RUNS (default 9), BENCH_TENANTS (default 200); BENCH_TRACE=1 prints reconcile's step timings.
+// BENCH_RUNS (default 9), BENCH_TENANTS (default 200); BENCH_TRACE=1 prints reconcile's step timings;
+// BENCH_ISOLATION_OFF=1 runs with FEATHER_TENANT_ISOLATION_RULES=off, to see what that check costs.
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,12 +16,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../scripts/lib/private-caddy.mjs';
 import { CLI, IMAGE, ROOT, compare, median, report } from './lib.mjs';
+import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../dist/caddy/wake-config.js';
 
 const N = Number(process.env.BENCH_RUNS ?? 9);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 200);
 const PREFIX = 'ftbenchr-';
 const RANGE = { first: 30501, last: 30500 + TENANTS };
 const dir = mkdtempSync(join(tmpdir(), 'ft-bench-rec-'));
+// Like the birth's caddy.json, the base config holds the wake route and access log that
+// reconcile would otherwise set up (once) on the first run.
+const wake = { prefix: PREFIX, domain: 'bench.test', wakeListen: `127.0.0.1:${await freePort()}`, accessLog: join(dir, 'access.log') };
 
 /** A private Caddy that can be restarted from its base config (runtime routes lost), counting config changes. */
 async function caddyFromBase() {
@@ -30,9 +35,12 @@ async function caddyFromBase() {
   mkdirSync(join(dir, 'xdg'), { recursive: true });
   writeFileSync(file, JSON.stringify({
     admin: { listen: `127.0.0.1:${adminPort}` },
+    logging: { logs: { [ACCESS_LOG_KEY]: desiredAccessLog(wake.accessLog, SERVER_LOGGER_NAME) } },
     apps: { http: { servers: { tenants: {
       listen: [`127.0.0.1:${httpPort}`], automatic_https: { disable: true },
       routes: [{ handle: [{ handler: 'static_response', status_code: 404, body: 'no such tenant\n' }] }],
+      logs: { default_logger_name: SERVER_LOGGER_NAME },
+      errors: { routes: [desiredWakeRoute(wake)] },
     } } } },
   }));
   let proc;
@@ -65,6 +73,8 @@ const env = {
   FEATHER_TENANT_CONFIG: join(dir, 'config.json'), FEATHER_TENANT_STATE_DIR: join(dir, 'state'),
   FEATHER_TENANT_PREFIX: PREFIX, FEATHER_TENANT_PORTS: `${RANGE.first}-${RANGE.last}`, FEATHER_TENANT_IMAGE: IMAGE,
   FEATHER_TENANT_DOMAIN: 'bench.test', FEATHER_TENANT_SCHEME: 'http', FEATHER_TENANT_CADDY_ADMIN: caddy.adminUrl,
+  FEATHER_TENANT_WAKE_LISTEN: wake.wakeListen, FEATHER_TENANT_ACCESS_LOG: wake.accessLog,
+  ...(process.env.BENCH_ISOLATION_OFF ? { FEATHER_TENANT_ISOLATION_RULES: 'off' } : {}),
   ...(process.env.BENCH_TRACE ? { FEATHER_TENANT_TRACE: '1' } : {}),
 };
 writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');

@@ -2,12 +2,11 @@
 // and prefix (like the e2e stack) with a watchdog, and timing helpers. cleanup() removes all of it.
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCaddy as startDefaultCaddy } from '../scripts/lib/private-caddy.mjs';
-import { CLI, IMAGE, median } from './lib.mjs';
+import { freePort } from '../scripts/lib/private-caddy.mjs';
+import { benchStack, CLI, IMAGE, median } from './lib.mjs';
 
 export { freePort, IMAGE, median };
 export const DOMAIN = 'bench.local';
@@ -48,27 +47,20 @@ export async function startCaddyWith(dir, config) {
   throw new Error('caddy did not start');
 }
 
-/** A stack: Caddy with one server and a catch-all, env for the CLI; `add` sets up the wake route. */
+/** A bench stack (lib.mjs) with a wake listener and access log; `add` sets up the wake route. */
 export async function startStack(name, ports) {
-  const dir = mkdtempSync(join(tmpdir(), `ftb-${name}-`));
-  const prefix = `ftbench${process.pid.toString(36)}-`;
   const wakePort = await freePort();
-  const caddy = await startDefaultCaddy(join(dir, 'caddy'));
-  const { httpPort } = caddy;
-  const env = {
-    PATH: process.env.PATH, HOME: dir,
-    FEATHER_TENANT_CONFIG: join(dir, 'none.json'), FEATHER_TENANT_STATE_DIR: join(dir, 'state'),
-    FEATHER_TENANT_PREFIX: prefix, FEATHER_TENANT_PORTS: ports, FEATHER_TENANT_IMAGE: IMAGE,
-    FEATHER_TENANT_DOMAIN: DOMAIN, FEATHER_TENANT_SCHEME: 'http', FEATHER_TENANT_CADDY_ADMIN: caddy.adminUrl,
-    FEATHER_TENANT_WAKE_LISTEN: `127.0.0.1:${wakePort}`, FEATHER_TENANT_ACCESS_LOG: join(dir, 'access.log'),
-  };
-  writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');
+  const base = await benchStack(`ftbench${process.pid.toString(36)}-`, ports, {
+    domain: DOMAIN,
+    env: (dir) => ({ FEATHER_TENANT_WAKE_LISTEN: `127.0.0.1:${wakePort}`, FEATHER_TENANT_ACCESS_LOG: join(dir, 'access.log') }),
+  });
+  const { env } = base;
   const watchdogs = [];
-  const stack = {
-    dir, prefix, env, httpPort, wakePort,
+  return {
+    ...base, wakePort,
     run: async (args, extra = {}) => {
       const r = await execa('node', [CLI, ...args], { env: { ...env, ...extra }, extendEnv: false, reject: false });
-      if (r.exitCode !== 0) throw new Error(`feather-tenant ${args.join(' ')} failed: ${r.stderr}`);
+      if (r.exitCode !== 0) throw new Error(`feather-tenant ${name}: ${args.join(' ')} failed: ${r.stderr}`);
       return r.stdout;
     },
     async watchdog(extra = {}) {
@@ -84,20 +76,7 @@ export async function startStack(name, ports) {
     },
     async cleanup() {
       for (const w of watchdogs) w.kill('SIGTERM');
-      await caddy.stop();
-      const ps = await execa('podman', ['ps', '-a', '--format', '{{.Names}}', '--filter', `label=io.feather-tenant.prefix=${prefix}`]);
-      const names = String(ps.stdout).split('\n').filter(Boolean);
-      if (names.length) await execa('podman', ['rm', '-f', '-t', '0', ...names], { reject: false });
-      for (const kind of ['network', 'volume']) {
-        const ls = await execa('podman', [kind, 'ls', '--format', '{{.Name}}'], { reject: false });
-        const mine = String(ls.stdout).split('\n').filter((n) => n.startsWith(prefix));
-        if (mine.length) await execa('podman', [kind, 'rm', '-f', ...mine], { reject: false });
-      }
-      const secrets = await execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false });
-      const mine = String(secrets.stdout).split('\n').filter((n) => n.startsWith(prefix));
-      if (mine.length) await execa('podman', ['secret', 'rm', ...mine], { reject: false });
-      rmSync(dir, { recursive: true, force: true });
+      await base.close();
     },
   };
-  return stack;
 }
