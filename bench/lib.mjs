@@ -47,19 +47,19 @@ export async function benchStack(prefix, ports, { domain = 'bench.test', env: ex
 
 /** Containers, networks (with their isolation rules), volumes and secrets whose names start with prefix. */
 async function removeObjects(prefix) {
-  const names = async (...args) => String((await execa('podman', [...args, '--format', '{{.Name}}'], { reject: false })).stdout).split('\n').filter((n) => n.startsWith(prefix));
-  const containers = await names('ps', '-a');
+  const names = async (args, field = '{{.Name}}') => String((await execa('podman', [...args, '--format', field], { reject: false })).stdout).split('\n').filter((n) => n.startsWith(prefix));
+  const containers = await names(['ps', '-a'], '{{.Names}}');
   if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
-  const networks = await names('network', 'ls');
+  const networks = await names(['network', 'ls']);
   const firewall = new IptablesFirewall(process.env);
   for (const n of networks) {
     const bridge = String((await execa('podman', ['network', 'inspect', '--format', '{{.NetworkInterface}}', n], { reject: false })).stdout).trim();
     if (bridge) await firewall.release(bridge).catch(() => {});
   }
   if (networks.length) await execa('podman', ['network', 'rm', '-f', ...networks], { reject: false });
-  const volumes = await names('volume', 'ls');
+  const volumes = await names(['volume', 'ls']);
   if (volumes.length) await execa('podman', ['volume', 'rm', '-f', ...volumes], { reject: false });
-  const secrets = await names('secret', 'ls');
+  const secrets = await names(['secret', 'ls']);
   if (secrets.length) await execa('podman', ['secret', 'rm', ...secrets], { reject: false });
 }
 
