@@ -122,7 +122,7 @@ Exit codes: 0 ok, 1 operation failed, 2 bad input, 3 no such tenant, 4 conflict.
 
   program
     .command('reconcile')
-    .description('make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands')
+    .description('make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands, restore tenant isolation rules')
     .option('--dry-run', 'print what would change, change nothing')
     .option('--adopt', "also take over containers named with the prefix that state does not know (tenant.sh's), keeping port and volume")
     .option('--json', 'print the changes and notes as JSON')
