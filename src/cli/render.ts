@@ -157,7 +157,8 @@ export function printSweep(r: SweepResult, asJson: boolean): void {
   if (asJson) return json(r);
   const verb = r.dryRun ? 'would stop' : 'stopped';
   for (const s of r.stopped) out(`${verb} ${s.name} (idle ${formatDuration(s.idleForMs)})`);
-  for (const k of r.kept.filter((x) => x.reason === 'woken' || x.reason === 'waking')) out(`kept ${k.name}: ${k.reason === 'woken' ? 'woken while being stopped' : 'waking up'}`);
+  const why = { woken: 'woken while being stopped', waking: 'waking up', busy: 'another command is working on it' } as Record<string, string>;
+  for (const k of r.kept) if (why[k.reason]) out(`kept ${k.name}: ${why[k.reason]}`);
   if (r.stopped.length === 0) out(`nothing to stop (${r.kept.length} running)`);
 }
 

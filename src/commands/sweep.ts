@@ -71,7 +71,8 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
   const plan = planSweep(
     rows.map((r) => ({ ...r, lastActiveAt: Math.max(r.lastActiveAt ?? 0, seen.get(r.name) ?? 0) || null })),
     new Map([...byName].map(([n, k]) => [n, { state: k.state, startedAt: k.startedAt?.getTime() }])),
-    { now, idleMs: c.idleMs, leaseMs: leaseMs(ctx) },
+    // A command working on a tenant (export, passwd, start) has it for now: never stopped under it.
+    { now, idleMs: c.idleMs, leaseMs: leaseMs(ctx), busy: new Set(ctx.locks().heldByOthers().map((h) => h.key)) },
   );
   const entry = (d: SweepDecision): SweepEntry => ({ name: d.name, lastActive: new Date(d.lastActiveAt).toISOString(), idleForMs: d.idleForMs });
   const result: SweepResult = {

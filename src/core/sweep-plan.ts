@@ -20,9 +20,11 @@ export interface SweepPolicy {
   idleMs: number;
   /** A wake or stop lease older than this is a crashed process's leftover and is ignored. */
   leaseMs: number;
+  /** Tenants another live process holds the lock of (an export, a passwd): left alone this time. */
+  busy?: ReadonlySet<string>;
 }
 
-export type SweepReason = 'idle' | 'active' | 'pinned' | 'waking' | 'stopping';
+export type SweepReason = 'idle' | 'active' | 'pinned' | 'waking' | 'stopping' | 'busy';
 
 export interface SweepDecision {
   name: string;
@@ -46,7 +48,8 @@ export function planSweep(tenants: SweepTenant[], containers: ReadonlyMap<string
     const reason: SweepReason = t.pinned ? 'pinned'
       : fresh(t.wakeStartedAt) ? 'waking'
         : fresh(t.stopStartedAt) ? 'stopping'
-          : idleForMs > p.idleMs ? 'idle' : 'active';
+          : p.busy?.has(t.name) ? 'busy'
+            : idleForMs > p.idleMs ? 'idle' : 'active';
     out.push({ name: t.name, stop: reason === 'idle', reason, lastActiveAt, idleForMs });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

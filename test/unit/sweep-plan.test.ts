@@ -20,6 +20,12 @@ describe('planSweep', () => {
     expect(plan.find((d) => d.name === 'old')?.idleForMs).toBe(21 * MIN);
   });
 
+  it('leaves a tenant alone while another command holds it (an export, a passwd), idle or not', () => {
+    const idle = { lastActiveAt: now - 60 * MIN };
+    const plan = planSweep([tenant('held', idle), tenant('free', idle)], new Map([['held', running()], ['free', running()]]), { ...policy, busy: new Set(['held']) });
+    expect(plan.map((d) => [d.name, d.stop, d.reason])).toEqual([['free', true, 'idle'], ['held', false, 'busy']]);
+  });
+
   it('counts a recent container start (a wake, a manual start) as activity', () => {
     const plan = planSweep([tenant('woken', { lastActiveAt: now - 60 * MIN })], new Map([['woken', running(now - MIN)]]), policy);
     expect(plan[0]).toMatchObject({ stop: false, reason: 'active', idleForMs: MIN });
