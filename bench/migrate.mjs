@@ -122,12 +122,8 @@ try {
     rmSync(ourTar, { force: true });
   }
 } finally {
-  // After a failure: remove whatever of ours is left (all carry the bench prefix).
-  for (const size of SIZES) {
-    for (const n of [`s${size}`, `s${size}i`, `s${size}h`, `s${size}p`]) await execa('node', [CLI, 'remove', n, '--purge', '--yes'], { env: s.env, extendEnv: false, reject: false });
-  }
-  const leftovers = (await execa('podman', ['volume', 'ls', '-q', '--filter', `name=${PREFIX}`], { reject: false })).stdout.split('\n').filter(Boolean);
-  if (leftovers.length) await execa('podman', ['volume', 'rm', '-f', ...leftovers], { reject: false });
+  // After a failure too: close() removes whatever carries the bench prefix (containers, networks
+  // with their isolation rules, volumes, secrets).
   await s.close();
 }
 

@@ -44,8 +44,9 @@ export async function applyAdoption(ctx: Context, a: PlannedAdoption): Promise<{
   try {
     // Another reconcile --adopt may have taken it meanwhile.
     if (ctx.store().get(a.name)) return { skipped: 'it was adopted meanwhile' };
-    const passwordHash = a.password === undefined ? null : await hashPassword(a.password);
-    ctx.store().adopt({ ...a, passwordHash, now: ctx.now() });
+    const { password, ...row } = a; // only its hash goes into the store
+    const passwordHash = password === undefined ? null : await hashPassword(password);
+    ctx.store().adopt({ ...row, passwordHash, now: ctx.now() });
     return {};
   } catch (err) {
     return { error: (err as Error).message };

@@ -15,7 +15,8 @@ function startTime(pid: number): string | null {
   }
 }
 
-function exists(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -27,7 +28,7 @@ function exists(pid: number): boolean {
 export const osProcessProbe: ProcessProbe = {
   self: () => ({ pid: process.pid, start: startTime(process.pid) }),
   alive(pid, start) {
-    if (!exists(pid)) return false;
+    if (!pidExists(pid)) return false;
     const now = startTime(pid);
     return start === null || now === null || now === start;
   },

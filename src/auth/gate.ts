@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tenantOfHost } from '../core/hosts.js';
+import { send } from '../net/send.js';
 import { RESERVED_NAMES } from '../core/names.js';
 import { verifyPassword } from '../core/password.js';
 import { loginPage } from './login-page.js';
@@ -33,21 +34,21 @@ export function createGate(d: GateDeps): (req: IncomingMessage, res: ServerRespo
     if (!url.pathname.startsWith(GATE_PREFIX)) return false;
     const tenant = tenantOf(req.headers.host, d.domain);
     if (!tenant || d.passwordHash(tenant) === undefined) {
-      send(res, 404, 'text/plain', 'no such tenant\n');
+      send(res, 404, 'no such tenant\n');
       return true;
     }
     try {
       const action = url.pathname.slice(GATE_PREFIX.length);
       if (action === 'verify') await verify(d, tenant, req, res);
       else if (action === 'login' && req.method === 'POST') await login(d, tenant, req, res);
-      else if (action === 'login') send(res, 200, 'text/html; charset=utf-8', loginPage({ tenant, next: safeNext(url.searchParams.get('next')) }));
+      else if (action === 'login') send(res, 200, loginPage({ tenant, next: safeNext(url.searchParams.get('next')) }), { 'content-type': 'text/html; charset=utf-8' });
       else if (action === 'logout') await logout(d, tenant, req, res);
-      else send(res, 404, 'text/plain', 'not found\n');
+      else send(res, 404, 'not found\n');
     } catch (err) {
       // Fail closed: without Redis no session can be checked, so none is accepted.
       d.log({ level: 'error', msg: 'gate unavailable', tenant, error: (err as Error).message });
       res.setHeader('Retry-After', '5');
-      send(res, 503, 'text/plain', 'sessions are unavailable; try again shortly\n');
+      send(res, 503, 'sessions are unavailable; try again shortly\n');
     }
     return true;
   };
@@ -69,7 +70,7 @@ async function verify(d: GateDeps, tenant: string, req: IncomingMessage, res: Se
         // response without reading it, and Go reuses a connection only when nothing of the body
         // is left unread. Measured: with a chunked 3-byte body every gated request opened a new
         // connection to the watchdog (1,300 TIME-WAITs for 1,300 requests).
-        send(res, 200, 'text/plain', '');
+        send(res, 200, '');
         return;
       }
       why = state;
@@ -81,10 +82,10 @@ async function verify(d: GateDeps, tenant: string, req: IncomingMessage, res: Se
   const uri = String(req.headers['x-forwarded-uri'] ?? '/');
   if (method === 'GET' && /text\/html/.test(String(req.headers.accept ?? ''))) {
     res.setHeader('Location', `/_feather/login?next=${encodeURIComponent(safeNext(uri))}`);
-    send(res, 302, 'text/plain', 'login required\n');
+    send(res, 302, 'login required\n');
   } else {
     res.setHeader('WWW-Authenticate', 'FeatherSession realm="feather"');
-    send(res, 401, 'application/json', `${JSON.stringify({ error: 'login required', reason: why })}\n`);
+    send(res, 401, `${JSON.stringify({ error: 'login required', reason: why })}\n`, { 'content-type': 'application/json' });
   }
 }
 
@@ -100,7 +101,7 @@ async function login(d: GateDeps, tenant: string, req: IncomingMessage, res: Ser
     // Counted here, refused from the next attempt on: `loginRate` failures a minute are allowed.
     await sessions.failedLogin(tenant, client);
     d.log({ level: 'warn', msg: 'login failed', tenant, client });
-    send(res, 401, 'text/html; charset=utf-8', loginPage({ tenant, next, message: 'Wrong password.' }));
+    send(res, 401, loginPage({ tenant, next, message: 'Wrong password.' }), { 'content-type': 'text/html; charset=utf-8' });
     return;
   }
   const sid = newSessionId();
@@ -111,7 +112,7 @@ async function login(d: GateDeps, tenant: string, req: IncomingMessage, res: Ser
   res.setHeader('Set-Cookie', `${COOKIE}=${token}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${Math.floor(d.sessionMaxMs / 1000)}`);
   res.setHeader('Location', next);
   d.log({ level: 'info', msg: 'login', tenant, client, session: sid });
-  send(res, 303, 'text/plain', 'signed in\n');
+  send(res, 303, 'signed in\n');
 }
 
 async function logout(d: GateDeps, tenant: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -122,19 +123,14 @@ async function logout(d: GateDeps, tenant: string, req: IncomingMessage, res: Se
   }
   res.setHeader('Set-Cookie', `${COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0`);
   res.setHeader('Location', '/_feather/login');
-  send(res, 303, 'text/plain', 'signed out\n');
+  send(res, 303, 'signed out\n');
 }
 
 function tooMany(res: ServerResponse, tenant: string, next: string, seconds: number): void {
   res.setHeader('Retry-After', String(seconds));
-  send(res, 429, 'text/html; charset=utf-8', loginPage({ tenant, next, message: `Too many attempts; try again in ${seconds} s.` }));
+  send(res, 429, loginPage({ tenant, next, message: `Too many attempts; try again in ${seconds} s.` }), { 'content-type': 'text/html; charset=utf-8' });
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  // A length, not chunked: see verify's empty 200 (Go reuses the connection only then).
-  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 /** The tenant a Host names (core/hosts.ts), never a reserved name: no tenant can have one. */
 export function tenantOf(host: string | undefined, domain: string): string | undefined {

@@ -5,21 +5,24 @@ import { SessionStore } from './sessions.js';
 
 export interface OpenSessions {
   sessions: SessionStore;
-  redis: RedisClient;
   close(): Promise<void>;
 }
 
+/** The session store of this installation (its prefix, windows) on a Redis connection. */
+export function sessionStore(redis: RedisClient, c: Config): SessionStore {
+  return new SessionStore(redis, keys(c.prefix), c.sessionIdleMs, c.sessionMaxMs);
+}
+
 /** Connects to Redis (failing within about a second when it is down) and returns the session store. */
-export async function openSessions(c: Config, opts: { persistent?: boolean } = {}): Promise<OpenSessions> {
-  const redis = connectRedis(c.redisUrl, opts);
+export async function openSessions(c: Config): Promise<OpenSessions> {
+  const redis = connectRedis(c.redisUrl);
   redis.on('error', () => { /* reported by the command that needed Redis */ });
   await ready(redis, c.redisUrl).catch((err) => {
     redis.disconnect();
     throw err;
   });
   return {
-    redis,
-    sessions: new SessionStore(redis, keys(c.prefix), c.sessionIdleMs, c.sessionMaxMs),
+    sessions: sessionStore(redis, c),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

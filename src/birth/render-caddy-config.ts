@@ -34,9 +34,12 @@ function main(argv: string[], env: NodeJS.ProcessEnv): void {
   if (!basePath || !outPath) throw new UsageError('usage: render-caddy-config BASE.json OUT.json');
   const config = loadConfig(env);
   const previous = autosave(env);
-  const rendered = renderBirthCaddy(readJson(basePath), {
+  const base = readJson(basePath);
+  const serverName = config.caddyServer ?? 'feather';
+  const baseRoutes = base.apps?.http?.servers?.[serverName]?.routes?.length ?? 0;
+  const rendered = renderBirthCaddy(base, {
     adminListen: adminListen(config.caddyAdmin),
-    server: config.caddyServer ?? 'feather',
+    server: serverName,
     httpPort: parsePort(env.FEATHER_BIRTH_HTTP_PORT, 80, 'FEATHER_BIRTH_HTTP_PORT'),
     httpsPort: parsePort(env.FEATHER_BIRTH_HTTPS_PORT, 443, 'FEATHER_BIRTH_HTTPS_PORT'),
     tls: parseTlsMode(env.FEATHER_BIRTH_TLS, Boolean(env.FEATHER_TENANT_DOMAIN)),
@@ -52,8 +55,7 @@ function main(argv: string[], env: NodeJS.ProcessEnv): void {
   const tmp = `${outPath}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(rendered, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, outPath);
-  const server = rendered.apps?.http?.servers?.[config.caddyServer ?? 'feather'];
-  const kept = (server?.routes?.length ?? 0) - (readJson(basePath).apps?.http?.servers?.[config.caddyServer ?? 'feather']?.routes?.length ?? 0);
+  const kept = (rendered.apps?.http?.servers?.[serverName]?.routes?.length ?? 0) - baseRoutes;
   process.stderr.write(`render-caddy-config: ${previous ? `kept ${kept} route(s) added at run time from the autosave` : 'first start: base config only'}\n`);
 }
 

@@ -316,11 +316,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = reportError(err);
   }
-  // Whatever the command did, revocations waiting in the outbox get another delivery attempt
-  // (checked here, not in revocations.ts: loading it brings the Redis client, ~50 ms per command).
+  // Whatever the command did, revocations waiting in the outbox get another delivery attempt.
+  // Checked here with the light outbox module: revocations.ts brings the Redis client (~50 ms).
   if (current && current.config.auth === 'jwt' && current.storeOpened()) {
     try {
-      await (await import('../commands/revocations.js')).afterCommand(current);
+      const { RevocationOutbox } = await import('../store/outbox.js');
+      if (new RevocationOutbox(current.store().db).count() > 0) await (await import('../commands/revocations.js')).afterCommand(current);
     } catch (err) {
       process.stderr.write(`feather-tenant: could not deliver queued revocations: ${(err as Error).message}\n`);
     }

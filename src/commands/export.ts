@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from '../app/context.js';
 import { withLock } from '../app/lock.js';
-import { ConflictError, NotFoundError, OperationError } from '../core/errors.js';
+import { requireActive } from './require.js';
+import { OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
 import { archiveChunks } from '../migrate/archive-writer.js';
@@ -52,9 +53,7 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
   const c = ctx.config;
   const name = validateName(opts.name);
   const obj = objectName(c, name);
-  const row = ctx.store().get(name);
-  if (!row) throw new NotFoundError(`no tenant named ${name}`, 'list tenants with: feather-tenant list');
-  if (row.status !== 'active') throw new ConflictError(`tenant ${name} is ${row.status}`, `let it finish, or repair it with: feather-tenant remove ${name}`);
+  const row = requireActive(ctx, name);
   // An adopted tenant keeps the volume tenant.sh gave it.
   const volume = row.volume;
   const [volumeOk, state] = await Promise.all([ctx.podman.volumeExists(volume), ctx.podman.containerState(obj)]);

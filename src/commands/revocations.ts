@@ -24,6 +24,7 @@ export function changeAndRevoke(ctx: Context, r: { tenant: string; reason: strin
 export async function deliverPending(ctx: Context): Promise<Delivery> {
   const outbox = new RevocationOutbox(ctx.store().db);
   if (outbox.count() === 0) return { delivered: 0, pending: 0 };
+  attempted = true;
   let open;
   try {
     open = await openSessions(ctx.config);
@@ -41,7 +42,10 @@ export async function deliverPending(ctx: Context): Promise<Delivery> {
   }
 }
 
-/** After every command that opened state with the gate on (main.ts checks): deliver what the outbox holds. */
+/** Whether this process has tried a delivery already (one try a command: Redis down costs a second). */
+let attempted = false;
+
+/** After a command that left revocations in the outbox (main.ts checks): deliver them, unless it just tried. */
 export async function afterCommand(ctx: Context): Promise<void> {
-  await deliverPending(ctx);
+  if (!attempted) await deliverPending(ctx);
 }

@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { deliverRevocations } from '../auth/deliver.js';
 import { createGate } from '../auth/gate.js';
-import { keys } from '../auth/keys.js';
+import { sessionStore } from '../auth/runtime.js';
 import { loadJwtKey } from '../auth/secret.js';
-import { SessionStore } from '../auth/sessions.js';
 import { connectRedis, safeUrl } from '../redis/connect.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import type { Context } from '../app/context.js';
@@ -176,7 +175,7 @@ function startGate(ctx: Context, log: Logger): { gate: (req: IncomingMessage, re
     redisDown = undefined;
   });
   redis.connect().catch(() => { /* reported by the error handler; ioredis keeps retrying */ });
-  const sessions = new SessionStore(redis, keys(c.prefix), c.sessionIdleMs, c.sessionMaxMs);
+  const sessions = sessionStore(redis, c);
   const gate = createGate({
     domain: c.domain,
     sessionMaxMs: c.sessionMaxMs,

@@ -1,6 +1,6 @@
 // Pure: which containers `reconcile --adopt` takes into our state, and why others are left.
 import type { ContainerDetails } from '../podman/types.js';
-import type { TenantRow } from '../store/tenants.js';
+import type { Adoption, TenantRow } from '../store/tenants.js';
 import type { Note } from './reconcile-plan.js';
 import { inRange, type PortRange, formatRange } from './ports.js';
 import { HOME, LABEL_SECRET } from './tenant.js';
@@ -21,14 +21,8 @@ export interface AdoptInput {
   stateFile: ReadonlyMap<string, TenantShEntry> | undefined;
 }
 
-export interface PlannedAdoption {
-  name: string;
-  port: number;
-  image: string;
-  volume: string;
-  /** Our secret for a labelled container; null for tenant.sh's (no secret of ours yet). */
-  secret: string | null;
-  containerId: string;
+/** The row the store's adopt() inserts, but with tenant.sh's password (if known) not yet hashed. */
+export interface PlannedAdoption extends Omit<Adoption, 'passwordHash' | 'now'> {
   /** From tenant.sh's file, to be hashed; never stored as is. */
   password: string | undefined;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pidExists } from '../app/process-probe.js';
 
 // Spool files hold a volume's tar while export or import works on it: they are the user's
 // data, so they live in a 0700 directory under the state directory, are 0600, and are removed
@@ -37,16 +38,7 @@ export async function createSpool(stateDir: string): Promise<Spool> {
 function sweepStale(dir: string): void {
   for (const f of readdirSync(dir)) {
     const pid = Number(/^(\d+)-/.exec(f)?.[1]);
-    if (pid && pid !== process.pid && !alive(pid)) rmSync(join(dir, f), { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid && pid !== process.pid && !pidExists(pid)) rmSync(join(dir, f), { force: true });
   }
 }
 

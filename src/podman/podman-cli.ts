@@ -93,7 +93,9 @@ export class PodmanCli implements PodmanClient {
       named = r.exitCode === 0;
     }
     if (!named) await this.exec(args);
-    await this.isolate([name]);
+    // A bridge we named is known; podman 4.3's podmanN has to be read back.
+    if (named && opts.bridge) await this.firewall.protect([opts.bridge]);
+    else await this.isolate([name]);
   }
 
   async isolate(networks: string[]): Promise<number> {

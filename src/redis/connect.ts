@@ -18,16 +18,10 @@ export function connectRedis(url: string, opts: { persistent?: boolean } = {}): 
   });
 }
 
-/** Connects (if not yet) or throws an OperationError naming the URL (without its password). */
+/** Connects a new client (connectRedis) or throws an OperationError naming the URL (without its password). */
 export async function ready(redis: RedisClient, url: string): Promise<RedisClient> {
-  if (redis.status === 'ready') return redis;
   try {
-    if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
-    else await new Promise<void>((resolve, reject) => {
-      redis.once('ready', resolve);
-      redis.once('error', reject);
-      setTimeout(() => reject(new Error('timeout')), 1500).unref();
-    });
+    await redis.connect();
     return redis;
   } catch (err) {
     throw new OperationError(`Redis unreachable at ${safeUrl(url)}: ${(err as Error).message}`, 'is redis-server running? set FEATHER_TENANT_REDIS_URL');

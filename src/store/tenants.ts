@@ -98,6 +98,7 @@ export interface Adoption {
   port: number;
   image: string;
   volume: string;
+  /** Our secret for a labelled container; null for tenant.sh's (no secret of ours yet). */
   secret: string | null;
   containerId: string;
   passwordHash: string | null;

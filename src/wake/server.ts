@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tenantOfHost } from '../core/hosts.js';
+import { send } from '../net/send.js';
 import { errorField, type Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_PATH, WAKE_HEADER, isBrowserNavigation, waitingPage } from './page.js';
@@ -36,11 +37,6 @@ export interface WakeServer {
   destroyAll: () => void;
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
-}
-
 export function createWakeServer(d: WakeServerDeps): WakeServer {
   let active = 0;
   const upgradedSockets = new Set<Socket>();
@@ -73,18 +69,14 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
         s = d.waker.status(t.name);
       }
     }
-    const body = JSON.stringify(s);
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', [WAKE_HEADER]: '1', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    send(res, 200, JSON.stringify(s), { 'content-type': 'application/json', [WAKE_HEADER]: '1' });
   }
 
   function ops(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       const h = d.health();
-      const body = `${JSON.stringify(h)}\n`;
-      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(body);
+      send(res, h.ok ? 200 : 503, `${JSON.stringify(h)}\n`, { 'content-type': 'application/json' });
     } else if (path === '/ask') {
       // Caddy's on-demand TLS asks before it gets a certificate for a name (`?domain=`): only
       // for a tenant of ours, so nobody can make us request certificates for names of theirs.
@@ -94,8 +86,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       count(known ? 'ask_allowed' : 'ask_refused');
       send(res, known ? 200 : 404, known ? 'ok\n' : 'not a tenant\n');
     } else if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(d.metrics.render(d.waker.active));
+      send(res, 200, d.metrics.render(d.waker.active), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
     } else {
       send(res, 404, 'not found\n');
     }
@@ -124,12 +115,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     const wake = d.waker.wake(t);
     if (isBrowserNavigation(r.method, req.headers)) {
       count('page');
-      const html = waitingPage(name, d.waker.status(name).expectedMs);
-      res.writeHead(503, {
-        'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '2',
-        [WAKE_HEADER]: '1', 'content-length': Buffer.byteLength(html),
-      });
-      res.end(html);
+      send(res, 503, waitingPage(name, d.waker.status(name).expectedMs), { 'content-type': 'text/html; charset=utf-8', 'retry-after': '2', [WAKE_HEADER]: '1' });
       return;
     }
     count('held');

@@ -14,7 +14,6 @@ afterAll(async () => {
   await s?.cleanup();
 });
 
-const configChanges = () => s.caddyLog().split('\n').filter((l) => /"logger":"admin.api","msg":"received request","method":"(POST|PUT|PATCH|DELETE)"/.test(l)).length;
 const PASSWORD = /\| password: (\S+)$/;
 
 async function killedAt(step: string, args: string[]): Promise<void> {
@@ -46,10 +45,10 @@ async function reconcileAndCheck(name: string): Promise<'present' | 'absent'> {
     expect((await s.get(name, '/')).body).toBe('no such tenant\n');
     outcome = 'absent';
   }
-  const before = configChanges();
+  const before = s.configChanges();
   const again = await s.run(['reconcile', '--json']);
   expect(JSON.parse(again.stdout)).toMatchObject({ changes: [], failed: 0 });
-  expect(configChanges()).toBe(before);
+  expect(s.configChanges()).toBe(before);
   return outcome;
 }
 

@@ -19,10 +19,6 @@ async function nothingLeft(): Promise<void> {
   expect((await s.run(['list', '--json'])).stdout.trim()).toBe('[]');
 }
 
-/** Mutating admin requests Caddy logged: each one is a whole-config reload. */
-function configChanges(): number {
-  return s.caddyLog().split('\n').filter((l) => /"logger":"admin.api","msg":"received request","method":"(POST|PUT|PATCH|DELETE)"/.test(l)).length;
-}
 
 describe('bad input changes nothing', () => {
   it.each([
@@ -134,11 +130,11 @@ describe('ports, names and Caddy', () => {
   });
 
   it('an add and a remove each change Caddy config exactly once', async () => {
-    const before = configChanges();
+    const before = s.configChanges();
     expect((await s.run(['add', 'once'])).exitCode).toBe(0);
-    expect(configChanges() - before).toBe(1);
+    expect(s.configChanges() - before).toBe(1);
     expect((await s.run(['remove', 'once', '--purge', '--yes'])).exitCode).toBe(0);
-    expect(configChanges() - before).toBe(2);
+    expect(s.configChanges() - before).toBe(2);
   });
 
   it('a leftover route with our @id is replaced, never duplicated', async () => {

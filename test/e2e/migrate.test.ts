@@ -6,7 +6,7 @@ import { chmod, chown, link, mkdir, readFile, readdir, stat, symlink, writeFile 
 import { join } from 'node:path';
 import { verifyPassword } from '../../src/core/password.js';
 import { CLI, startStack, type Stack } from '../helpers/stack.js';
-import { objectsOf, podman } from '../helpers/podman.js';
+import { objectsOf, podman, state } from '../helpers/podman.js';
 import { listVolume, mountpoint } from '../helpers/volume-listing.js';
 
 // Export and import against real podman and Caddy: the data survives byte for byte (modes,
@@ -36,7 +36,6 @@ const row = (name: string) => {
   }
 };
 const startedAt = async (name: string) => (await podman('inspect', '--format', '{{.State.StartedAt}}', `${s.prefix}${name}`)).stdout;
-const containerState = async (name: string) => (await podman('inspect', '--format', '{{.State.Status}}', `${s.prefix}${name}`)).stdout;
 const spoolFiles = async () => readdir(join(s.stateDir, 'spool')).catch(() => []);
 const check = async (name: string, password: string) => (await s.get(name, '/cgi-bin/check', { method: 'POST', body: `${password}\n` })).status;
 
@@ -92,7 +91,7 @@ describe('export and import against real podman and Caddy', () => {
     expect(exported.stderr).toContain('stopping alice for a consistent copy');
     expect(exported.stderr).toMatch(/started alice again/);
     // It was stopped and started again, and is serving.
-    expect(await containerState('alice')).toBe('running');
+    expect(await state(s, 'alice')).toBe('running');
     expect(await startedAt('alice')).not.toBe(before);
     expect((await s.get('alice', '/cgi-bin/info')).status).toBe(200);
     expect((await stat(archive)).mode & 0o777).toBe(0o600);
@@ -198,7 +197,7 @@ describe('export and import against real podman and Caddy', () => {
     const bad = await s.run(['export', 'alice', '-o', join(s.dir, 'no/such/dir/alice.tar')]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('cannot write');
-    expect(await containerState('alice')).toBe('running');
+    expect(await state(s, 'alice')).toBe('running');
   });
 
   it('starts the tenant again when the copy fails, and rolls an import back when podman fails after verification', async () => {
@@ -212,7 +211,7 @@ describe('export and import against real podman and Caddy', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('volume export failed: injected failure');
     expect(r.stderr).toContain('started alice again');
-    expect(await containerState('alice')).toBe('running');
+    expect(await state(s, 'alice')).toBe('running');
     expect(await startedAt('alice')).not.toBe(before);
     expect((await readdir(s.dir)).filter((f) => f.includes('failed.tar'))).toEqual([]);
     expect(await spoolFiles()).toEqual([]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
-import { podman } from '../helpers/podman.js';
+import { startStack, waitFor, type Stack } from '../helpers/stack.js';
+import { podman, state } from '../helpers/podman.js';
 
 // show / start / stop / restart / logs / passwd against real podman and Caddy.
 
@@ -44,7 +44,7 @@ describe('operating one tenant', () => {
     const stop = await s.run(['stop', 'alice']);
     expect(stop.exitCode).toBe(0);
     expect(stop.stdout.trim()).toBe('stopped alice');
-    expect((await podman('container', 'inspect', '--format', '{{.State.Status}}', `${s.prefix}alice`)).stdout.trim()).toBe('exited');
+    expect(await state(s, 'alice')).toBe('exited');
     expect((await s.get('alice', '/')).status).toBe(502);
     const again = await s.run(['stop', 'alice']);
     expect(again.exitCode).toBe(0);
@@ -94,8 +94,7 @@ describe('operating one tenant', () => {
     await new Promise((r) => setTimeout(r, 1000));
     // A line written to the container's stdout (PID 1's) after logs -f began.
     await podman('exec', `${s.prefix}alice`, 'sh', '-c', 'echo streamed-line-42 > /proc/1/fd/1');
-    const end = Date.now() + 15_000;
-    while (!seen.includes('streamed-line-42') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => Promise.resolve(seen.includes('streamed-line-42')), 15_000, 'logs -f to print the new line');
     expect(child.exitCode).toBeNull(); // still following
     child.kill('SIGINT');
     await child;
@@ -139,7 +138,7 @@ describe('operating one tenant', () => {
     const { password, running } = JSON.parse(r.stdout) as { password: string; running: boolean };
     expect(running).toBe(false);
     expect(r.stderr).toContain('takes effect when it starts');
-    expect((await podman('container', 'inspect', '--format', '{{.State.Status}}', `${s.prefix}alice`)).stdout.trim()).toBe('created');
+    expect(await state(s, 'alice')).toBe('created');
     expect((await s.run(['start', 'alice'])).exitCode).toBe(0);
     expect(await check('alice', password)).toBe(200);
   });

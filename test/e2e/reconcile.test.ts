@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { podman } from '../helpers/podman.js';
+import { podman, state } from '../helpers/podman.js';
 
 // reconcile against a real Caddy and podman: every kind of drift, then a second run that is a no-op.
 
@@ -14,17 +14,15 @@ afterAll(async () => {
 });
 
 const ROUTES = () => `${s.adminUrl}/config/apps/http/servers/tenants/routes`;
-/** Mutating admin requests Caddy logged: each one is a whole-config reload. */
-const configChanges = () => s.caddyLog().split('\n').filter((l) => /"logger":"admin.api","msg":"received request","method":"(POST|PUT|PATCH|DELETE)"/.test(l)).length;
 const served = async (name: string) => (await s.get(name, '/cgi-bin/info')).body.includes(`tenant=${name}`);
 const ids = async () => (await s.routes()).map((r) => r['@id'] ?? '(catch-all)');
 
 async function reconcileIsNoop(): Promise<void> {
-  const before = configChanges();
+  const before = s.configChanges();
   const again = await s.run(['reconcile', '--json']);
   expect(again.exitCode).toBe(0);
   expect(JSON.parse(again.stdout)).toMatchObject({ changes: [], failed: 0 });
-  expect(configChanges()).toBe(before);
+  expect(s.configChanges()).toBe(before);
 }
 
 describe('reconcile', () => {
@@ -39,20 +37,20 @@ describe('reconcile', () => {
     await s.stopCaddy();
     await s.startCaddy();
     expect((await s.get('alice', '/')).body).toBe('no such tenant\n');
-    const before = configChanges();
+    const before = s.configChanges();
 
     const dry = await s.run(['reconcile', '--dry-run']);
     expect(dry.exitCode).toBe(0);
     expect(dry.stdout).toContain(`alice: would add route (${s.prefix}alice to port ${s.ports.first})`);
     expect(dry.stdout).toContain('3 change(s) would be made');
-    expect(configChanges()).toBe(before);
+    expect(s.configChanges()).toBe(before);
     expect(await served('alice')).toBe(false);
 
     const r = await s.run(['reconcile']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('3 change(s) made');
     for (const n of ['alice', 'bob', 'carol']) expect(await served(n)).toBe(true);
-    expect(configChanges() - before).toBe(1);
+    expect(s.configChanges() - before).toBe(1);
     expect((await ids()).at(-1)).toBe('(catch-all)');
     await reconcileIsNoop();
   });
@@ -85,13 +83,13 @@ describe('reconcile', () => {
     expect(await served('alice')).toBe(false);
     expect(await served('bob')).toBe(false);
 
-    const before = configChanges();
+    const before = s.configChanges();
     const r = await s.run(['reconcile', '--json']);
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout) as { changes: { target: string; action: string; detail: string }[] };
     expect(out.changes.map((c) => `${c.target} ${c.action}`).sort()).toEqual(['alice fix route', 'bob add route', 'ghost remove route']);
     expect(out.changes.find((c) => c.target === 'alice')?.detail).toContain(`port 1 -> ${s.ports.first}`);
-    expect(configChanges() - before).toBe(1);
+    expect(s.configChanges() - before).toBe(1);
     expect(await served('alice')).toBe(true);
     expect(await served('bob')).toBe(true);
     expect((await s.get('ghost', '/')).body).toBe('no such tenant\n');
@@ -113,7 +111,7 @@ describe('reconcile', () => {
     expect(r.stdout).not.toContain('carol');
     expect((await s.get('alice', '/cgi-bin/info')).body).toMatch(/home:\nprecious/);
     expect(await served('bob')).toBe(true);
-    expect((await podman('container', 'inspect', '--format', '{{.State.Status}}', `${s.prefix}carol`)).stdout.trim()).toBe('exited');
+    expect(await state(s, 'carol')).toBe('exited');
     await reconcileIsNoop();
     expect((await s.run(['start', 'carol'])).exitCode).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { connectRedis } from '../../src/redis/connect.js';
 import { SessionStore } from '../../src/auth/sessions.js';
@@ -34,8 +34,8 @@ async function login(sid: string): Promise<void> {
   expect(await sessions.checkAndTouch('alice', sid, Date.now())).toBe('ok');
 }
 
-async function waitReconnected(): Promise<void> {
-  for (let i = 0; i < 100 && client.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 50));
+function waitReconnected(): Promise<void> {
+  return waitFor(() => Promise.resolve(client.status === 'ready'), 5_000, 'the test client to reconnect to Redis');
 }
 
 describe('sessions and revocation hooks', () => {

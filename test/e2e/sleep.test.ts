@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { NOW, state, sweepJson } from '../helpers/wake.js';
+import { NOW, sweepJson } from '../helpers/wake.js';
+import { state } from '../helpers/podman.js';
 
 // `sweep` against real podman and Caddy with the idle timeout shortened to seconds: idle tenants
 // go to sleep, busy ones stay up, whether busy means requests or one long streaming response.

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { osProcessProbe } from '../../src/app/process-probe.js';
 import { portOpen } from '../../src/net/port-open.js';
 import { startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
-import { NOW, curl, sleepAll, startEvents, state, sweepJson, toWakeServer, tune } from '../helpers/wake.js';
+import { NOW, curl, sleepAll, startEvents, sweepJson, toWakeServer, tune } from '../helpers/wake.js';
+import { state } from '../helpers/podman.js';
 
 // Waking through Caddy with the real watchdog: a request to a sleeping tenant starts it (once,
 // however many arrive) and gets the tenant's own response; Caddy's config never changes.

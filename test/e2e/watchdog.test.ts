@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
-import { state, tune } from '../helpers/wake.js';
+import { tune } from '../helpers/wake.js';
+import { state } from '../helpers/podman.js';
 
 // The watchdog as a daemon: its own sweeps (idle timeout 3 s, every second; ready timeout 5 s),
 // metrics and health, podman and Caddy failing under it, and a clean SIGTERM.

@@ -23,3 +23,8 @@ export async function objectsOf(prefix: string): Promise<string[]> {
   const pick = (kind: string, out: string) => out.split('\n').filter((x) => x.startsWith(prefix)).map((x) => `${kind}:${x}`);
   return [...pick('container', c.stdout), ...pick('volume', v.stdout), ...pick('network', n.stdout), ...pick('secret', s.stdout)];
 }
+
+/** A tenant container's state (running, exited, created, ...), straight from podman. */
+export async function state(s: { prefix: string }, name: string): Promise<string> {
+  return (await podman('inspect', '--format', '{{.State.Status}}', `${s.prefix}${name}`)).stdout.trim();
+}

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './stack.js';
+import { freePort, stopProcess, waitFor } from './stack.js';
 import { createConnection } from 'node:net';
 
 /** A private redis-server on its own loopback port, no persistence; stop() and start() for outage tests. */
@@ -36,12 +36,7 @@ export async function startRedis(): Promise<TestRedis> {
       proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
       await waitFor(() => answersPing(port), 10_000, 'redis-server');
     },
-    async stop() {
-      if (!proc || proc.exitCode !== null) return;
-      const exited = new Promise((res) => proc?.once('exit', res));
-      proc.kill('SIGKILL');
-      await exited;
-    },
+    stop: () => stopProcess(proc, 'SIGKILL'),
     async cleanup() {
       await r.stop();
       rmSync(dir, { recursive: true, force: true });

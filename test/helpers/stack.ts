@@ -38,6 +38,8 @@ export interface Stack {
   get(name: string, path?: string, init?: HttpInit): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>;
   routes(): Promise<{ '@id'?: string; match?: unknown[] }[]>;
   caddyLog(): string;
+  /** Mutating admin requests Caddy logged: each one is a whole-config reload. */
+  configChanges(): number;
   stopCaddy(): Promise<void>;
   /** `resume`: from Caddy's autosave (what it had before it stopped), as `caddy run --resume`. */
   startCaddy(opts?: { resume?: boolean }): Promise<void>;
@@ -136,6 +138,14 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Sends the signal and resolves once the process has exited (at once if it is not running). */
+export async function stopProcess(proc: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill(signal);
+  await exited;
+}
+
 /** fetch() may not set Host, so requests "through Caddy to a subdomain" use node:http. */
 export function httpRequest(
   port: number, host: string, path: string, init: HttpInit = {},
@@ -212,6 +222,7 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
       return ((await res.json()) as { '@id'?: string }[] | null) ?? [];
     },
     caddyLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    configChanges: () => stack.caddyLog().split('\n').filter((l) => /"logger":"admin.api","msg":"received request","method":"(POST|PUT|PATCH|DELETE)"/.test(l)).length,
     async startCaddy(o = {}) {
       caddy = spawn('caddy', ['run', '--config', configFile, ...(o.resume ? ['--resume'] : [])], {
         env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg-config'), XDG_DATA_HOME: join(dir, 'xdg-data') },
@@ -219,12 +230,7 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
       });
       await waitFor(async () => (await fetch(`${adminUrl}/config/`)).ok, 10_000, 'caddy admin API');
     },
-    async stopCaddy() {
-      if (!caddy || caddy.exitCode !== null) return;
-      const exited = new Promise((r) => caddy?.once('exit', r));
-      caddy.kill('SIGTERM');
-      await exited;
-    },
+    stopCaddy: () => stopProcess(caddy, 'SIGTERM'),
     async caddyConfig() {
       return (await fetch(`${adminUrl}/config/`)).text();
     },
@@ -310,11 +316,7 @@ export async function sweep(matches: (prefix: string) => boolean): Promise<void>
     json(['network', 'ls']).then((l) => l.filter((n) => ours(n.labels))),
     json(['volume', 'ls']).then((l) => l.filter((v) => ours(v.Labels) || byName(v.Name)).map((v) => v.Name as string)),
     // podman 4.3's `secret ls` has no JSON output: match names, which start with the prefix.
-    execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false }).then((r) =>
-      String(r.stdout).split('\n').filter((n) => {
-        const p = new RegExp(`^(${TEST_PREFIX_ROOT}[0-9a-z]+r[0-9a-f]{4}-)`).exec(n)?.[1];
-        return p !== undefined && matches(p);
-      })),
+    execa('podman', ['secret', 'ls', '--format', '{{.Name}}'], { reject: false }).then((r) => String(r.stdout).split('\n').filter(byName)),
   ]);
   // Their isolation rules first, as the CLI's own removeNetwork does (a reused bridge name is never hit).
   const firewall = new IptablesFirewall(process.env);

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import { DOMAIN, httpRequest, type Stack } from './stack.js';
-import { podman } from './podman.js';
+import { podman, state } from './podman.js';
 
 // Helpers for the sleep and wake tests: put tenants to sleep on demand, ask podman what it did,
 // and talk to tenants the way real clients do (curl following redirects).
@@ -28,10 +28,6 @@ export async function sleepAll(s: Stack, expectStopped: string[]): Promise<void>
   const r = await sweepJson(s, NOW.idle, { env: NOW.env });
   expect(r.stopped.map((x) => x.name).sort()).toEqual([...expectStopped].sort());
   for (const name of expectStopped) expect(await state(s, name)).toBe('exited');
-}
-
-export async function state(s: Stack, name: string): Promise<string> {
-  return (await podman('inspect', '--format', '{{.State.Status}}', `${s.prefix}${name}`)).stdout.trim();
 }
 
 /** How many times podman has started this container so far (from podman's event log). */
