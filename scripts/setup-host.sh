@@ -35,3 +35,5 @@ fi
 
 # The stand-in work image used by the demo and the tests.
 bash "$here/build-test-image.sh"
+bash "$here/build-node-test-image.sh"
+
