@@ -5,8 +5,8 @@ export interface Keys {
   sessionIndex(tenant: string): string;
   notBefore(tenant: string): string;
   revoked(sid: string): string;
-  failures(tenant: string, client: string): string;
-  tenantFailures(tenant: string): string;
+  loginTries(tenant: string, client: string): string;
+  tenantLoginTries(tenant: string): string;
 }
 
 export function keys(prefix: string): Keys {
@@ -16,7 +16,7 @@ export function keys(prefix: string): Keys {
     sessionIndex: (t) => `${ns}:sids:${t}`,
     notBefore: (t) => `${ns}:nbf:${t}`,
     revoked: (sid) => `${ns}:revoked:${sid}`,
-    failures: (t, c) => `${ns}:fail:${t}:${c}`,
-    tenantFailures: (t) => `${ns}:fail:${t}`,
+    loginTries: (t, c) => `${ns}:tries:${t}:${c}`,
+    tenantLoginTries: (t) => `${ns}:tries:${t}`,
   };
 }

@@ -20,6 +20,31 @@ local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return 1`;
 
+const LOGIN_WINDOW_MS = 60_000;
+
+// KEYS: the client's counter, the tenant's. ARGV: client limit, tenant limit, window (ms).
+// Each counter's window starts at its first attempt (PEXPIRE NX: later attempts do not extend
+// it). A client over its own limit is not counted against the tenant, and an attempt refused
+// by the tenant's ceiling is not counted against the client. Returns the wait in ms, 0 to go on.
+const LOGIN_ATTEMPT = `
+local mine = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3], 'NX')
+if mine > tonumber(ARGV[1]) then return math.max(redis.call('PTTL', KEYS[1]), 1) end
+local all = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3], 'NX')
+if all > tonumber(ARGV[2]) then
+  redis.call('DECR', KEYS[1])
+  return math.max(redis.call('PTTL', KEYS[2]), 1)
+end
+return 0`;
+
+// Only counters still in their window: a DECR on an expired key would create one without a TTL.
+const GIVE_BACK = `
+for _, k in ipairs(KEYS) do
+  if redis.call('PTTL', k) > 0 then redis.call('DECR', k) end
+end
+return 1`;
+
 export interface SessionInfo {
   sid: string;
   createdAt: number;
@@ -87,34 +112,20 @@ export class SessionStore {
     await m.del(this.k.sessionIndex(r.tenant)).exec();
   }
 
-  /** Counts a failed login, per client address and per tenant, each for a minute. */
-  async failedLogin(tenant: string, client: string): Promise<void> {
-    await this.redis
-      .multi()
-      .incr(this.k.failures(tenant, client))
-      .pexpire(this.k.failures(tenant, client), 60_000, 'NX')
-      .incr(this.k.tenantFailures(tenant))
-      .pexpire(this.k.tenantFailures(tenant), 60_000, 'NX')
-      .exec();
+  /**
+   * Counts a login attempt before its password is checked, in one call, so a burst cannot slip
+   * past the limit (checked first and counted after the slow scrypt, 30 simultaneous guesses
+   * were all checked). Per client (rate-key.ts) `limit` a minute; per tenant, from all clients
+   * together, 4x that, so one client alone cannot lock the user out, while a spread-out guesser
+   * is still bounded. Returns 0 to go ahead, else the seconds until another attempt may be made.
+   */
+  async loginAttempt(tenant: string, client: string, limit: number): Promise<number> {
+    const waitMs = await this.redis.eval(LOGIN_ATTEMPT, 2, this.k.loginTries(tenant, client), this.k.tenantLoginTries(tenant), limit, 4 * limit, LOGIN_WINDOW_MS);
+    return Number(waitMs) > 0 ? Math.max(1, Math.ceil(Number(waitMs) / 1000)) : 0;
   }
 
-  /**
-   * Seconds until another login may be tried (0: now). Per client address the limit is `limit`
-   * a minute; per tenant, from all addresses together, 4x that, so a single client cannot lock
-   * the user out while a spread-out guesser is still bounded.
-   */
-  async retryAfter(tenant: string, client: string, limit: number): Promise<number> {
-    const res = (await this.redis
-      .multi()
-      .get(this.k.failures(tenant, client))
-      .pttl(this.k.failures(tenant, client))
-      .get(this.k.tenantFailures(tenant))
-      .pttl(this.k.tenantFailures(tenant))
-      .exec()) ?? [];
-    const [perClient, perClientTtl, perTenant, perTenantTtl] = res.map(([, v]) => Number(v ?? 0));
-    const waits: number[] = [];
-    if ((perClient ?? 0) >= limit) waits.push(perClientTtl ?? 60_000);
-    if ((perTenant ?? 0) >= 4 * limit) waits.push(perTenantTtl ?? 60_000);
-    return waits.length ? Math.max(1, Math.ceil(Math.max(...waits) / 1000)) : 0;
+  /** Gives a successful login's attempt back: only wrong passwords count. */
+  async loginSucceeded(tenant: string, client: string): Promise<void> {
+    await this.redis.eval(GIVE_BACK, 2, this.k.loginTries(tenant, client), this.k.tenantLoginTries(tenant));
   }
 }

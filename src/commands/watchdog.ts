@@ -1,6 +1,6 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { deliverRevocations } from '../auth/deliver.js';
-import { createGate } from '../auth/gate.js';
+import { createGate, type Gate } from '../auth/gate.js';
 import { sessionStore } from '../auth/runtime.js';
 import { loadJwtKey } from '../auth/secret.js';
 import { connectRedis, safeUrl } from '../redis/connect.js';
@@ -160,7 +160,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
  * The login gate's runtime: a Redis connection that keeps reconnecting (while it is down the
  * gate fails closed), and the revocation outbox delivered every second while it holds anything.
  */
-function startGate(ctx: Context, log: Logger): { gate: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>; close(): Promise<void> } {
+function startGate(ctx: Context, log: Logger): { gate: Gate; close(): Promise<void> } {
   const c = ctx.config;
   const store = ctx.store();
   const outbox = new RevocationOutbox(store.db);
@@ -178,6 +178,7 @@ function startGate(ctx: Context, log: Logger): { gate: (req: IncomingMessage, re
   const sessions = sessionStore(redis, c);
   const gate = createGate({
     domain: c.domain,
+    scheme: c.scheme,
     sessionMaxMs: c.sessionMaxMs,
     loginRate: c.loginRate,
     key: loadJwtKey(c.stateDir, c.jwtSecret),

@@ -30,7 +30,7 @@ export interface Config {
   sessionIdleMs: number;
   /** Absolute lifetime of a session token. */
   sessionMaxMs: number;
-  /** Failed logins allowed per minute for one tenant from one client address. */
+  /** Login attempts (wrong passwords) a minute at one tenant from one client (rate-key.ts); 4x from all. */
   loginRate: number;
   /** How long a command waits for another one working on the same tenant before giving up. */
   lockTimeoutMs: number;

@@ -1,17 +1,26 @@
 import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { withoutSessionCookie } from '../auth/cookie.js';
 
 // Hands a request that reached the wake server on to the tenant, now that it answers: a plain
 // HTTP request (streamed both ways) or a connection upgrade (WebSocket), spliced as raw bytes.
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
-/** The headers to send on: hop-by-hop ones and the wake route's own (x-feather-wake-*) removed. */
+/**
+ * The headers to send on: hop-by-hop ones and the wake route's own (x-feather-wake-*) removed,
+ * and the gate's session cookie (Caddy removed it already; a tenant must never see it).
+ */
 export function forwardHeaders(h: IncomingHttpHeaders, withBody: boolean): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   for (const [k, v] of Object.entries(h)) {
     if (HOP_BY_HOP.has(k) || k.startsWith('x-feather-wake')) continue;
     if (!withBody && k === 'content-length') continue;
+    if (k === 'cookie' && typeof v === 'string') {
+      const kept = withoutSessionCookie(v);
+      if (kept !== undefined) out[k] = kept;
+      continue;
+    }
     out[k] = v;
   }
   return out;
@@ -58,7 +67,8 @@ export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer,
       for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
         const k = req.rawHeaders[i] as string;
         if (k.toLowerCase().startsWith('x-feather-wake')) continue;
-        lines.push(`${k}: ${req.rawHeaders[i + 1] as string}`);
+        const v = k.toLowerCase() === 'cookie' ? withoutSessionCookie(req.rawHeaders[i + 1] as string) : req.rawHeaders[i + 1];
+        if (v !== undefined) lines.push(`${k}: ${v}`);
       }
       up.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) up.write(head);

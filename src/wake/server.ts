@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Gate } from '../auth/gate.js';
+import { GATE_HEADER } from '../auth/gate-header.js';
 import { tenantOfHost } from '../core/hosts.js';
 import { send } from '../net/send.js';
+import { responseOnSocket } from '../net/socket-response.js';
 import { errorField, type Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_PATH, WAKE_HEADER, isBrowserNavigation, waitingPage } from './page.js';
 import { proxyHttp, proxyUpgrade } from './proxy.js';
 import { describeRequest, type RequestView } from './request.js';
+import { failedAtTenantDial } from './tenant-dial.js';
 import type { Waker, WakeTarget } from './waker.js';
 
 export interface WakeServerDeps {
@@ -23,8 +27,12 @@ export interface WakeServerDeps {
   /** The app answers HTTP on the port. */
   probe(port: number): Promise<boolean>;
   health(): { ok: boolean; [key: string]: unknown };
-  /** The login gate (FEATHER_TENANT_AUTH=jwt): answers /_feather/* on tenant hosts; false for anything else. */
-  gate?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+  /**
+   * The login gate (FEATHER_TENANT_AUTH=jwt): answers /_feather/* on tenant hosts, upgrades
+   * included. With it, anything else is served only when the wake route sent it after the
+   * tenant's own dial failed (tenant-dial.ts): verify passed before that dial.
+   */
+  gate?: Gate | undefined;
 }
 
 export interface WakeServer {
@@ -95,11 +103,15 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const name = tenantOfHost(req.headers.host, d.domain);
     if (!name) return ops(req, res);
-    if (d.gate && (await d.gate(req, res))) return;
+    if (d.gate?.claims(req)) return d.gate.serve(req, res);
     const t = d.lookup(name);
     if (!t) {
       count('unknown');
       return send(res, 404, 'no such tenant\n');
+    }
+    if (d.gate && !failedAtTenantDial(req, t.port)) {
+      count('unverified');
+      return send(res, 503, 'the login gate could not check this request; try again\n', { 'retry-after': 1, [GATE_HEADER]: 'unverified' });
     }
     if ((req.url ?? '').split('?')[0] === STATUS_PATH) return status(res, t);
     const r = describeRequest(req);
@@ -129,9 +141,18 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
 
   async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const name = tenantOfHost(req.headers.host, d.domain);
+    // The gate answers its own paths, verify's subrequest above all (Caddy keeps the client's
+    // Upgrade header on it): as a plain request, never spliced to the tenant.
+    if (name !== undefined && d.gate?.claims(req)) {
+      return d.gate.serve(req, responseOnSocket(req, socket)).catch((err: unknown) => {
+        d.log('error', 'gate failed on an upgrade', { host: req.headers.host, error: errorField(err) });
+        socket.destroy();
+      });
+    }
     const t = name === undefined ? undefined : d.lookup(name);
-    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 10\r\n\r\n`);
+    const refuse = (status: string, extra = '') => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 10\r\n${extra}\r\n`);
     if (!t) return void refuse('404 Not Found');
+    if (d.gate && !failedAtTenantDial(req, t.port)) return void refuse('503 Service Unavailable', `${GATE_HEADER}: unverified\r\n`);
     const r = describeRequest(req);
     if (d.waker.inFlight(t.name) || !(await d.portOpen(t.port))) {
       count('held');

@@ -36,7 +36,7 @@ async function submit(page: Page, pw: string): Promise<void> {
 }
 
 describe('login page in Chromium', () => {
-  it('a wrong password stays on the form; the right one lands on the tenant; logout ends the session', async () => {
+  it('a wrong password stays on the form; the right one lands on the tenant; the logout button ends the session', async () => {
     const page = await (tb?.browser as Browser).newPage({ ignoreHTTPSErrors: true });
     const origin = `https://alice.${DOMAIN}:${s.httpPort}`;
     await page.goto(`${origin}/`);
@@ -55,7 +55,10 @@ describe('login page in Chromium', () => {
     // The page's own script cannot read the session cookie (HttpOnly).
     expect(await page.evaluate('document.cookie')).not.toContain('feather_session');
 
+    // Logout is a POST (a GET only shows the button): the form's POST carries the page's Origin.
     await page.goto(`${origin}/_feather/logout`);
+    expect(await page.title()).toBe('Sign out of alice');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     expect(new URL(page.url()).pathname).toBe('/_feather/login');
     await page.goto(`${origin}/`);
     expect(new URL(page.url()).pathname).toBe('/_feather/login');

@@ -148,7 +148,7 @@ describe('login gate', () => {
     expect((await withCookie('alice', b)).status).toBe(401);
 
     const c = await session('alice');
-    const out = await s.get('alice', '/_feather/logout', { headers: { cookie: `${COOKIE}=${c}` } });
+    const out = await s.get('alice', '/_feather/logout', { method: 'POST', headers: { cookie: `${COOKIE}=${c}` } });
     expect(out.status).toBe(303);
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await withCookie('alice', c)).status).toBe(401);

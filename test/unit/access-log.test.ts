@@ -19,6 +19,19 @@ describe('latestByHost', () => {
   });
 });
 
+describe('latestByHost and the login gate', () => {
+  it('skips the gate\'s answers: a request it turned away is not activity', () => {
+    const answered = (host: string, ts: number, resp_headers: Record<string, string[]>) =>
+      JSON.stringify({ level: 'info', ts, logger: 'http.log.access.feather_tenant', msg: 'handled request', request: { host, uri: '/' }, status: 401, resp_headers });
+    const m = latestByHost([
+      answered('a.x', 10, { 'Content-Length': ['0'] }),
+      answered('a.x', 20, { 'X-Feather-Gate': ['login-required'] }),
+      answered('b.x', 30, { 'x-feather-gate': ['cross-origin'] }),
+    ]);
+    expect([...m]).toEqual([['a.x', 10_000]]);
+  });
+});
+
 describe('readAccessLog', () => {
   let dir: string;
   let file: string;

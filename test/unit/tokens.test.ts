@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { signSession, verifySession } from '../../src/auth/tokens.js';
-import { safeNext, splitCookies, tenantOf, COOKIE } from '../../src/auth/gate.js';
+import { tenantOf } from '../../src/auth/gate.js';
+import { splitCookies, COOKIE } from '../../src/auth/cookie.js';
+import { safeNext } from '../../src/auth/next-path.js';
 
 const key = new TextEncoder().encode('k'.repeat(48));
 const now = Date.UTC(2026, 10, 23, 12);
@@ -51,10 +53,16 @@ describe('gate helpers', () => {
     expect(splitCookies(undefined)).toEqual({ session: undefined, others: '' });
   });
 
-  it('redirects only to local paths', () => {
-    expect(safeNext('/notebooks?x=1')).toBe('/notebooks?x=1');
-    for (const bad of ['https://evil.example/', '//evil.example', '/\\evil.example', 'javascript:x', '', null, '/_feather/logout']) {
-      expect(safeNext(bad)).toBe('/');
+  it('redirects only to paths of the tenant\'s own origin', () => {
+    for (const good of ['/notebooks?x=1', '/a/b/#h', '/%2F/x', '/caf%C3%A9']) expect(safeNext(good)).toBe(good);
+    expect(safeNext('/./%2f/evil.example')).toBe('/%2f/evil.example'); // a path here: %2F is no slash to a browser
+    expect(safeNext('/a/../b')).toBe('/b');
+    for (const bad of [
+      'https://evil.example/', '//evil.example', '/\\evil.example', 'javascript:x', '', null, '/_feather/logout',
+      '/\t/evil.example', '/\n/evil.example', '/\r/evil.example', '/%09/evil.example', '/%2509/evil.example', '/%5cevil.example',
+      '/.//evil.example', ' /x', 'x', '/_FEATHER/logout', '//_feather/login', '/x\u0085y', '/x\u007fy',
+    ]) {
+      expect({ bad, next: safeNext(bad) }).toEqual({ bad, next: '/' });
     }
   });
 });

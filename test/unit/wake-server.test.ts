@@ -6,6 +6,9 @@ import { portOpen } from '../../src/net/port-open.js';
 import { probeHttp } from '../../src/net/wait-http.js';
 import { Metrics } from '../../src/wake/metrics.js';
 import { createWakeServer, type WakeServer } from '../../src/wake/server.js';
+import type { Gate } from '../../src/auth/gate.js';
+import { gateRoute } from '../../src/auth/gate-path.js';
+import { send } from '../../src/net/send.js';
 import { Waker } from '../../src/wake/waker.js';
 import { freePort, httpRequest } from '../helpers/stack.js';
 
@@ -17,21 +20,25 @@ let appPort: number;
 let wake: WakeServer;
 let wakePort: number;
 let starts: number;
+let upgrades: string[];
+let waker: Waker;
 
 beforeEach(async () => {
   starts = 0;
+  upgrades = [];
   appPort = await freePort();
   app = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => res.end(`app ${req.method} ${req.url} ${body}`));
+    req.on('end', () => res.end(req.url === '/cookie' ? `cookie=${req.headers.cookie ?? '(none)'}` : `app ${req.method} ${req.url} ${body}`));
   });
   app.on('upgrade', (req, socket) => {
-    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+    upgrades.push(req.url ?? '');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\ncookie=${req.headers.cookie ?? '(none)'}\n`);
     socket.on('data', (d: Buffer) => socket.write(`echo:${d.toString()}`));
     socket.on('end', () => socket.end()); // http servers' sockets are half-open: close our side too
   });
-  const waker = new Waker({
+  waker = new Waker({
     podman: {
       startContainer: () => {
         starts += 1;
@@ -131,5 +138,87 @@ describe('wake server', () => {
     await new Promise((r) => setTimeout(r, 300));
     const s2 = JSON.parse((await httpRequest(wakePort, 'alice.u.test', '/.feather-tenant/wake-status')).body) as { phase: string };
     expect(s2.phase).toBe('ready');
+  });
+});
+
+/** A raw request on a socket; resolves with what the server sent until it closed, or `until` came (or 2 s). */
+function raw(port: number, text: string, until?: string): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write(text));
+    let out = '';
+    sock.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (until !== undefined && out.includes(until)) sock.destroy();
+    });
+    sock.setTimeout(2_000, () => sock.destroy());
+    sock.on('close', () => resolve(out));
+  });
+}
+
+describe('wake server: the session cookie', () => {
+  it('never reaches the tenant, on a request or an upgrade; other cookies do', async () => {
+    const cookie = 'theme=dark; __Host-feather_session=secret; lang=en';
+    const r = await httpRequest(wakePort, 'alice.u.test', '/cookie', { headers: { ...routed('GET'), cookie } });
+    expect(r.body).toBe('cookie=theme=dark; lang=en');
+    const only = await httpRequest(wakePort, 'alice.u.test', '/cookie', { headers: { ...routed('GET'), cookie: '__Host-feather_session=secret' } });
+    expect(only.body).toBe('cookie=(none)');
+    const up = await raw(wakePort, `GET /ws HTTP/1.1\r\nHost: alice.u.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\nCookie: ${cookie}\r\n${Object.entries(routed('GET')).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`, 'lang=en\n');
+    expect(up).toContain('101 Switching Protocols');
+    expect(up).toContain('cookie=theme=dark; lang=en\n');
+  });
+});
+
+describe('wake server with the login gate', () => {
+  let gated: WakeServer;
+  let gatedPort: number;
+  const served: string[] = [];
+  const gate: Gate = {
+    claims: (req) => gateRoute(req.url ?? '/') !== undefined,
+    serve: (req, res) => {
+      served.push(req.url ?? '');
+      send(res, 401, 'login required\n', { 'x-feather-gate': 'login-required' });
+      return Promise.resolve();
+    },
+  };
+  beforeEach(async () => {
+    served.length = 0;
+    gated = createWakeServer({
+      domain: 'u.test', gate,
+      lookup: (name) => (name === 'alice' ? { name, container: 'c-alice', port: appPort } : undefined),
+      waker, metrics: new Metrics(), log: () => {}, portOpen, probe: (p) => probeHttp(p, 500), health: () => ({ ok: true }),
+    });
+    await new Promise<void>((r) => gated.server.listen(0, '127.0.0.1', () => r()));
+    gatedPort = (gated.server.address() as AddressInfo).port;
+  });
+  afterEach(async () => {
+    gated.destroyAll();
+    await new Promise((r) => gated.server.close(r));
+  });
+
+  it('the gate answers an upgrade for its paths (verify above all) as a plain response: nothing is spliced, nothing woken', async () => {
+    for (const path of ['/_feather/verify', '/_FEATHER/x', '//_feather/ws']) {
+      const out = await raw(gatedPort, `GET ${path} HTTP/1.1\r\nHost: alice.u.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${Object.entries(routed('GET')).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+      expect(out).toMatch(/^HTTP\/1.1 401 /);
+      expect(out).toContain('Connection: close');
+      expect(out.endsWith('login required\n')).toBe(true);
+    }
+    expect(served).toEqual(['/_feather/verify', '/_FEATHER/x', '//_feather/ws']);
+    expect(upgrades).toEqual([]);
+    expect(starts).toBe(0);
+  });
+
+  it('serves only what the wake route sent after the tenant\'s own dial failed', async () => {
+    const fromVerify = { ...routed('GET'), 'x-feather-wake-error': `dial tcp 127.0.0.1:${gatedPort}: connect: connection refused` };
+    const refused = await httpRequest(gatedPort, 'alice.u.test', '/x', { headers: fromVerify });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['x-feather-gate']).toBe('unverified');
+    expect((await httpRequest(gatedPort, 'alice.u.test', '/x')).status).toBe(503); // not through the route at all
+    const up = await raw(gatedPort, `GET /ws HTTP/1.1\r\nHost: alice.u.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n${Object.entries(fromVerify).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+    expect(up).toMatch(/^HTTP\/1.1 503 /);
+    expect(starts).toBe(0);
+
+    const fromTenant = { ...routed('GET'), 'x-feather-wake-error': `dial tcp 127.0.0.1:${appPort}: connect: connection refused` };
+    expect((await httpRequest(gatedPort, 'alice.u.test', '/x', { headers: fromTenant })).body).toBe('app GET /x ');
+    expect(starts).toBe(1);
   });
 });
