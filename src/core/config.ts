@@ -27,6 +27,8 @@ export interface Config {
   /** HS256 key for session tokens; undefined: generated once and kept 0600 in the state dir. */
   jwtSecret: string | undefined;
   redisUrl: string;
+  /** A file holding Redis's password (read when connecting): keeps it out of URLs, argv and the environment. */
+  redisPasswordFile: string | undefined;
   /** Sliding idle window of a session, renewed by each verified request. */
   sessionIdleMs: number;
   /** Absolute lifetime of a session token. */
@@ -85,6 +87,7 @@ export const DEFAULTS: Config = {
   auth: 'off',
   jwtSecret: undefined,
   redisUrl: 'redis://127.0.0.1:6379',
+  redisPasswordFile: undefined,
   sessionIdleMs: 30 * 60_000,
   sessionMaxMs: 8 * 3_600_000,
   loginRate: 5,
@@ -222,6 +225,7 @@ const SETTINGS: Setting[] = [
     if (!/^rediss?:\/\/./.test(t)) throw new UsageError(`${s} must be a redis:// or rediss:// URL, got ${JSON.stringify(t)}`);
     return t;
   } },
+  { key: 'redisPasswordFile', env: 'FEATHER_TENANT_REDIS_PASSWORD_FILE', parse: (t, s) => (t.trim() ? absolutePath(t.trim(), s) : undefined) },
   { key: 'sessionIdleMs', env: 'FEATHER_TENANT_SESSION_IDLE_MINUTES', file: 'sessionIdleMinutes', parse: minutes },
   { key: 'sessionMaxMs', env: 'FEATHER_TENANT_SESSION_MAX_HOURS', file: 'sessionMaxHours', parse: (t, s) => minutes(t, s) * 60 },
   { key: 'loginRate', env: 'FEATHER_TENANT_LOGIN_RATE', parse: int(1, 10_000) },
@@ -260,6 +264,10 @@ export function resolveConfig(env: Env, file: Record<string, unknown> = {}, file
     }
   }
   const c = out as unknown as Config;
+  if (c.redisPasswordFile && new URL(c.redisUrl).password) {
+    // Two passwords: which one is meant cannot be guessed.
+    throw new UsageError('FEATHER_TENANT_REDIS_URL holds a password and FEATHER_TENANT_REDIS_PASSWORD_FILE is set: use one', 'prefer the file: it keeps the password out of the environment and of process listings');
+  }
   return c;
 }
 

@@ -122,6 +122,16 @@ describe('configuration', () => {
     },
   );
 
+  it('reads the Redis password file setting, refusing a relative path and a second password in the URL', () => {
+    expect(resolveConfig({}).redisPasswordFile).toBeUndefined();
+    expect(resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: '/run/redis.password' }).redisPasswordFile).toBe('/run/redis.password');
+    expect(() => resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: 'redis.password' })).toThrow(/FEATHER_TENANT_REDIS_PASSWORD_FILE must be an absolute path/);
+    expect(() => resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: '/run/redis.password', FEATHER_TENANT_REDIS_URL: 'redis://:pw@127.0.0.1:6379' }))
+      .toThrow(/holds a password and FEATHER_TENANT_REDIS_PASSWORD_FILE is set/);
+    // A user name in the URL (Redis ACLs) goes with the password from the file.
+    expect(resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: '/p', FEATHER_TENANT_REDIS_URL: 'redis://feather@127.0.0.1:6379' }).redisPasswordFile).toBe('/p');
+  });
+
   it('refuses unknown keys in the file', () => {
     expect(() => resolveConfig({}, { domian: 'typo' }, '/etc/x.json')).toThrow('unknown setting "domian"');
   });
