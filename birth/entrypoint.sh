@@ -97,11 +97,32 @@ node "$RENDERER" "$BIRTH"/caddy.json /run/feather-birth/caddy.json
 redis_url=${FEATHER_TENANT_REDIS_URL:-redis://127.0.0.1:6379}
 redis_port=$(url_port "$redis_url" 6379)
 chown -R redis:redis "$DATA"/redis
+# Every process on the host reaches 127.0.0.1 (host network), so Redis asks for a password: made
+# once, kept on the data volume (root's, 0600), read by the CLI and the watchdog from that file
+# (FEATHER_TENANT_REDIS_PASSWORD_FILE) and handed to redis-server as config on its stdin, never
+# in an argv, which `ps` shows to every process on the host.
+redis_config=''
+redis_password_file=$(setting redisPasswordFile)
+if [ -n "$redis_password_file" ]; then
+  if [ ! -e "$redis_password_file" ]; then
+    log "generating Redis's password into $redis_password_file"
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$redis_password_file.new" && mv "$redis_password_file.new" "$redis_password_file")
+  fi
+  redis_password=''
+  IFS= read -r redis_password <"$redis_password_file" || true
+  [ -n "$redis_password" ] || { log "$redis_password_file is empty"; shutdown 1; }
+  redis_password=${redis_password//\\/\\\\}
+  redis_config="requirepass \"${redis_password//\"/\\\"}\""
+  unset redis_password
+else
+  log "WARNING: FEATHER_TENANT_REDIS_PASSWORD_FILE is empty: Redis takes commands from any process on the host"
+fi
 log "starting redis on 127.0.0.1:$redis_port"
 setpriv --reuid redis --regid redis --init-groups -- \
-  redis-server --bind 127.0.0.1 --port "$redis_port" --protected-mode yes \
-    --dir "$DATA"/redis --appendonly yes --daemonize no --logfile '' &
+  redis-server - --bind 127.0.0.1 --port "$redis_port" --protected-mode yes \
+    --dir "$DATA"/redis --appendonly yes --daemonize no --logfile '' <<<"$redis_config" &
 redis_pid=$!
+unset redis_config
 
 # --- Caddy ---
 log "starting caddy (admin $(url_host "$admin_url"):$(url_port "$admin_url" 80))"

@@ -277,6 +277,29 @@ grep -q '__Host-feather_session' "$jar" || fail "logging in with alice's passwor
 expect_in "$(get alice /cgi-bin/info -b "$jar")" "birthmark" "alice's page with her session, in a new birth container"
 expect_in "$(in_birth feather-tenant sessions list alice --json)" '"sid"' "alice's session in the birth's Redis"
 
+step "Redis asks for a password, kept in a file that only root reads and that no process shows"
+# (the birth shares the host's network: every process on the host reaches 127.0.0.1:$REDIS_PORT)
+pw_file=/var/lib/feather-birth/redis.password
+[ "$(in_birth stat -c '%a %U %F' "$pw_file")" = "600 root regular file" ] || fail "$pw_file: $(in_birth stat -c '%a %U %F' "$pw_file")"
+logs=$(podman logs "$name" 2>&1)
+grep -qF "generating Redis's password" <<<"$logs" && fail "the new birth container on the same volume made a new Redis password"
+expect_in "$(in_birth redis-cli -p "$REDIS_PORT" ping 2>&1)" "NOAUTH" "redis-cli without the password"
+redis_ping() { # from the host, outside the birth container
+  local reply=''
+  exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" && printf 'PING\r\n' >&3 && IFS= read -r -t 5 reply <&3
+  exec 3>&-
+  printf '%s' "$reply"
+}
+expect_in "$(redis_ping)" "NOAUTH" "a host process talking to Redis without the password"
+(umask 077 && in_birth cat "$pw_file" >"$tmp/redis.password")
+[ "$(wc -c <"$tmp/redis.password")" -ge 32 ] || fail "Redis's password is shorter than 32 characters"
+# argv and environment of every process on the host, the birth's included (grep -f: the password
+# is never in grep's own argv)
+leaks=$(grep -lsF -f "$tmp/redis.password" /proc/[0-9]*/cmdline /proc/[0-9]*/environ || true)
+[ -z "$leaks" ] || fail "Redis's password is in: $leaks"
+grep -qF -f "$tmp/redis.password" <<<"$(in_birth ps -eo args)" && fail "Redis's password shows in ps inside the birth"
+expect_in "$(podman exec -i "$name" sh -c 'REDISCLI_AUTH=$(cat '"$pw_file"') redis-cli --no-auth-warning -p '"$REDIS_PORT"' ping')" "PONG" "redis-cli with the password from the file"
+
 step "tenant.sh remove alice"
 in_birth tenant.sh remove alice >&2
 # (her certificate stays cached in Caddy; her host now reaches only the catch-all)

@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.js';
-import { connectRedis, ready, type RedisClient } from '../redis/connect.js';
+import { connectConfigured, ready, type RedisClient } from '../redis/connect.js';
 import { keys } from './keys.js';
 import { SessionStore } from './sessions.js';
 
@@ -15,7 +15,7 @@ export function sessionStore(redis: RedisClient, c: Config): SessionStore {
 
 /** Connects to Redis (failing within about a second when it is down) and returns the session store. */
 export async function openSessions(c: Config): Promise<OpenSessions> {
-  const redis = connectRedis(c.redisUrl);
+  const redis = connectConfigured(c);
   redis.on('error', () => { /* reported by the command that needed Redis */ });
   await ready(redis, c.redisUrl).catch((err) => {
     redis.disconnect();

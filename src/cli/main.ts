@@ -29,7 +29,7 @@ Exit codes: 0 ok, 1 operation failed, 2 bad input, 3 no such tenant, 4 conflict.
     .command('add')
     .description('create a tenant: volume (kept if it exists), container, Caddy route; prints its URL and password')
     .argument('<name>', 'tenant name: a DNS label (a-z, 0-9, -), 1-32 characters, starting with a letter')
-    .option('--image <image>', 'work image (default: FEATHER_TENANT_IMAGE)')
+    .option('--image <image>', 'work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: FEATHER_TENANT_IMAGE)')
     .option('--json', 'print the tenant as JSON')
     .addHelpText('after', examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json']))
     .action(async (name: string, o: { image?: string; json?: boolean }) => {
@@ -167,7 +167,7 @@ The archive holds the user's data and password hash: keep it as private as the v
     .description('create a tenant from an export archive (a file, or - for stdin), after verifying all of it')
     .argument('<file>', 'the archive, or - to read it from stdin')
     .option('--name <new>', "import under this name instead of the archive's")
-    .option('--image <image>', "work image (default: the archive's)")
+    .option('--image <image>', "work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: the archive's)")
     .option('--new-password', "make a new password instead of keeping the user's (printed once)")
     .option('--force', 'if the volume already holds data, delete its contents and import anyway')
     .option('--json', 'print the tenant as JSON')

@@ -3,6 +3,7 @@ import { withLock } from '../app/lock.js';
 import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { ConflictError, OperationError } from '../core/errors.js';
+import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
 import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
@@ -44,12 +45,12 @@ export interface AddResult {
  */
 export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
   const name = validateName(opts.name);
-  return withLock(ctx, name, 'add', () => addLocked(ctx, name, opts));
+  const image = opts.image === undefined ? ctx.config.image : validateImage(opts.image, '--image');
+  return withLock(ctx, name, 'add', () => addLocked(ctx, name, image, opts));
 }
 
-async function addLocked(ctx: Context, name: string, opts: AddOptions): Promise<AddResult> {
+async function addLocked(ctx: Context, name: string, image: string, opts: AddOptions): Promise<AddResult> {
   const c = ctx.config;
-  const image = opts.image ?? c.image;
   const obj = objectName(c, name);
   ctx.checkpoint('add:begin');
   const store = ctx.store();

@@ -1,5 +1,6 @@
 import type { Context } from '../app/context.js';
 import { ConflictError, OperationError } from '../core/errors.js';
+import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
 import { readArchive } from '../migrate/archive-reader.js';
@@ -49,6 +50,7 @@ interface Target {
 export async function importTenant(ctx: Context, opts: ImportOptions): Promise<ImportResult> {
   const c = ctx.config;
   if (opts.name !== undefined) validateName(opts.name);
+  if (opts.image !== undefined) validateImage(opts.image, '--image');
   const p = opts.progress;
   const spool = await createSpool(c.stateDir);
   try {

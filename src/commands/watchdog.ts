@@ -3,7 +3,7 @@ import { deliverRevocations } from '../auth/deliver.js';
 import { createGate, type Gate } from '../auth/gate.js';
 import { sessionStore } from '../auth/runtime.js';
 import { loadJwtKey } from '../auth/secret.js';
-import { connectRedis, safeUrl } from '../redis/connect.js';
+import { connectConfigured, safeUrl } from '../redis/connect.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import type { Context } from '../app/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
@@ -164,7 +164,7 @@ function startGate(ctx: Context, log: Logger): { gate: Gate; close(): Promise<vo
   const c = ctx.config;
   const store = ctx.store();
   const outbox = new RevocationOutbox(store.db);
-  const redis = connectRedis(c.redisUrl, { persistent: true });
+  const redis = connectConfigured(c, { persistent: true });
   let redisDown: string | undefined;
   redis.on('error', (err: Error) => {
     if (redisDown !== err.message) log('error', 'Redis unreachable: the login gate refuses every session until it is back', { redis: safeUrl(c.redisUrl), error: err.message });

@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { validateImage } from './image-ref.js';
 import { parsePortRange, type PortRange } from './ports.js';
 
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   /** HS256 key for session tokens; undefined: generated once and kept 0600 in the state dir. */
   jwtSecret: string | undefined;
   redisUrl: string;
+  /** A file holding Redis's password (read when connecting): keeps it out of URLs, argv and the environment. */
+  redisPasswordFile: string | undefined;
   /** Sliding idle window of a session, renewed by each verified request. */
   sessionIdleMs: number;
   /** Absolute lifetime of a session token. */
@@ -84,6 +87,7 @@ export const DEFAULTS: Config = {
   auth: 'off',
   jwtSecret: undefined,
   redisUrl: 'redis://127.0.0.1:6379',
+  redisPasswordFile: undefined,
   sessionIdleMs: 30 * 60_000,
   sessionMaxMs: 8 * 3_600_000,
   loginRate: 5,
@@ -102,7 +106,8 @@ const nonEmpty = (t: string, source: string) => {
   return t.trim();
 };
 const int = (min: number, max: number) => (t: string, source: string) => {
-  const n = Number(t);
+  // Digits only: Number() would also take ' 32', '0x20' and '1e2'.
+  const n = /^\d{1,16}$/.test(t) ? Number(t) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${source} must be a whole number from ${min} to ${max}, got ${JSON.stringify(t)}`);
   return n;
 };
@@ -130,6 +135,42 @@ const listenAddress = (t: string, source: string) => {
   }
   return t.trim();
 };
+const absolutePath = (t: string, source: string) => {
+  if (!t.startsWith('/')) throw new UsageError(`${source} must be an absolute path, got ${JSON.stringify(t)}`);
+  return t;
+};
+/** Largest valid id: (uid_t)-1, 4294967295, means "no id" to the kernel. */
+const MAX_ID = 4_294_967_294;
+/**
+ * Numeric UID[:GID] only, both 1 or more, whatever the spelling (`00`, `1000:000`). A name would
+ * mean whatever the image's /etc/passwd says, root included. The GID defaults to the UID: with
+ * `--user 4242` alone podman takes the group from the image's /etc/passwd, and where the UID is
+ * not there, group 0 (measured, podman 4.3: `uid=4242 gid=0(root) groups=0(root)`).
+ */
+const containerUser = (t: string, source: string) => {
+  const m = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(t);
+  const uid = Number(m?.[1]);
+  const gid = m?.[2] === undefined ? uid : Number(m[2]);
+  if (!m || !(uid >= 1 && uid <= MAX_ID && gid >= 1 && gid <= MAX_ID)) {
+    throw new UsageError(`${source} must be a numeric UID[:GID], both from 1 to ${MAX_ID} (never root's 0), got ${JSON.stringify(t)}`);
+  }
+  return `${uid}:${gid}`;
+};
+/** A plain decimal, at least 0.01: below that podman refuses the CFS quota ("cannot be less than 1ms"). */
+const cpus = (t: string, source: string) => {
+  const n = /^\d{1,6}(\.\d{1,6})?$/.test(t) ? Number(t) : NaN;
+  if (!(Number.isFinite(n) && n >= 0.01)) throw new UsageError(`${source} must be a decimal number of CPUs, at least 0.01 (like 2 or 0.5), got ${JSON.stringify(t)}`);
+  return String(n);
+};
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+/** At least 6 MiB: podman takes 0 as "no limit", and a few KiB fail at start (runc: "unable to set memory limit"). */
+const MIN_MEMORY = 6 * 1024 ** 2;
+const memory = (t: string, source: string) => {
+  const m = /^(\d{1,13})([bkmg]?)$/i.exec(t);
+  const bytes = m ? Number(m[1]) * (SIZE_UNITS[(m[2] || 'b').toLowerCase()] as number) : NaN;
+  if (!(bytes >= MIN_MEMORY && bytes <= Number.MAX_SAFE_INTEGER)) throw new UsageError(`${source} must be a size of at least 6m, like 4g or 512m, got ${JSON.stringify(t)}`);
+  return t.toLowerCase();
+};
 const list = (t: string) => t.split(/[\s,]+/).filter(Boolean);
 const envName = (t: string, source: string) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) throw new UsageError(`${source} must be an environment variable name, got ${JSON.stringify(t)}`);
@@ -144,7 +185,7 @@ const SETTINGS: Setting[] = [
     return d;
   } },
   { key: 'ports', env: 'FEATHER_TENANT_PORTS', parse: parsePortRange },
-  { key: 'image', env: 'FEATHER_TENANT_IMAGE', parse: nonEmpty },
+  { key: 'image', env: 'FEATHER_TENANT_IMAGE', parse: validateImage },
   { key: 'containerPort', env: 'FEATHER_TENANT_CONTAINER_PORT', parse: int(1, 65535) },
   { key: 'prefix', env: 'FEATHER_TENANT_PREFIX', parse: (t, s) => {
     if (!/^[a-z][a-z0-9_.-]{0,30}$/.test(t)) throw new UsageError(`${s} must start with a letter and use only a-z 0-9 _ . -, got ${JSON.stringify(t)}`);
@@ -167,19 +208,10 @@ const SETTINGS: Setting[] = [
   { key: 'passthroughEnv', env: 'FEATHER_TENANT_PASSTHROUGH_ENV', parse: (t, s) => list(t).map((n) => envName(n, s)) },
   { key: 'podman', env: 'FEATHER_TENANT_PODMAN', parse: nonEmpty },
   { key: 'readyTimeoutMs', env: 'FEATHER_TENANT_READY_TIMEOUT', file: 'readyTimeout', parse: seconds },
-  { key: 'cpus', env: 'FEATHER_TENANT_CPUS', parse: (t, s) => {
-    if (!(Number(t) > 0)) throw new UsageError(`${s} must be a positive number, got ${JSON.stringify(t)}`);
-    return t;
-  } },
-  { key: 'memory', env: 'FEATHER_TENANT_MEMORY', parse: (t, s) => {
-    if (!/^\d+[bkmg]?$/i.test(t)) throw new UsageError(`${s} must be a size like 4g or 512m, got ${JSON.stringify(t)}`);
-    return t.toLowerCase();
-  } },
+  { key: 'cpus', env: 'FEATHER_TENANT_CPUS', parse: cpus },
+  { key: 'memory', env: 'FEATHER_TENANT_MEMORY', parse: memory },
   { key: 'pids', env: 'FEATHER_TENANT_PIDS', parse: int(16, 1_000_000) },
-  { key: 'user', env: 'FEATHER_TENANT_USER', parse: (t, s) => {
-    if (!/^\d+(:\d+)?$/.test(t) || /^0(:|$)/.test(t)) throw new UsageError(`${s} must be a non-root UID[:GID], got ${JSON.stringify(t)}`);
-    return t;
-  } },
+  { key: 'user', env: 'FEATHER_TENANT_USER', parse: containerUser },
   { key: 'passwordEnv', env: 'FEATHER_TENANT_PASSWORD_ENV', parse: (t, s) => (t.trim() ? envName(t.trim(), s) : undefined) },
   { key: 'auth', env: 'FEATHER_TENANT_AUTH', parse: (t, s) => {
     if (t !== 'off' && t !== 'jwt') throw new UsageError(`${s} must be off or jwt, got ${JSON.stringify(t)}`);
@@ -193,6 +225,7 @@ const SETTINGS: Setting[] = [
     if (!/^rediss?:\/\/./.test(t)) throw new UsageError(`${s} must be a redis:// or rediss:// URL, got ${JSON.stringify(t)}`);
     return t;
   } },
+  { key: 'redisPasswordFile', env: 'FEATHER_TENANT_REDIS_PASSWORD_FILE', parse: (t, s) => (t.trim() ? absolutePath(t.trim(), s) : undefined) },
   { key: 'sessionIdleMs', env: 'FEATHER_TENANT_SESSION_IDLE_MINUTES', file: 'sessionIdleMinutes', parse: minutes },
   { key: 'sessionMaxMs', env: 'FEATHER_TENANT_SESSION_MAX_HOURS', file: 'sessionMaxHours', parse: (t, s) => minutes(t, s) * 60 },
   { key: 'loginRate', env: 'FEATHER_TENANT_LOGIN_RATE', parse: int(1, 10_000) },
@@ -200,10 +233,7 @@ const SETTINGS: Setting[] = [
   { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
   { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
   { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
-  { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: (t, s) => {
-    if (!t.startsWith('/')) throw new UsageError(`${s} must be an absolute path, got ${JSON.stringify(t)}`);
-    return t;
-  } },
+  { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: absolutePath },
   { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
   { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
   { key: 'isolationRules', env: 'FEATHER_TENANT_ISOLATION_RULES', parse: (t, s) => {
@@ -233,7 +263,12 @@ export function resolveConfig(env: Env, file: Record<string, unknown> = {}, file
       out[s.key] = s.parse(text, `${fileName}: ${fileKey}`);
     }
   }
-  return out as unknown as Config;
+  const c = out as unknown as Config;
+  if (c.redisPasswordFile && new URL(c.redisUrl).password) {
+    // Two passwords: which one is meant cannot be guessed.
+    throw new UsageError('FEATHER_TENANT_REDIS_URL holds a password and FEATHER_TENANT_REDIS_PASSWORD_FILE is set: use one', 'prefer the file: it keeps the password out of the environment and of process listings');
+  }
+  return c;
 }
 
 /** The effective configuration as `feather-tenant config` shows it: no credentials in URLs. */

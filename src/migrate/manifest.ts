@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import { imageProblem } from '../core/image-ref.js';
 import { nameProblem } from '../core/names.js';
 
 // What an export archive says about itself. Pure: building, rendering and validating.
@@ -93,6 +94,8 @@ function manifestProblem(m: Record<string, unknown>): string | undefined {
   if (!str('tenant') || nameProblem(m.tenant as string)) return `bad tenant name ${JSON.stringify(m.tenant)}`;
   for (const k of ['image', 'createdAt', 'exportedAt', 'sourceHost', 'exporter']) if (!str(k)) return `${k} is missing`;
   for (const k of ['createdAt', 'exportedAt']) if (Number.isNaN(Date.parse(m[k] as string))) return `${k} is not a date`;
+  const imageWhy = imageProblem(m.image as string);
+  if (imageWhy) return `image ${JSON.stringify(m.image)} is not an image reference: ${imageWhy}`;
   if (m.passwordHash !== null && !(typeof m.passwordHash === 'string' && SCRYPT_HASH.test(m.passwordHash))) return 'passwordHash is not a scrypt hash';
   if (typeof m.live !== 'boolean') return 'live is missing';
   const l = m.limits as Record<string, unknown> | null | undefined;

@@ -14,7 +14,10 @@ interface Run {
   exitCode: number;
 }
 
-/** podman driven through its CLI (no shell). Missing objects are not errors where that is safe. */
+/**
+ * podman driven through its CLI (no shell). Missing objects are not errors where that is safe.
+ * Every name, image and file goes after `--`, so none can be read as an option, whatever it is.
+ */
 export class PodmanCli implements PodmanClient {
   constructor(
     private readonly bin: string,
@@ -57,42 +60,42 @@ export class PodmanCli implements PodmanClient {
   }
 
   async containerExists(name: string): Promise<boolean> {
-    return (await this.exec(['container', 'exists', name], { okCodes: [0, 1] })).exitCode === 0;
+    return (await this.exec(['container', 'exists', '--', name], { okCodes: [0, 1] })).exitCode === 0;
   }
 
   async imageExists(image: string): Promise<boolean> {
-    return (await this.exec(['image', 'exists', image], { okCodes: [0, 1] })).exitCode === 0;
+    return (await this.exec(['image', 'exists', '--', image], { okCodes: [0, 1] })).exitCode === 0;
   }
 
   async volumeExists(name: string): Promise<boolean> {
-    return (await this.exec(['volume', 'exists', name], { okCodes: [0, 1] })).exitCode === 0;
+    return (await this.exec(['volume', 'exists', '--', name], { okCodes: [0, 1] })).exitCode === 0;
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
-    await this.exec(['volume', 'create', ...labelArgs(labels), name]);
+    await this.exec(['volume', 'create', ...labelArgs(labels), '--', name]);
   }
 
   async removeVolume(name: string): Promise<void> {
-    const r = await this.exec(['volume', 'rm', name], { okCodes: [0, 1, 125] });
+    const r = await this.exec(['volume', 'rm', '--', name], { okCodes: [0, 1, 125] });
     if (r.exitCode !== 0 && !/no such volume/i.test(r.stderr)) throw new EngineError('podman volume rm', r.stderr);
   }
 
   async volumeMountpoint(name: string): Promise<string> {
-    return (await this.exec(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).stdout.trim();
+    return (await this.exec(['volume', 'inspect', '--format', '{{.Mountpoint}}', '--', name])).stdout.trim();
   }
 
   async createNetwork(name: string, labels: Record<string, string>, opts: { bridge?: string } = {}): Promise<void> {
     // isolate=true asks netavark to keep this bridge apart from other isolated networks; podman
     // 4.3's netavark drops that on teardowns, so our firewall rules do it too (isolation-plan.ts).
-    const args = ['network', 'create', '--opt', 'isolate=true', ...labelArgs(labels), name];
+    const options = ['network', 'create', '--opt', 'isolate=true', ...labelArgs(labels)];
     let named = false;
     if (opts.bridge) {
-      const r = await this.exec([...args.slice(0, -1), '--interface-name', opts.bridge, name], { okCodes: [0, 125] });
+      const r = await this.exec([...options, '--interface-name', opts.bridge, '--', name], { okCodes: [0, 125] });
       // podman 4.3 cannot name a bridge (the birth's podman 5 can): there it gets podmanN.
       if (r.exitCode !== 0 && !/unknown flag: --interface-name/.test(r.stderr)) throw new EngineError('podman network create', r.stderr);
       named = r.exitCode === 0;
     }
-    if (!named) await this.exec(args);
+    if (!named) await this.exec([...options, '--', name]);
     // A bridge we named is known; podman 4.3's podmanN has to be read back.
     if (named && opts.bridge) await this.firewall.protect([opts.bridge]);
     else await this.isolate([name]);
@@ -111,7 +114,7 @@ export class PodmanCli implements PodmanClient {
   }
 
   private async networkBridge(name: string): Promise<string | undefined> {
-    const r = await this.exec(['network', 'inspect', '--format', '{{.NetworkInterface}}', name], { okCodes: [0, 125] });
+    const r = await this.exec(['network', 'inspect', '--format', '{{.NetworkInterface}}', '--', name], { okCodes: [0, 125] });
     return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
   }
 
@@ -119,7 +122,7 @@ export class PodmanCli implements PodmanClient {
     // Rules go first: once the network is gone another one may get its bridge name.
     const bridge = this.firewall.enabled ? await this.networkBridge(name) : undefined;
     if (bridge) await this.firewall.release(bridge);
-    const r = await this.exec(['network', 'rm', '--force', name], { okCodes: [0, 1, 125] });
+    const r = await this.exec(['network', 'rm', '--force', '--', name], { okCodes: [0, 1, 125] });
     if (r.exitCode !== 0 && !/unable to find network|network not found/i.test(r.stderr)) {
       if (bridge) await this.firewall.protect([bridge]); // still there: keep it apart
       throw new EngineError('podman network rm', r.stderr);
@@ -129,11 +132,11 @@ export class PodmanCli implements PodmanClient {
   async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
     // Not stdin: podman 4.3 accepts `-` only from a FIFO, and Node's pipes are sockets. The value
     // travels in the podman process's environment, which only root can read, never in argv.
-    await this.exec(['secret', 'create', '--env', ...labelArgs(labels), name, SECRET_ENV], { env: { [SECRET_ENV]: value } });
+    await this.exec(['secret', 'create', '--env', ...labelArgs(labels), '--', name, SECRET_ENV], { env: { [SECRET_ENV]: value } });
   }
 
   async removeSecret(name: string): Promise<void> {
-    const r = await this.exec(['secret', 'rm', name], { okCodes: [0, 1, 125] });
+    const r = await this.exec(['secret', 'rm', '--', name], { okCodes: [0, 1, 125] });
     if (r.exitCode !== 0 && !/no such secret/i.test(r.stderr)) throw new EngineError('podman secret rm', r.stderr);
   }
 
@@ -142,22 +145,22 @@ export class PodmanCli implements PodmanClient {
   }
 
   async removeContainer(name: string, stopSeconds: number): Promise<void> {
-    const r = await this.exec(['rm', '--force', '--time', String(stopSeconds), name], { okCodes: [0, 1, 125] });
+    const r = await this.exec(['rm', '--force', '--time', String(stopSeconds), '--', name], { okCodes: [0, 1, 125] });
     if (r.exitCode !== 0 && !/no such container/i.test(r.stderr)) throw new EngineError('podman rm', r.stderr);
   }
 
   async logsTail(name: string, lines: number): Promise<string> {
-    const r = await this.exec(['logs', '--tail', String(lines), name], { okCodes: [0, 125] });
+    const r = await this.exec(['logs', '--tail', String(lines), '--', name], { okCodes: [0, 125] });
     return `${r.stdout}\n${r.stderr.split('\n').filter((l) => !/failed to connect to syslog/.test(l)).join('\n')}`.trim();
   }
 
   async containerState(name: string): Promise<string | undefined> {
-    const r = await this.exec(['container', 'inspect', '--format', '{{.State.Status}}', name], { okCodes: [0, 125] });
+    const r = await this.exec(['container', 'inspect', '--format', '{{.State.Status}}', '--', name], { okCodes: [0, 125] });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
   async inspectContainer(name: string): Promise<ContainerDetails | undefined> {
-    const r = await this.exec(['container', 'inspect', name], { okCodes: [0, 125] });
+    const r = await this.exec(['container', 'inspect', '--', name], { okCodes: [0, 125] });
     if (r.exitCode !== 0) {
       if (/no such container/i.test(r.stderr)) return undefined;
       throw new EngineError('podman container inspect', r.stderr);
@@ -170,20 +173,20 @@ export class PodmanCli implements PodmanClient {
   }
 
   async startContainer(name: string): Promise<void> {
-    await this.exec(['start', name]);
+    await this.exec(['start', '--', name]);
   }
 
   async stopContainer(name: string, stopSeconds: number): Promise<void> {
-    await this.exec(['stop', '--time', String(stopSeconds), name]);
+    await this.exec(['stop', '--time', String(stopSeconds), '--', name]);
   }
 
   async networkExists(name: string): Promise<boolean> {
-    return (await this.exec(['network', 'exists', name], { okCodes: [0, 1] })).exitCode === 0;
+    return (await this.exec(['network', 'exists', '--', name], { okCodes: [0, 1] })).exitCode === 0;
   }
 
   async secretExists(name: string): Promise<boolean> {
     // podman 4.3 has no `secret exists`; inspect prints only metadata, never the value.
-    const r = await this.exec(['secret', 'inspect', '--format', '{{.ID}}', name], { okCodes: [0, 125] });
+    const r = await this.exec(['secret', 'inspect', '--format', '{{.ID}}', '--', name], { okCodes: [0, 125] });
     if (r.exitCode !== 0 && !/no such secret/i.test(r.stderr)) throw new EngineError('podman secret inspect', r.stderr);
     return r.exitCode === 0;
   }
@@ -193,7 +196,7 @@ export class PodmanCli implements PodmanClient {
     if (opts.follow) args.push('--follow');
     if (opts.tail !== undefined) args.push('--tail', String(opts.tail));
     if (opts.since !== undefined) args.push('--since', opts.since);
-    args.push(name);
+    args.push('--', name);
     return new Promise((resolve, reject) => {
       // Streamed, not buffered: `logs -f` runs until the container stops or the user interrupts.
       const child = spawn(this.bin, args, { stdio: ['ignore', 'inherit', 'pipe'], env: this.env });
@@ -221,11 +224,11 @@ export class PodmanCli implements PodmanClient {
   }
 
   async exportVolume(name: string, file: string): Promise<void> {
-    await this.exec(['volume', 'export', '--output', file, name]);
+    await this.exec(['volume', 'export', '--output', file, '--', name]);
   }
 
   async importVolume(name: string, file: string): Promise<void> {
-    await this.exec(['volume', 'import', name, file]);
+    await this.exec(['volume', 'import', '--', name, file]);
   }
 
   async volumeHasData(name: string): Promise<boolean> {
@@ -241,7 +244,7 @@ export class PodmanCli implements PodmanClient {
   async stopContainers(names: string[], seconds: number): Promise<void> {
     if (names.length === 0) return;
     // --ignore: without it, one missing name makes podman 4.3 stop none of the others.
-    await this.exec(['stop', '--ignore', '--time', String(seconds), ...names]);
+    await this.exec(['stop', '--ignore', '--time', String(seconds), '--', ...names]);
   }
 }
 

@@ -42,6 +42,7 @@ export function runArgs(c: Config, spec: RunSpec, env: Env): string[] {
     if (env[key] !== undefined) args.push('--env', key);
   }
   for (const [k, v] of Object.entries({ ...tenantLabels(c, spec.name), [LABEL_SECRET]: secret })) args.push('--label', `${k}=${v}`);
-  args.push(spec.image);
+  // `--` ends the options: whatever the image is, podman reads it as the image (image-ref.ts checks it too).
+  args.push('--', spec.image);
   return args;
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { exists, objectsOf } from '../helpers/podman.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // Bad input, full ranges, races and failures half-way: each must exit with the documented
 // code and leave nothing behind (no podman object, route or row).
@@ -49,6 +51,36 @@ describe('bad input changes nothing', () => {
     const r = await s.run(['add', 'alice'], { FEATHER_TENANT_PORTS: '9010-9001' });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('FEATHER_TENANT_PORTS');
+    await nothingLeft();
+  });
+
+  it.each([
+    ['--image=--privileged'],
+    ['--image', '-v=/:/host'],
+    ['--image=--volume=/:/host'],
+    ['--image', '--help'],
+    ['--image', 'oci-archive:/etc/hostname'],
+    ['--image', 'localhost/feather-work:latest --privileged'],
+  ])('add alice %s %s: an image that could be read as a podman option exits 2, nothing made', async (...image) => {
+    const r = await s.run(['add', 'alice', ...image]);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^feather-tenant: --image: invalid image reference /);
+    await nothingLeft();
+  });
+
+  it('import with such an --image exits 2 before reading the archive, nothing made', async () => {
+    const archive = join(s.dir, 'any.tar');
+    writeFileSync(archive, '');
+    const r = await s.run(['import', archive, '--image=--privileged']);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--image: invalid image reference "--privileged"');
+    await nothingLeft();
+  });
+
+  it('a container user of group 0 in the configuration exits 2, nothing made', async () => {
+    const r = await s.run(['add', 'alice'], { FEATHER_TENANT_USER: '1000:00' });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('FEATHER_TENANT_USER must be a numeric UID[:GID]');
     await nothingLeft();
   });
 

@@ -114,6 +114,9 @@ describe('export archive', () => {
     expect(bad({ volume: { bytes: -1, sha256: manifest.volume.sha256 } })).toThrow(/volume.bytes/);
     expect(bad({ volume: { bytes: 1, sha256: 'abc' } })).toThrow(/volume.sha256/);
     expect(bad({ createdAt: 'yesterday' })).toThrow(/createdAt is not a date/);
+    // The image becomes a podman argument on import: an archive must not smuggle in an option.
+    expect(bad({ image: '--privileged' })).toThrow(/image "--privileged" is not an image reference: it must not start with "-"/);
+    expect(bad({ image: 'oci-archive:/etc/shadow' })).toThrow(/image .* is not an image reference/);
     expect(() => parseManifest(Buffer.from('not json'))).toThrow(UsageError);
     expect(parseManifest(Buffer.from(JSON.stringify({ ...manifest, passwordHash: null }))).passwordHash).toBeNull();
   });

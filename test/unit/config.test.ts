@@ -64,6 +64,74 @@ describe('configuration', () => {
     expect(() => resolveConfig({ [key]: value })).toThrow(key);
   });
 
+  it.each([
+    '0', '00', '+0', '-0', '0:1000', '1000:0', '1000:00', '00:1000', '0x0', ' 1000', '1000 ', '1000:', ':1000',
+    'root', 'user', '1000:root', '4294967295', '1000:4294967295', '99999999999', '1e3', '1000.0', '1000:1000:1000', '',
+  ])('refuses FEATHER_TENANT_USER=%j: numeric UID[:GID], never 0 in any spelling', (value) => {
+    // '' means unset in the environment: the file key tells the parser it was given.
+    const attempt = () => (value === '' ? resolveConfig({}, { user: '' }) : resolveConfig({ FEATHER_TENANT_USER: value }));
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(/UID\[:GID\]/);
+  });
+
+  it('spells the container user UID:GID, the GID defaulting to the UID (podman would pick group 0 for an unknown UID)', () => {
+    expect(resolveConfig({ FEATHER_TENANT_USER: '4242' }).user).toBe('4242:4242');
+    expect(resolveConfig({ FEATHER_TENANT_USER: '01000:0100' }).user).toBe('1000:100');
+    expect(resolveConfig({}, { user: 1000 }).user).toBe('1000:1000');
+    expect(resolveConfig({ FEATHER_TENANT_USER: '4294967294:1' }).user).toBe('4294967294:1');
+  });
+
+  it.each(['NaN', 'Infinity', '-1', '0', '0.0', '0.001', '1e999', '1e1', '0x2', ' 2', '2 ', '2.', '.5', '', '1,5', '9'.repeat(400)])(
+    'refuses FEATHER_TENANT_CPUS=%j: a finite decimal of at least 0.01', (value) => {
+      const attempt = () => resolveConfig({}, { cpus: value });
+      expect(attempt).toThrow(UsageError);
+      expect(attempt).toThrow(/cpus must be a decimal number of CPUs/);
+    },
+  );
+
+  it('takes CPUs as a plain decimal, written canonically', () => {
+    expect(resolveConfig({ FEATHER_TENANT_CPUS: '0.5' }).cpus).toBe('0.5');
+    expect(resolveConfig({ FEATHER_TENANT_CPUS: '2.0' }).cpus).toBe('2');
+    expect(resolveConfig({ FEATHER_TENANT_CPUS: '0.01' }).cpus).toBe('0.01');
+    expect(resolveConfig({}, { cpus: 4 }).cpus).toBe('4');
+  });
+
+  it.each(['0', '0g', '1k', '5m', '-1g', '1.5g', '4t', ' 4g', '4 g', '0x10m', '1e3m', '', '9'.repeat(20)])(
+    'refuses FEATHER_TENANT_MEMORY=%j: at least 6m (0 would mean no limit)', (value) => {
+      const attempt = () => resolveConfig({}, { memory: value });
+      expect(attempt).toThrow(UsageError);
+      expect(attempt).toThrow(/memory must be a size of at least 6m/);
+    },
+  );
+
+  it('takes memory sizes from 6m up', () => {
+    expect(resolveConfig({ FEATHER_TENANT_MEMORY: '6m' }).memory).toBe('6m');
+    expect(resolveConfig({ FEATHER_TENANT_MEMORY: '6291456' }).memory).toBe('6291456');
+    expect(resolveConfig({ FEATHER_TENANT_MEMORY: '16G' }).memory).toBe('16g');
+  });
+
+  it.each(['0x20', ' 32', '32 ', '1e2', '32.0', '+32', '15', '1000001'])('refuses FEATHER_TENANT_PIDS=%j: whole decimal numbers only', (value) => {
+    expect(() => resolveConfig({ FEATHER_TENANT_PIDS: value })).toThrow(/FEATHER_TENANT_PIDS must be a whole number from 16/);
+  });
+
+  it.each(['--privileged', '-v=/:/host', ' localhost/x', 'localhost/x ', 'a b', 'x\n--privileged', 'Upper/Case', 'docker://x/y', 'x:tag:tag', 'x@sha256:abc', ''])(
+    'refuses FEATHER_TENANT_IMAGE=%j', (value) => {
+      const attempt = () => resolveConfig({}, { image: value });
+      expect(attempt).toThrow(UsageError);
+      expect(attempt).toThrow(/image: invalid image reference/);
+    },
+  );
+
+  it('reads the Redis password file setting, refusing a relative path and a second password in the URL', () => {
+    expect(resolveConfig({}).redisPasswordFile).toBeUndefined();
+    expect(resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: '/run/redis.password' }).redisPasswordFile).toBe('/run/redis.password');
+    expect(() => resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: 'redis.password' })).toThrow(/FEATHER_TENANT_REDIS_PASSWORD_FILE must be an absolute path/);
+    expect(() => resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: '/run/redis.password', FEATHER_TENANT_REDIS_URL: 'redis://:pw@127.0.0.1:6379' }))
+      .toThrow(/holds a password and FEATHER_TENANT_REDIS_PASSWORD_FILE is set/);
+    // A user name in the URL (Redis ACLs) goes with the password from the file.
+    expect(resolveConfig({ FEATHER_TENANT_REDIS_PASSWORD_FILE: '/p', FEATHER_TENANT_REDIS_URL: 'redis://feather@127.0.0.1:6379' }).redisPasswordFile).toBe('/p');
+  });
+
   it('refuses unknown keys in the file', () => {
     expect(() => resolveConfig({}, { domian: 'typo' }, '/etc/x.json')).toThrow('unknown setting "domian"');
   });

@@ -24,7 +24,19 @@ describe('podman run arguments', () => {
     expect(flag(args, '--network')).toEqual(['fu-alice']);
     expect(flag(args, '--publish')).toEqual(['127.0.0.1:9003:8080']);
     expect(flag(args, '--volume')).toEqual(['fu-alice:/home/user']);
-    expect(args.at(-1)).toBe(spec.image);
+    expect(args.slice(-2)).toEqual(['--', spec.image]);
+  });
+
+  it('end the options before the image: nothing stored or configured can become a podman option', () => {
+    const hostile = runArgs(c, { ...spec, image: '--privileged' }, {});
+    expect(hostile.indexOf('--privileged')).toBe(hostile.indexOf('--') + 1);
+    expect(hostile.filter((a) => a === '--')).toHaveLength(1);
+  });
+
+  it('give the container user its group explicitly, never left to the image (podman would pick 0)', () => {
+    const single = runArgs(resolveConfig({ FEATHER_TENANT_PREFIX: 'fu-', FEATHER_TENANT_USER: '4242' }), spec, {});
+    expect(flag(single, '--user')).toEqual(['4242:4242']);
+    expect(flag(single, '--secret')[0]).toContain(',uid=4242,gid=4242,');
   });
 
   it('never carry a secret value: the password is a secret, API keys pass by name', () => {
