@@ -12,6 +12,7 @@ import { objectName, prefixFilter } from '../core/tenant.js';
 import { portOpen } from '../net/port-open.js';
 import { probeHttp } from '../net/wait-http.js';
 import { SleepStore } from '../store/sleep.js';
+import { ASSUMED_SOFT_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from '../wake/fds.js';
 import { errorField, jsonLogger, type Logger } from '../wake/log.js';
 import { Metrics } from '../wake/metrics.js';
 import { createWakeServer } from '../wake/server.js';
@@ -37,6 +38,9 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   const store = ctx.store();
   const leases = new SleepStore(store.db);
   const metrics = new Metrics();
+  const limit = readOpenFilesLimit();
+  const maxHeld = c.maxHeld ?? defaultMaxHeld(limit?.soft ?? ASSUMED_SOFT_LIMIT);
+  metrics.fds = () => ({ open: openFds(), limit: limit?.soft });
   // Sweeps log through our JSON logger, not as bare lines.
   const sweepCtx: Context = { ...ctx, log: (line) => log('warn', line) };
   const waker = new Waker({
@@ -74,6 +78,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
     // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
     known: (name) => store.get(name)?.status === 'active',
     waker, metrics, log, portOpen, probe: (port) => probeHttp(port, 1_000),
+    maxHeld,
     health: () => ({
       ok: !draining, draining, wakesInFlight: waker.active,
       lastSweep: metrics.lastSweepAt ? new Date(metrics.lastSweepAt).toISOString() : null,
@@ -81,7 +86,14 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
     }),
   });
   await listen(server, c.wakeListen);
-  log('info', 'watchdog started', { listen: c.wakeListen, idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000 });
+  log('info', 'watchdog started', {
+    listen: c.wakeListen, idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000,
+    maxHeld, openFilesLimit: limit?.soft ?? null,
+  });
+  // Node cannot raise its own limit (no setrlimit): whoever starts the watchdog must.
+  if (limit && limit.soft < limit.hard && c.maxHeld === undefined) {
+    log('warn', 'the open-files limit is below what the system allows: start the watchdog after `ulimit -n "$(ulimit -Hn)"` (or LimitNOFILE= under systemd) to hold more requests', { soft: limit.soft, hard: limit.hard, maxHeld });
+  }
 
   const checkCaddy = async () => {
     try {
