@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { freePort, stopProcess, waitFor } from './stack.js';
 import { createConnection } from 'node:net';
 
-/** A private redis-server on its own loopback port, no persistence; stop() and start() for outage tests. */
+/**
+ * A private redis-server on its own loopback port; stop() (SIGKILL) and start() for outage tests.
+ * No persistence unless `persist`: then an append-only file keeps sessions across a restart.
+ */
 export interface TestRedis {
   url: string;
   port: number;
@@ -25,7 +28,7 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(opts: { persist?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ftt-redis-'));
   let proc: ChildProcess | undefined;
@@ -33,7 +36,7 @@ export async function startRedis(): Promise<TestRedis> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', '--dir', dir], { stdio: 'ignore' });
       await waitFor(() => answersPing(port), 10_000, 'redis-server');
     },
     stop: () => stopProcess(proc, 'SIGKILL'),
