@@ -13,7 +13,7 @@ import { portOpen } from '../net/port-open.js';
 import { probeHttp } from '../net/wait-http.js';
 import { SleepStore } from '../store/sleep.js';
 import { redisProblem, redisUnreachable } from '../redis/problem.js';
-import { ASSUMED_SOFT_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from '../wake/fds.js';
+import { ASSUMED_SOFT_LIMIT, LOW_FD_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from '../wake/fds.js';
 import { errorField, jsonLogger, type Logger } from '../wake/log.js';
 import type { Outage } from '../wake/outage.js';
 import { watchdogOutages } from '../wake/outages.js';
@@ -101,9 +101,9 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
     listen: c.wakeListen, idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000,
     maxHeld, openFilesLimit: limit?.soft ?? null,
   });
-  // Node cannot raise its own limit (no setrlimit): whoever starts the watchdog must.
-  if (limit && limit.soft < limit.hard && c.maxHeld === undefined) {
-    log('warn', 'the open-files limit is below what the system allows: start the watchdog after `ulimit -n "$(ulimit -Hn)"` (or LimitNOFILE= under systemd) to hold more requests', { soft: limit.soft, hard: limit.hard, maxHeld });
+  // Node has raised its soft limit to the hard one already: only a higher hard limit gives more.
+  if (limit && limit.soft < LOW_FD_LIMIT && c.maxHeld === undefined) {
+    log('warn', 'a low open-files limit caps the requests the wake server can hold: raise the hard limit (podman --ulimit nofile=16384:16384, LimitNOFILE= under systemd)', { openFilesLimit: limit.soft, maxHeld });
   }
 
   const checkCaddy = async () => {

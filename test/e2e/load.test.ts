@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { DOMAIN, NODE_IMAGE, startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
 import { sleepAll } from '../helpers/wake.js';
@@ -61,7 +62,7 @@ async function baseline(): Promise<number> {
   return Math.min(...samples);
 }
 
-describe('the watchdog under a burst of clients that give up', () => {
+describe('the watchdog under load', () => {
   it('on a slow endpoint: replayed to the tenant, then cut at the tenant and in the watchdog the moment the clients go', async () => {
     await sleepAll(s, ['alice']);
     const base = await baseline();
@@ -117,5 +118,19 @@ describe('the watchdog under a burst of clients that give up', () => {
     const again = await Promise.all(Array.from({ length: 5 }, () => s.get('alice', '/')));
     expect(again.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(w.logs().map((l) => l.msg)).toContain('held requests below the cap again');
+  });
+
+  it('fits the default cap to the open-files limit it runs under, and says so', async () => {
+    // A `node` first on PATH that lowers the limit, soft and hard, for this watchdog only.
+    const bin = join(s.dir, 'low-nofile-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'node'), `#!/bin/sh\nulimit -n 512\nexec '${process.execPath}' "$@"\n`);
+    chmodSync(join(bin, 'node'), 0o755);
+    await w.stop('SIGTERM');
+    w = await s.startWatchdog({ FEATHER_TENANT_IDLE_MINUTES: '60', PATH: `${bin}:${s.env.PATH}` });
+    expect(await w.metric('feather_tenant_max_fds')).toBe(512);
+    expect(await w.metric('feather_tenant_max_held_requests')).toBe(160); // (512 - 192) / 2
+    expect(w.logs()).toContainEqual(expect.objectContaining({ msg: 'watchdog started', maxHeld: 160, openFilesLimit: 512 }));
+    expect(w.logs()).toContainEqual(expect.objectContaining({ level: 'warn', openFilesLimit: 512, maxHeld: 160 }));
   });
 });

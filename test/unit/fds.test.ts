@@ -20,10 +20,11 @@ describe('descriptors and the cap on held requests', () => {
   });
 
   it('fits the default cap to the soft limit: two descriptors a held request after a reserve', () => {
-    expect(defaultMaxHeld(1024)).toBe(448);
-    expect(defaultMaxHeld(16_384)).toBe(8128);
+    expect(defaultMaxHeld(1024)).toBe(416);
+    expect(defaultMaxHeld(16_384)).toBe(8096);
     expect(defaultMaxHeld(1_048_576)).toBe(10_000);
     expect(defaultMaxHeld(Infinity)).toBe(10_000);
+    expect(defaultMaxHeld(200)).toBe(4);
     expect(defaultMaxHeld(100)).toBe(1);
   });
 
