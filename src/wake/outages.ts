@@ -43,8 +43,8 @@ const TEXTS = {
     counted: 'refused',
   },
   accept: {
-    down: 'the wake server cannot accept connections (out of file descriptors?): raise the open-files limit or lower FEATHER_TENANT_MAX_HELD',
-    still: 'the wake server still cannot accept connections',
+    down: 'the wake server fails to accept connections',
+    still: 'the wake server still fails to accept connections',
     up: 'the wake server accepts connections again',
     counted: 'failed',
   },
