@@ -47,6 +47,11 @@ export interface Config {
   accessLog: string;
   /** How often the watchdog sweeps. */
   sweepIntervalMs: number;
+  /**
+   * Requests the wake server holds or relays at once (each costs two descriptors); beyond it,
+   * 503 with Retry-After. Undefined: fitted to the watchdog's open-files limit (wake/fds.ts).
+   */
+  maxHeld: number | undefined;
   /** Network traffic (bytes in and out within a minute) above which a tenant counts as active. */
   activeTrafficBytes: number;
   /** Our own iptables rules between tenant bridges (isolation-plan.ts), or off where netavark's hold. */
@@ -97,6 +102,7 @@ export const DEFAULTS: Config = {
   wakeListen: '127.0.0.1:9098',
   accessLog: '/var/log/feather-tenant/access.log',
   sweepIntervalMs: 60_000,
+  maxHeld: undefined,
   activeTrafficBytes: 4096,
   isolationRules: 'iptables',
 };
@@ -235,6 +241,7 @@ const SETTINGS: Setting[] = [
   { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
   { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: absolutePath },
   { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
+  { key: 'maxHeld', env: 'FEATHER_TENANT_MAX_HELD', parse: int(1, 1_000_000) },
   { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
   { key: 'isolationRules', env: 'FEATHER_TENANT_ISOLATION_RULES', parse: (t, s) => {
     if (t !== 'iptables' && t !== 'off') throw new UsageError(`${s} must be iptables or off, got ${JSON.stringify(t)}`);

@@ -12,6 +12,8 @@ export class Metrics {
   lastSweepAt: number | undefined;
   lastSweepSeconds = 0;
   tenants: Record<string, number> = {};
+  /** Open descriptors now and the soft limit (wake/fds.ts); undefined where /proc is missing. */
+  fds: () => { open: number | undefined; limit: number | undefined } = () => ({ open: undefined, limit: undefined });
   private readonly buckets = WAKE_BUCKETS.map(() => 0);
   private wakeSum = 0;
   private wakeCount = 0;
@@ -29,8 +31,11 @@ export class Metrics {
     });
   }
 
-  /** `waking`: wakes in flight right now (they count as a state of their own). */
-  render(waking: number): string {
+  /**
+   * `waking`: wakes in flight right now (they count as a state of their own); `held`: requests
+   * held for a wake or relayed to a tenant right now, and their cap (wake/held.ts).
+   */
+  render(waking: number, held: { count: number; max: number } = { count: 0, max: 0 }): string {
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -51,6 +56,11 @@ export class Metrics {
     );
     metric('feather_tenant_container_starts_total', 'counter', 'podman start calls made by wakes.', [['', this.containerStarts]]);
     metric('feather_tenant_wake_requests_total', 'counter', 'Requests the wake server answered, by how.', labelled('kind', this.requests));
+    metric('feather_tenant_held_requests', 'gauge', 'Requests held for a wake or relayed to a tenant by the wake server right now (two descriptors each).', [['', held.count]]);
+    metric('feather_tenant_max_held_requests', 'gauge', 'The cap on held requests (FEATHER_TENANT_MAX_HELD); beyond it, 503 with Retry-After.', [['', held.max]]);
+    const fds = this.fds();
+    if (fds.open !== undefined) metric('feather_tenant_open_fds', 'gauge', 'File descriptors the watchdog has open.', [['', fds.open]]);
+    if (fds.limit !== undefined && Number.isFinite(fds.limit)) metric('feather_tenant_max_fds', 'gauge', "The watchdog's soft limit on open file descriptors.", [['', fds.limit]]);
     metric('feather_tenant_sweeps_total', 'counter', 'Sweeps by result.', labelled('result', { ok: 0, error: 0, ...Object.fromEntries(this.sweeps) }));
     metric('feather_tenant_swept_tenants_total', 'counter', 'Tenants put to sleep by sweeps.', [['', this.sweptTenants]]);
     metric('feather_tenant_last_sweep_timestamp_seconds', 'gauge', 'When the last successful sweep finished (Unix time).', [['', this.lastSweepAt ? this.lastSweepAt / 1000 : 0]]);

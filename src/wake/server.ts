@@ -5,6 +5,8 @@ import { GATE_HEADER } from '../auth/gate-header.js';
 import { tenantOfHost } from '../core/hosts.js';
 import { send } from '../net/send.js';
 import { responseOnSocket } from '../net/socket-response.js';
+import { clientGone, dropOnHangup } from './client-gone.js';
+import { HeldRequests } from './held.js';
 import { errorField, type Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_PATH, WAKE_HEADER, isBrowserNavigation, waitingPage } from './page.js';
@@ -27,6 +29,10 @@ export interface WakeServerDeps {
   /** The app answers HTTP on the port. */
   probe(port: number): Promise<boolean>;
   health(): { ok: boolean; [key: string]: unknown };
+  /** Requests held for a wake or relayed to a tenant at once (FEATHER_TENANT_MAX_HELD); default no cap. */
+  maxHeld?: number;
+  /** Told when requests are refused at the cap and when a slot is free again (an Outage: logged once). */
+  overCap?: { ok(): void; fail(reason: string): void };
   /**
    * The login gate (FEATHER_TENANT_AUTH=jwt): answers /_feather/* on tenant hosts, upgrades
    * included. With it, anything else is served only when the wake route sent it after the
@@ -41,6 +47,8 @@ export interface WakeServer {
   active: () => number;
   /** Upgraded connections (WebSockets) spliced to tenants right now. */
   upgraded: () => number;
+  /** Requests (and upgrades) held for a wake or relayed to a tenant right now. */
+  held: () => number;
   /** Closes every connection, upgraded ones included (server.close() alone waits for them). */
   destroyAll: () => void;
 }
@@ -49,6 +57,27 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
   let active = 0;
   const upgradedSockets = new Set<Socket>();
   const count = (kind: string) => d.metrics.inc(d.metrics.requests, kind);
+  const held = new HeldRequests(d.maxHeld ?? Infinity);
+  const full = d.overCap ?? { ok: () => {}, fail: () => {} };
+
+  /** Seconds a refused client should wait: about a wake, when the tenant is likely up. */
+  const retryAfter = (t: WakeTarget) => Math.max(1, Math.ceil(d.waker.status(t.name).expectedMs / 1000));
+
+  /**
+   * Takes a held-request slot for this request until its response (or upgraded socket) closes;
+   * false at the cap, the refusal counted: the caller answers 503 with Retry-After.
+   */
+  function take(onClose: { once(event: 'close', f: () => void): unknown }): boolean {
+    const release = held.take();
+    if (!release) {
+      count('over_capacity');
+      full.fail(`${held.max} requests held at once`);
+      return false;
+    }
+    full.ok();
+    onClose.once('close', release);
+    return true;
+  }
 
   async function forward(req: IncomingMessage, res: ServerResponse, t: WakeTarget, r: RequestView): Promise<void> {
     if (r.bodyLost) {
@@ -94,7 +123,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       count(known ? 'ask_allowed' : 'ask_refused');
       send(res, known ? 200 : 404, known ? 'ok\n' : 'not a tenant\n');
     } else if (path === '/metrics') {
-      send(res, 200, d.metrics.render(d.waker.active), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      send(res, 200, d.metrics.render(d.waker.active, { count: held.count, max: held.max }), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
     } else {
       send(res, 404, 'not found\n');
     }
@@ -122,6 +151,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
         count('failed');
         return send(res, 502, `${name} failed to answer this request\n`);
       }
+      if (!take(res)) return busy(res, t);
       return forward(req, res, t, r);
     }
     const wake = d.waker.wake(t);
@@ -130,13 +160,20 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       send(res, 503, waitingPage(name, d.waker.status(name).expectedMs), { 'content-type': 'text/html; charset=utf-8', 'retry-after': '2', [WAKE_HEADER]: '1' });
       return;
     }
+    if (!take(res)) return busy(res, t);
     count('held');
     const outcome = await wake;
+    // The client gave up while the tenant woke: nobody to answer, so nothing is replayed.
+    if (clientGone(res)) return count('abandoned');
     if (!outcome.ok) {
       count('unavailable');
       return send(res, 503, `${name} did not start: ${outcome.error ?? 'unknown error'}\n`, { 'retry-after': 10 });
     }
     return forward(req, res, t, r);
+  }
+
+  function busy(res: ServerResponse, t: WakeTarget): void {
+    send(res, 503, 'too many requests are waiting for tenants; try again shortly\n', { 'retry-after': retryAfter(t) });
   }
 
   async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
@@ -153,12 +190,18 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     const refuse = (status: string, extra = '') => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 10\r\n${extra}\r\n`);
     if (!t) return void refuse('404 Not Found');
     if (d.gate && !failedAtTenantDial(req, t.port)) return void refuse('503 Service Unavailable', `${GATE_HEADER}: unverified\r\n`);
+    if (!take(socket)) {
+      return void socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: ${retryAfter(t)}\r\n\r\n`);
+    }
     const r = describeRequest(req);
+    const watching = dropOnHangup(socket);
     if (d.waker.inFlight(t.name) || !(await d.portOpen(t.port))) {
       count('held');
       const outcome = await d.waker.wake(t);
+      if (socket.destroyed) return void count('abandoned');
       if (!outcome.ok) return void refuse('503 Service Unavailable');
     }
+    watching();
     count('upgraded');
     await proxyUpgrade(req, socket, head, t.port, r.method).catch((err: unknown) => {
       d.log('warn', 'upgrade to tenant failed', { tenant: t.name, error: errorField(err) });
@@ -189,6 +232,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     server,
     active: () => active,
     upgraded: () => upgradedSockets.size,
+    held: () => held.count,
     destroyAll: () => {
       server.closeAllConnections();
       for (const sock of upgradedSockets) sock.destroy();

@@ -47,6 +47,11 @@ export interface WakerDeps {
   pollMs?: number;
   onStart?: () => void;
   onDone?: (name: string, outcome: WakeOutcome) => void;
+  /**
+   * Told whether each `podman start` worked (an Outage: a podman outage is logged once, not once
+   * a wake); a wake that fails on a start it reported is not logged again.
+   */
+  starts?: { ok(): void; fail(reason: string): void };
 }
 
 interface Flight {
@@ -73,6 +78,8 @@ export class Waker {
   private readonly flights = new Map<string, Flight>();
   private readonly recent = new Map<string, WakeOutcome & { at: number }>();
   private readonly durations: number[] = [];
+  /** Start errors already reported to `starts`. */
+  private readonly reported = new WeakSet<object>();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -170,7 +177,7 @@ export class Waker {
     } catch (err) {
       outcome = { ok: false, durationMs: this.now() - startedAt, error: errorField(err) };
       f.phase = 'failed';
-      d.log('error', 'wake failed', { tenant: t.name, ms: outcome.durationMs, error: outcome.error });
+      if (!(err instanceof Object && this.reported.has(err))) d.log('error', 'wake failed', { tenant: t.name, ms: outcome.durationMs, error: outcome.error });
     }
     try {
       d.leases.end(t.name, startedAt, this.now(), outcome.ok);
@@ -184,6 +191,15 @@ export class Waker {
 
   private async start(t: WakeTarget): Promise<void> {
     this.d.onStart?.();
-    await this.d.podman.startContainer(t.container);
+    try {
+      await this.d.podman.startContainer(t.container);
+    } catch (err) {
+      if (this.d.starts && err instanceof Object) {
+        this.d.starts.fail(`podman could not start ${t.container}: ${errorField(err)}`);
+        this.reported.add(err);
+      }
+      throw err;
+    }
+    this.d.starts?.ok();
   }
 }

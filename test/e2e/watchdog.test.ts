@@ -74,6 +74,7 @@ describe('watchdog', () => {
 
   it('keeps working through podman and Caddy failing for a while, and says so in its logs', async () => {
     await asleep('idle');
+    const from = w.logs().length;
     writeFileSync(podmanDown, '');
     await logged('sweep failed; trying again next interval');
     const health = (await (await fetch(`${w.url}/healthz`)).json()) as { ok: boolean; lastSweepError?: string };
@@ -82,8 +83,17 @@ describe('watchdog', () => {
     const r = await s.get('idle', '/cgi-bin/info');
     expect(r.status).toBe(503);
     expect(r.body).toContain('simulated podman outage');
+    // Four more sweeps fail, and wakes after the failed one's memory (5 s): each told once.
+    await wait(5_500);
+    expect((await s.get('idle', '/cgi-bin/info')).status).toBe(503);
+    const times = (msg: string) => w.logs().slice(from).filter((l) => l.msg === msg).length;
+    expect(times('sweep failed; trying again next interval')).toBe(1);
+    expect(times('tenant isolation check failed; retrying every sweep')).toBe(1);
+    expect(times('podman cannot start tenants: wakes fail until it works again')).toBe(1);
+    expect(times('wake failed')).toBe(0);
     rmSync(podmanDown);
     await logged('sweeps work again');
+    expect(w.logs().find((l) => l.msg === 'sweeps work again')).toMatchObject({ outage: 'sweeps', failedTotal: expect.any(Number) as number });
 
     await s.stopCaddy();
     await logged('Caddy check failed; retrying every sweep');
@@ -92,6 +102,8 @@ describe('watchdog', () => {
     // Caddy came back with its config (and so the wake route): the wake works, nothing repaired.
     await waitFor(async () => (await s.get('idle', '/cgi-bin/info')).status === 200, 15_000, 'idle awake');
     expect(w.logs().some((l) => l.msg === 'repaired Caddy config')).toBe(false);
+    expect(w.logs().filter((l) => l.msg === 'Caddy check failed; retrying every sweep')).toHaveLength(1);
+    expect(w.logs().map((l) => l.msg)).toContain('podman starts tenants again');
   });
 
   it('on SIGTERM it finishes the wake in flight, answers the held request, and exits 0', async () => {

@@ -6,8 +6,9 @@ import { freePort, stopProcess, waitFor } from './stack.js';
 import { createConnection } from 'node:net';
 
 /**
- * A private redis-server on its own loopback port, no persistence; stop() and start() for outage
- * tests. With `password`, it is in a config file (requirepass), never in redis-server's argv.
+ * A private redis-server on its own loopback port; stop() (SIGKILL) and start() for outage tests.
+ * No persistence unless `persist`: then an append-only file keeps sessions across a restart.
+ * With `password`, it is in a config file (requirepass), never in redis-server's argv.
  */
 export interface TestRedis {
   url: string;
@@ -38,11 +39,11 @@ function answersPing(port: number, password?: string): Promise<boolean> {
   });
 }
 
-export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
+export async function startRedis(opts: { password?: string; persist?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ftt-redis-'));
   const configFile = join(dir, 'redis.conf');
-  const lines = [`port ${port}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', `dir ${dir}`];
+  const lines = [`port ${port}`, 'bind 127.0.0.1', 'save ""', `appendonly ${opts.persist ? 'yes' : 'no'}`, `dir ${dir}`];
   if (opts.password !== undefined) lines.push(`requirepass ${opts.password}`);
   writeFileSync(configFile, `${lines.join('\n')}\n`, { mode: 0o600 });
   let proc: ChildProcess | undefined;

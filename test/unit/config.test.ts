@@ -36,6 +36,14 @@ describe('configuration', () => {
     expect(() => resolveConfig({}, { isolationRules: 'nft' })).toThrow(/isolationRules must be iptables or off/);
   });
 
+  it('leaves the cap on held requests to the open-files limit unless set, and refuses a bad one', () => {
+    expect(resolveConfig({}).maxHeld).toBeUndefined();
+    expect(resolveConfig({ FEATHER_TENANT_MAX_HELD: '5' }).maxHeld).toBe(5);
+    expect(resolveConfig({}, { maxHeld: 400 }).maxHeld).toBe(400);
+    expect(() => resolveConfig({ FEATHER_TENANT_MAX_HELD: '0' })).toThrow(/FEATHER_TENANT_MAX_HELD must be a whole number from 1/);
+    expect(() => resolveConfig({}, { maxHeld: 'many' })).toThrow(/maxHeld must be a whole number/);
+  });
+
   it('parses lists, seconds and limits', () => {
     const c = resolveConfig({
       FEATHER_TENANT_PASSTHROUGH_ENV: 'A_KEY, B_KEY C_KEY',

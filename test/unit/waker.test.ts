@@ -9,6 +9,8 @@ function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFail
   let running = false;
   let startedAt = 0;
   const calls: string[] = [];
+  const logs: string[] = [];
+  const reports: string[] = [];
   const leases: WakeLeases = {
     begin: (n, t) => (calls.push(`begin ${n}@${t}`), { stopStartedAt: o.stopInProgressUntil ? 0 : null }),
     end: (n, s, t, ok) => void calls.push(`end ${n} ${ok}`),
@@ -31,19 +33,35 @@ function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFail
     leases,
     readyTimeoutMs: 45_000,
     leaseMs: 105_000,
-    log: () => {},
+    log: (_level, msg) => void logs.push(msg),
+    starts: { ok: () => void reports.push('ok'), fail: (reason) => void reports.push(reason) },
     now: () => now,
     sleep: (ms) => {
       now += ms;
       return Promise.resolve();
     },
   });
-  return { waker, calls, starts: () => starts, startedAt: () => startedAt, advance: (ms: number) => (now += ms) };
+  return { waker, calls, logs, reports, starts: () => starts, startedAt: () => startedAt, advance: (ms: number) => (now += ms) };
 }
 
 const alice = { name: 'alice', container: 'p-alice', port: 9001 };
 
 describe('Waker', () => {
+  it('reports each podman start to the outage reporter, and does not log a wake that failed on one again', async () => {
+    const failing = harness({ startFails: 'Error: simulated podman outage' });
+    expect((await failing.waker.wake(alice)).error).toBe('Error: simulated podman outage');
+    expect(failing.reports).toEqual(['podman could not start p-alice: Error: simulated podman outage']);
+    expect(failing.logs).toEqual(['wake started']);
+    const working = harness();
+    expect((await working.waker.wake(alice)).ok).toBe(true);
+    expect(working.reports).toEqual(['ok']);
+    // A failure of another kind is the wake's own to log.
+    const held = harness({ busyUntil: 60_000 });
+    await held.waker.wake(alice);
+    expect(held.logs).toEqual(['wake started', 'wake failed']);
+    expect(held.reports).toEqual([]);
+  });
+
   it('20 concurrent wakes share one flight and one podman start', async () => {
     const h = harness();
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => h.waker.wake(alice)));
