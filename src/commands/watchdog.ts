@@ -15,6 +15,7 @@ import { SleepStore } from '../store/sleep.js';
 import { redisProblem, redisUnreachable } from '../redis/problem.js';
 import { ASSUMED_SOFT_LIMIT, LOW_FD_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from '../wake/fds.js';
 import { errorField, jsonLogger, type Logger } from '../wake/log.js';
+import { throttledLog } from '../wake/log-throttle.js';
 import type { Outage } from '../wake/outage.js';
 import { watchdogOutages } from '../wake/outages.js';
 import { Metrics } from '../wake/metrics.js';
@@ -192,6 +193,9 @@ function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Gate; clo
   redis.on('ready', () => outage.ok());
   redis.connect().catch(() => { /* reported by the error handler; ioredis keeps retrying */ });
   const sessions = sessionStore(redis, c);
+  // A refused session cookie is logged with its reason, but a script replaying a stale or forged
+  // cookie would otherwise write one line per request: once a minute per tenant and reason.
+  const refusedLine = throttledLog(log, 60_000, () => ctx.now());
   const gate = createGate({
     domain: c.domain,
     scheme: c.scheme,
@@ -211,6 +215,7 @@ function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Gate; clo
       // The gate logs each request it refuses for want of Redis: those count into the outage
       // (15,689 lines in 3.7 s under load otherwise); anything else goes to the log as it is.
       if (msg === 'gate unavailable' && redisUnreachable(fields.error, redis.status)) outage.fail(redisProblem(c.redisUrl, fields.error, redis.status));
+      else if (msg === 'session refused') refusedLine(`${String(fields.tenant)}:${String(fields.reason)}`, level as 'info', String(msg), fields);
       else log(level as 'info', String(msg), fields);
     },
   });
