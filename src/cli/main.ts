@@ -158,7 +158,9 @@ The archive holds the user's data and password hash: keep it as private as the v
         import('../commands/export.js'), import('../migrate/output.js'), import('./progress.js'), import('../core/errors.js'), context(),
       ]);
       if (o.output === '-' && process.stdout.isTTY) throw new UsageError('refusing to write an archive to a terminal', 'use -o FILE, or pipe it: feather-tenant export NAME | ...');
-      const output = o.output === '-' ? streamOutput(process.stdout) : await fileOutput(o.output);
+      const output = o.output === '-' ? streamOutput(process.stdout) : await fileOutput(o.output, (line) => ctx.log(line));
+      // A second SIGINT/SIGTERM exits at once (see main): the unfinished file goes with us.
+      process.once('exit', () => output.discardSync());
       await exportTenant(ctx, { name, output, live: o.live === true, progress: terminalProgress(), exporter: `feather-tenant ${version()}` });
     });
 
