@@ -178,7 +178,9 @@ The archive holds the user's data and password hash: keep it as private as the v
       'feather-tenant import alice.tar --name alice2 --new-password',
       'ssh oldhost podman exec feather-birth feather-tenant export alice | feather-tenant import -',
     ])}
-Nothing is created until the whole archive has been read and its checksums verified.
+Nothing is created until the whole archive has been read, its checksums verified, and its
+volume.tar checked entry by entry (nothing outside the volume, no devices, no setuid files;
+see the README's "What import checks").
 Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
     .action(async (file: string, o: { name?: string; image?: string; newPassword?: boolean; force?: boolean; json?: boolean }) => {
       const [{ importTenant }, render, { terminalProgress }, { UsageError }, { createReadStream }, ctx] = await Promise.all([

@@ -48,6 +48,8 @@ export interface Config {
   activeTrafficBytes: number;
   /** Our own iptables rules between tenant bridges (isolation-plan.ts), or off where netavark's hold. */
   isolationRules: 'iptables' | 'off';
+  /** `import` refuses a volume.tar with more entries (its check keeps every name in memory). */
+  importMaxEntries: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -95,6 +97,7 @@ export const DEFAULTS: Config = {
   sweepIntervalMs: 60_000,
   activeTrafficBytes: 4096,
   isolationRules: 'iptables',
+  importMaxEntries: 1_000_000,
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -210,6 +213,7 @@ const SETTINGS: Setting[] = [
     if (t !== 'iptables' && t !== 'off') throw new UsageError(`${s} must be iptables or off, got ${JSON.stringify(t)}`);
     return t;
   } },
+  { key: 'importMaxEntries', env: 'FEATHER_TENANT_IMPORT_MAX_ENTRIES', parse: int(1, 10_000_000) },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
