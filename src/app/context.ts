@@ -48,6 +48,7 @@ export function createContext(env: Env = process.env): Context {
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
   // FEATHER_TENANT_TRACE=1: each step's time since start on stderr, to see where time goes.
   const trace = env.FEATHER_TENANT_TRACE === '1';
+  let lastStep: string | undefined;
   return {
     config,
     env,
@@ -59,7 +60,9 @@ export function createContext(env: Env = process.env): Context {
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {
-      if (trace) process.stderr.write(`trace: ${step} at ${performance.now().toFixed(1)} ms\n`);
+      // Streaming steps checkpoint once a chunk: trace a step once while it repeats.
+      if (trace && step !== lastStep) process.stderr.write(`trace: ${step} at ${performance.now().toFixed(1)} ms\n`);
+      lastStep = step;
       if (dieAt === step) process.kill(process.pid, 'SIGKILL');
       if (interrupted) throw new OperationError(`interrupted by ${interrupted} at ${step}`);
     },

@@ -158,7 +158,9 @@ The archive holds the user's data and password hash: keep it as private as the v
         import('../commands/export.js'), import('../migrate/output.js'), import('./progress.js'), import('../core/errors.js'), context(),
       ]);
       if (o.output === '-' && process.stdout.isTTY) throw new UsageError('refusing to write an archive to a terminal', 'use -o FILE, or pipe it: feather-tenant export NAME | ...');
-      const output = o.output === '-' ? streamOutput(process.stdout) : await fileOutput(o.output);
+      const output = o.output === '-' ? streamOutput(process.stdout) : await fileOutput(o.output, (line) => ctx.log(line));
+      // A second SIGINT/SIGTERM exits at once (see main): the unfinished file goes with us.
+      process.once('exit', () => output.discardSync());
       await exportTenant(ctx, { name, output, live: o.live === true, progress: terminalProgress(), exporter: `feather-tenant ${version()}` });
     });
 
@@ -176,7 +178,9 @@ The archive holds the user's data and password hash: keep it as private as the v
       'feather-tenant import alice.tar --name alice2 --new-password',
       'ssh oldhost podman exec feather-birth feather-tenant export alice | feather-tenant import -',
     ])}
-Nothing is created until the whole archive has been read and its checksums verified.
+Nothing is created until the whole archive has been read, its checksums verified, and its
+volume.tar checked entry by entry (nothing outside the volume, no devices, no setuid files;
+see the README's "What import checks").
 Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
     .action(async (file: string, o: { name?: string; image?: string; newPassword?: boolean; force?: boolean; json?: boolean }) => {
       const [{ importTenant }, render, { terminalProgress }, { UsageError }, { createReadStream }, ctx] = await Promise.all([

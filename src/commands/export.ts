@@ -103,7 +103,12 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
     };
     const mtime = Math.floor(ctx.now() / 1000);
     try {
-      await pipeline(Readable.from(archiveChunks(manifest, spool.path, mtime, (n) => p?.update('writing archive', n, bytes))), out.stream);
+      // A checkpoint a chunk: an interrupt stops the export here too, and the file is abandoned.
+      const onBytes = (n: number) => {
+        ctx.checkpoint('export:writing');
+        p?.update('writing archive', n, bytes);
+      };
+      await pipeline(Readable.from(archiveChunks(manifest, spool.path, mtime, onBytes)), out.stream);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') {

@@ -7,6 +7,9 @@ import { readArchive } from '../migrate/archive-reader.js';
 import type { Manifest } from '../migrate/manifest.js';
 import { formatBytes, type Progress } from '../migrate/progress.js';
 import { BatchedWriter, createSpool } from '../migrate/spool.js';
+import { VolumeCheck, refuseVolume } from '../migrate/volume-check.js';
+import { spaceProblem } from '../migrate/volume-tar-policy.js';
+import { freeSpace } from '../fs/free-space.js';
 import { add, type AddResult } from './add.js';
 
 export interface ImportOptions {
@@ -34,12 +37,15 @@ interface Target {
   name: string;
   image: string;
   volumeHasData: boolean;
+  /** Where podman keeps volumes: the extracted volume.tar must fit there. */
+  volumeStore: string;
 }
 
 /**
  * Import an export archive: read and verify all of it into a spool file first (format version,
- * checksums, completeness), refusing early when the name is taken; only then provision exactly
- * as `add` does, with the volume filled from the spool before the container starts.
+ * checksums, completeness, and volume.tar entry by entry in the same pass: podman extracts it as
+ * root, see migrate/volume-tar-policy.ts), refusing early when the name is taken; only then
+ * provision exactly as `add` does, with the volume filled from the spool before the container starts.
  *
  * Passwords: only the scrypt hash travels, never the password. By default the hash goes into
  * state, so the user's password keeps working at feather-tenant's login gate; the container's
@@ -55,18 +61,27 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
   const spool = await createSpool(c.stateDir);
   try {
     const writer = new BatchedWriter(spool.handle);
+    const check = new VolumeCheck(c.importMaxEntries);
     let target: Target | undefined;
     const m = await readArchive(opts.input, {
       onManifest: async (manifest) => {
         target = await preflight(ctx, manifest, opts);
       },
-      writeVolume: (chunk) => writer.write(chunk),
+      writeVolume: (chunk) => {
+        check.push(chunk);
+        // Once refused, the rest is only read for its checksum: nothing more goes to disk.
+        return check.problem === undefined ? writer.write(chunk) : undefined;
+      },
       onVolumeBytes: (done, total) => p?.update('receiving', done, total),
     });
     await writer.flush();
     await spool.handle.close();
     p?.end();
     if (!target) throw new Error('unreachable: the manifest was never checked');
+    const totals = check.finish();
+    // Measured now, with the spool on disk: both exist while podman extracts.
+    const room = spaceProblem(totals, await freeSpace(target.volumeStore));
+    if (room) throw refuseVolume(room);
     ctx.checkpoint('import:verified');
     ctx.log(`verified the archive: ${m.tenant} from ${m.sourceHost}, exported ${m.exportedAt}, volume ${formatBytes(m.volume.bytes)}, sha256 ${m.volume.sha256}`);
     if (m.live) ctx.log('note: it was exported with --live, while the tenant ran');
@@ -115,10 +130,11 @@ async function preflight(ctx: Context, m: Manifest, opts: ImportOptions): Promis
   if (ctx.store().get(name)) {
     throw new ConflictError(`tenant ${name} already exists here; nothing was changed`, `import under another name with --name NEW, or remove it first: feather-tenant remove ${name}`);
   }
-  const [containerExists, volumeExists, imageOk] = await Promise.all([
+  const [containerExists, volumeExists, imageOk, volumeStore] = await Promise.all([
     ctx.podman.containerExists(obj),
     ctx.podman.volumeExists(obj),
     ctx.podman.imageExists(image),
+    ctx.podman.volumeStorePath(),
   ]);
   if (containerExists) {
     throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state; nothing was changed`, `remove its leftovers with: feather-tenant remove ${name}`);
@@ -133,5 +149,5 @@ async function preflight(ctx: Context, m: Manifest, opts: ImportOptions): Promis
       `delete it with: feather-tenant remove ${name} --purge --yes, or replace its contents with: import --force`,
     );
   }
-  return { name, image, volumeHasData };
+  return { name, image, volumeHasData, volumeStore };
 }

@@ -56,6 +56,8 @@ export interface Config {
   activeTrafficBytes: number;
   /** Our own iptables rules between tenant bridges (isolation-plan.ts), or off where netavark's hold. */
   isolationRules: 'iptables' | 'off';
+  /** `import` refuses a volume.tar with more entries (its check keeps every name in memory). */
+  importMaxEntries: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -105,6 +107,7 @@ export const DEFAULTS: Config = {
   maxHeld: undefined,
   activeTrafficBytes: 4096,
   isolationRules: 'iptables',
+  importMaxEntries: 1_000_000,
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -247,6 +250,7 @@ const SETTINGS: Setting[] = [
     if (t !== 'iptables' && t !== 'off') throw new UsageError(`${s} must be iptables or off, got ${JSON.stringify(t)}`);
     return t;
   } },
+  { key: 'importMaxEntries', env: 'FEATHER_TENANT_IMPORT_MAX_ENTRIES', parse: int(1, 10_000_000) },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { imageProblem } from '../core/image-ref.js';
 import { nameProblem } from '../core/names.js';
+import { scryptHashProblem } from '../core/password.js';
 
 // What an export archive says about itself. Pure: building, rendering and validating.
 // FORMAT_VERSION changes whenever a reader of the old version could misread the new one.
@@ -60,7 +61,6 @@ export function badArchive(why: string): UsageError {
   );
 }
 
-const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Parses and checks a manifest; any problem is a UsageError (exit 2) saying what is wrong. */
@@ -96,7 +96,12 @@ function manifestProblem(m: Record<string, unknown>): string | undefined {
   for (const k of ['createdAt', 'exportedAt']) if (Number.isNaN(Date.parse(m[k] as string))) return `${k} is not a date`;
   const imageWhy = imageProblem(m.image as string);
   if (imageWhy) return `image ${JSON.stringify(m.image)} is not an image reference: ${imageWhy}`;
-  if (m.passwordHash !== null && !(typeof m.passwordHash === 'string' && SCRYPT_HASH.test(m.passwordHash))) return 'passwordHash is not a scrypt hash';
+  if (m.passwordHash !== null) {
+    if (typeof m.passwordHash !== 'string') return 'passwordHash is not a scrypt hash';
+    // Checked before anything is created: the login gate would run whatever scrypt this asks for.
+    const problem = scryptHashProblem(m.passwordHash);
+    if (problem) return `passwordHash: ${problem}`;
+  }
   if (typeof m.live !== 'boolean') return 'live is missing';
   const l = m.limits as Record<string, unknown> | null | undefined;
   if (!l || typeof l.cpus !== 'string' || typeof l.memory !== 'string' || !Number.isInteger(l.pids)) return 'limits are missing';

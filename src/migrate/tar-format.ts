@@ -2,7 +2,9 @@
 // pax `size` record for entries of 8 GiB and more), their parsing with checksum verification,
 // padding and the end-of-archive marker. Pure: no I/O. GNU tar, bsdtar and Go read what this writes.
 
-export const BLOCK = 512;
+import { BLOCK, TarFormatError, cString, tarNumber } from './tar-fields.js';
+
+export { BLOCK, TarFormatError };
 /** The largest size the 11 octal digits of a ustar header can hold: 8 GiB - 1. */
 const MAX_OCTAL_SIZE = 0o77777777777;
 
@@ -12,8 +14,6 @@ export interface EntryHeader {
   /** '0' regular file, '5' directory, 'x' pax extended header, ... ('\0' is read as '0'). */
   type: string;
 }
-
-export class TarFormatError extends Error {}
 
 function octal(buf: Buffer, offset: number, width: number, value: number): void {
   buf.write(`${value.toString(8).padStart(width - 1, '0')}\0`, offset, width, 'ascii');
@@ -81,34 +81,19 @@ export function allZero(b: Buffer): boolean {
   return true;
 }
 
-function readString(b: Buffer, offset: number, width: number): string {
-  const raw = b.subarray(offset, offset + width);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end === -1 ? width : end).toString('utf8');
-}
-
-function readNumber(b: Buffer, offset: number, width: number): number {
-  const first = b[offset] as number;
-  if (first & 0x80) {
-    // GNU base-256: big-endian binary after the marker bit.
-    let n = first & 0x7f;
-    for (let i = 1; i < width; i++) n = n * 256 + (b[offset + i] as number);
-    return n;
-  }
-  const text = readString(b, offset, width).trim();
-  if (!/^[0-7]*$/.test(text)) throw new TarFormatError(`not an octal number: ${JSON.stringify(text)}`);
-  return text ? parseInt(text, 8) : 0;
+function utf8(b: Buffer, offset: number, width: number): string {
+  return Buffer.from(cString(b, offset, width), 'latin1').toString('utf8');
 }
 
 /** Parses and verifies one header block (not a zero block); throws TarFormatError when it is not tar. */
 export function parseHeader(b: Buffer): EntryHeader {
   const magic = b.subarray(257, 263).toString('latin1');
   if (magic !== 'ustar\0' && magic !== 'ustar ') throw new TarFormatError('no tar header (ustar magic missing)');
-  if (readNumber(b, 148, 8) !== checksum(b)) throw new TarFormatError('tar header checksum mismatch');
-  const prefix = readString(b, 345, 155);
-  const name = readString(b, 0, 100);
+  if (tarNumber(b, 148, 8) !== checksum(b)) throw new TarFormatError('tar header checksum mismatch');
+  const prefix = utf8(b, 345, 155);
+  const name = utf8(b, 0, 100);
   const type = String.fromCharCode(b[156] as number);
-  return { name: prefix && magic === 'ustar\0' ? `${prefix}/${name}` : name, size: readNumber(b, 124, 12), type: type === '\0' ? '0' : type };
+  return { name: prefix && magic === 'ustar\0' ? `${prefix}/${name}` : name, size: tarNumber(b, 124, 12), type: type === '\0' ? '0' : type };
 }
 
 /** The records of a pax extended header's data. */

@@ -79,6 +79,8 @@ export interface PodmanClient {
   importVolume(name: string, file: string): Promise<void>;
   /** True when the volume's top directory holds anything. */
   volumeHasData(name: string): Promise<boolean>;
+  /** Where the local driver keeps volumes (`podman info`: store.volumePath). */
+  volumeStorePath(): Promise<string>;
   /** Stops several containers in one podman call; stopped or missing ones are success. */
   stopContainers(names: string[], seconds: number): Promise<void>;
 }

@@ -47,7 +47,7 @@ async function populate(name: string): Promise<void> {
   await writeFile(join(root, 'secret'), 'only the user\n', { mode: 0o600 });
   await chown(join(root, 'secret'), 1000, 1000);
   await writeFile(join(root, 'run.sh'), '#!/bin/sh\necho hi\n');
-  await chmod(join(root, 'run.sh'), 0o4755);
+  await chmod(join(root, 'run.sh'), 0o755); // setuid would be refused: see import-check.test.ts
   await writeFile(join(root, 'empty'), '');
   await writeFile(join(root, 'name with spaces é.txt'), 'unicode\n');
   await writeFile(join(root, 'big.bin'), randomBytes(3 * 1024 * 1024 + 17));
@@ -80,7 +80,8 @@ describe('export and import against real podman and Caddy', () => {
     alicePassword = /password: (\S+)/.exec(added.stdout)?.[1] as string;
     await populate('alice');
     aliceFiles = await listVolume(`${s.prefix}alice`);
-    expect(aliceFiles.join('\n')).toMatch(/^run.sh 4755 0:0 file/m);
+    expect(aliceFiles.join('\n')).toMatch(/^run.sh 755 0:0 file/m);
+    expect(aliceFiles.join('\n')).toMatch(/^dir 2750 1234:5678 dir$/m);
     expect(aliceFiles.join('\n')).toMatch(/^dangling 777 0:0 link -> \/nonexistent\/target$/m);
     ({ password_hash: aliceHash, created_at: aliceCreated } = row('alice')!);
     const before = await startedAt('alice');

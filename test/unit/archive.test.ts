@@ -23,7 +23,7 @@ const manifest: Manifest = {
   tenant: 'alice',
   image: 'localhost/feather-work:latest',
   limits: { cpus: '2', memory: '4g', pids: 512 },
-  passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==',
+  passwordHash: 'scrypt$16384$8$1$BwcHBwcHBwcHBwcHBwcHBw==$CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=',
   createdAt: '2024-01-01T00:00:00.000Z',
   exportedAt: '2024-02-01T00:00:00.000Z',
   sourceHost: 'old-server',
@@ -111,6 +111,15 @@ describe('export archive', () => {
     const bad = (patch: Record<string, unknown>) => () => parseManifest(Buffer.from(JSON.stringify({ ...manifest, ...patch })));
     expect(bad({ tenant: 'Bad Name' })).toThrow(/bad tenant name/);
     expect(bad({ passwordHash: 'plaintext' })).toThrow(/not a scrypt hash/);
+    // Only the parameters this code writes: anything else would be computed at every login.
+    const [salt, key] = ['BwcHBwcHBwcHBwcHBwcHBw==', 'CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk='];
+    expect(bad({ passwordHash: `scrypt$1073741824$8$1$${salt}$${key}` })).toThrow(/N=1073741824 r=8 p=1 are not the ones feather-tenant writes \(N=16384 r=8 p=1\)/);
+    expect(bad({ passwordHash: `scrypt$16384$8$1000000$${salt}$${key}` })).toThrow(/p=1000000 are not the ones/);
+    expect(bad({ passwordHash: `scrypt$16384$64$1$${salt}$${key}` })).toThrow(/r=64 p=1 are not the ones/);
+    expect(bad({ passwordHash: `scrypt$016384$8$1$${salt}$${key}` })).toThrow(/are not the ones/);
+    expect(bad({ passwordHash: `scrypt$16384$8$1$${salt}$${key.slice(4)}` })).toThrow(/base64 of 16 and 32 bytes/);
+    expect(bad({ passwordHash: `scrypt$16384$8$1$c2FsdA==$${key}` })).toThrow(/base64 of 16 and 32 bytes/);
+    expect(bad({ passwordHash: `scrypt$16384$8$1$${salt}$${key}$extra` })).toThrow(/not a scrypt hash/);
     expect(bad({ volume: { bytes: -1, sha256: manifest.volume.sha256 } })).toThrow(/volume.bytes/);
     expect(bad({ volume: { bytes: 1, sha256: 'abc' } })).toThrow(/volume.sha256/);
     expect(bad({ createdAt: 'yesterday' })).toThrow(/createdAt is not a date/);

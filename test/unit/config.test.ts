@@ -44,6 +44,13 @@ describe('configuration', () => {
     expect(() => resolveConfig({}, { maxHeld: 'many' })).toThrow(/maxHeld must be a whole number/);
   });
 
+  it("caps an import's entries at a million unless told otherwise", () => {
+    expect(resolveConfig({}).importMaxEntries).toBe(1_000_000);
+    expect(resolveConfig({ FEATHER_TENANT_IMPORT_MAX_ENTRIES: '50' }).importMaxEntries).toBe(50);
+    expect(resolveConfig({}, { importMaxEntries: 2_000_000 }).importMaxEntries).toBe(2_000_000);
+    expect(() => resolveConfig({ FEATHER_TENANT_IMPORT_MAX_ENTRIES: '0' })).toThrow(/FEATHER_TENANT_IMPORT_MAX_ENTRIES must be a whole number from 1 to 10000000/);
+  });
+
   it('parses lists, seconds and limits', () => {
     const c = resolveConfig({
       FEATHER_TENANT_PASSTHROUGH_ENV: 'A_KEY, B_KEY C_KEY',
