@@ -1,5 +1,5 @@
 import { tenantOfHost } from '../core/hosts.js';
-import type { ContainerSummary } from '../podman/types.js';
+import type { ContainerSummary } from '../core/container.js';
 import type { LogCursor, TrafficSample } from '../store/sleep.js';
 import type { LogRead } from './access-log.js';
 import { judgeTraffic } from './traffic.js';

@@ -5,7 +5,8 @@
 // change (and WebSocket-closing reload) a later `reconcile` would otherwise need to restore them.
 
 import { UsageError } from '../core/errors.js';
-import { isCatchAll, sameRoute, type CaddyRoute } from '../caddy/routes.js';
+import { isCatchAll, sameRoute } from '../caddy/routes.js';
+import type { CaddyRoute } from '../core/route.js';
 
 export type TlsMode = 'off' | 'acme' | 'internal';
 

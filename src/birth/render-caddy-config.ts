@@ -6,7 +6,7 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../app/context.js';
+import { loadConfig } from '../runtime/context.js';
 import { reportError } from '../cli/main.js';
 import { UsageError } from '../core/errors.js';
 import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../caddy/wake-config.js';

@@ -1,6 +1,7 @@
 import { OperationError, UsageError } from '../core/errors.js';
 import { nodeHttp, type HttpAnswer, type Transport } from './http-transport.js';
-import { sameRoute, type CaddyRoute } from './routes.js';
+import { sameRoute } from './routes.js';
+import type { CaddyRoute } from '../core/route.js';
 
 // About 1.5 s in all: longer than an admin restart, short enough to report a dead Caddy promptly.
 const RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 750];

@@ -1,14 +1,8 @@
 // Pure: the JSON of a tenant's Caddy route, and how to tell routes apart.
 import type { Config } from '../core/config.js';
+import type { CaddyRoute } from '../core/route.js';
 import { objectName, tenantHost } from '../core/tenant.js';
 
-export interface CaddyRoute {
-  '@id'?: string;
-  match?: Record<string, unknown>[];
-  handle?: Record<string, unknown>[];
-  terminal?: boolean;
-  [key: string]: unknown;
-}
 
 export interface TenantRouteSpec {
   id: string;

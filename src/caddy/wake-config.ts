@@ -14,7 +14,7 @@
 
 import type { Config } from '../core/config.js';
 import { objectName } from '../core/tenant.js';
-import type { CaddyRoute } from './routes.js';
+import type { CaddyRoute } from '../core/route.js';
 
 /** Headers the wake route adds: what the wake server must know about the failed request. */
 export const WAKE_HEADERS = {

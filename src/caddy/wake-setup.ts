@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.js';
 import type { CaddyAdmin } from './admin-client.js';
-import { sameRoute, type CaddyRoute } from './routes.js';
+import { sameRoute } from './routes.js';
+import type { CaddyRoute } from '../core/route.js';
 import {
   ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute, serverLoggerName, wakeRouteId,
   type CaddyLog, type ServerLogs,

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { EXIT, FeatherError } from '../core/errors.js';
 
 // Commands are imported when they run, so `--version` and `--help` stay close to bare node.
-let current: import('../app/context.js').Context | undefined;
-const context = async () => (current = (await import('../app/context.js')).createContext());
+let current: import('../runtime/context.js').Context | undefined;
+const context = async () => (current = (await import('../runtime/context.js')).createContext());
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -62,7 +62,7 @@ Exit codes: 0 ok, 1 operation failed, 2 bad input, 3 no such tenant, 4 conflict.
     .addHelpText('after', examples(['feather-tenant list', 'feather-tenant list --json']))
     .action(async (o: { json?: boolean }) => {
       // Like reconcile: the podman ps the launcher started runs while the rest loads.
-      const early = (await import('../app/early-read.js')).takeEarlyRead(process.env);
+      const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
       const [{ list }, render, ctx] = await Promise.all([import('../commands/list.js'), import('./render.js'), context()]);
       render.printList(await list(ctx, early), o.json === true);
     });
@@ -132,7 +132,7 @@ Safe to run at any time (a second run changes nothing): at the birth container's
 `)
     .action(async (o: { dryRun?: boolean; adopt?: boolean; json?: boolean }) => {
       // podman ps is most of a reconcile: start it, then load the rest while it runs.
-      const early = (await import('../app/early-read.js')).takeEarlyRead(process.env);
+      const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
       const [{ reconcile }, render, { OperationError }, ctx] = await Promise.all([
         import('../commands/reconcile.js'), import('./render.js'), import('../core/errors.js'), context(),
       ]);
@@ -155,7 +155,7 @@ A running tenant is stopped while its volume is copied and started again right a
 The archive holds the user's data and password hash: keep it as private as the volume.`)
     .action(async (name: string, o: { output: string; live?: boolean }) => {
       const [{ exportTenant }, { fileOutput, streamOutput }, { terminalProgress }, { UsageError }, ctx] = await Promise.all([
-        import('../commands/export.js'), import('../migrate/output.js'), import('./progress.js'), import('../core/errors.js'), context(),
+        import('../commands/export.js'), import('../transfer/output.js'), import('./progress.js'), import('../core/errors.js'), context(),
       ]);
       if (o.output === '-' && process.stdout.isTTY) throw new UsageError('refusing to write an archive to a terminal', 'use -o FILE, or pipe it: feather-tenant export NAME | ...');
       const output = o.output === '-' ? streamOutput(process.stdout) : await fileOutput(o.output, (line) => ctx.log(line));
@@ -229,7 +229,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
     .description('run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr')
     .addHelpText('after', examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics']))
     .action(async () => {
-      const [{ watchdog }, ctx] = await Promise.all([import('../commands/watchdog.js'), context()]);
+      const [{ watchdog }, ctx] = await Promise.all([import('../watchdog/daemon.js'), context()]);
       const stop = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
       await watchdog(ctx, { signal: stop.signal });
@@ -240,7 +240,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`)
     .description('print the effective configuration (file and environment), secrets redacted')
     .addHelpText('after', examples(['feather-tenant config', 'FEATHER_TENANT_PORTS=9001-9050 feather-tenant config']))
     .action(async () => {
-      const [{ loadConfig }, { redactConfig }] = await Promise.all([import('../app/context.js'), import('../core/config.js')]);
+      const [{ loadConfig }, { redactConfig }] = await Promise.all([import('../runtime/context.js'), import('../core/config.js')]);
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(process.env)), null, 2)}\n`);
     });
 
@@ -311,7 +311,7 @@ export async function main(argv: string[]): Promise<void> {
     process.on(sig, () => {
       if (signalled) process.exit(130);
       signalled = true;
-      void import('../app/context.js').then((m) => m.interrupt(sig));
+      void import('../runtime/context.js').then((m) => m.interrupt(sig));
     });
   }
   try {
@@ -325,7 +325,7 @@ export async function main(argv: string[]): Promise<void> {
   if (current && current.config.auth === 'jwt' && current.storeOpened()) {
     try {
       const { RevocationOutbox } = await import('../store/outbox.js');
-      if (new RevocationOutbox(current.store().db).count() > 0) await (await import('../commands/revocations.js')).afterCommand(current);
+      if (new RevocationOutbox(current.store().db).count() > 0) await (await import('../tenant/revocations.js')).afterCommand(current);
     } catch (err) {
       process.stderr.write(`feather-tenant: could not deliver queued revocations: ${(err as Error).message}\n`);
     }

@@ -1,4 +1,4 @@
-import { formatBytes, type Progress } from '../migrate/progress.js';
+import { formatBytes, type Progress } from '../transfer/progress.js';
 
 /**
  * A one-line meter (bytes, percentage when the total is known, rate) redrawn at most five

@@ -14,7 +14,7 @@ import type { ShowResult } from '../commands/show.js';
 import type { SweepResult } from '../commands/sweep.js';
 import type { PinResult } from '../commands/pin.js';
 import { formatAgo, formatDuration } from '../core/durations.js';
-import { formatBytes } from '../migrate/progress.js';
+import { formatBytes } from '../transfer/progress.js';
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);

@@ -1,5 +1,5 @@
-import type { Context } from '../app/context.js';
-import { withLock } from '../app/lock.js';
+import type { Context } from '../runtime/context.js';
+import { withLock } from '../tenant/lock.js';
 import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { ConflictError, OperationError } from '../core/errors.js';
@@ -9,10 +9,11 @@ import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
 import { bridgeName, objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { portIsFree } from '../net/port-probe.js';
-import type { Reservation, TenantRow } from '../store/tenants.js';
+import type { Reservation } from '../store/tenants.js';
+import type { TenantRow } from '../core/tenant-row.js';
 import { waitForHttp } from '../net/wait-http.js';
 import { runArgs } from '../podman/run-args.js';
-import { Undo } from './undo.js';
+import { Undo } from '../tenant/undo.js';
 
 export interface AddOptions {
   name: string;

@@ -1,18 +1,18 @@
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Context } from '../app/context.js';
-import { withLock } from '../app/lock.js';
-import { requireActive } from './require.js';
+import type { Context } from '../runtime/context.js';
+import { withLock } from '../tenant/lock.js';
+import { requireActive } from '../tenant/require.js';
 import { OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
-import { archiveChunks } from '../migrate/archive-writer.js';
-import { hashWhileWritten } from '../migrate/hash-file.js';
-import { FORMAT, FORMAT_VERSION, type Manifest } from '../migrate/manifest.js';
-import type { ArchiveOutput } from '../migrate/output.js';
-import type { Progress } from '../migrate/progress.js';
-import { createSpool } from '../migrate/spool.js';
+import { archiveChunks } from '../transfer/archive-writer.js';
+import { hashWhileWritten } from '../transfer/hash-file.js';
+import { FORMAT, FORMAT_VERSION, type Manifest } from '../transfer/manifest.js';
+import type { ArchiveOutput } from '../transfer/output.js';
+import type { Progress } from '../transfer/progress.js';
+import { createSpool } from '../transfer/spool.js';
 
 export interface ExportOptions {
   name: string;
@@ -35,7 +35,7 @@ export interface ExportResult {
 }
 
 /**
- * Export a tenant as one verified archive (see migrate/archive-writer.ts): spool the volume
+ * Export a tenant as one verified archive (see transfer/archive-writer.ts): spool the volume
  * while the tenant is stopped, start it again at once, then stream manifest, volume and sums.
  * On any failure the output is abandoned (a file output never takes its final name).
  */

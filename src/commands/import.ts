@@ -1,14 +1,14 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
-import { readArchive } from '../migrate/archive-reader.js';
-import type { Manifest } from '../migrate/manifest.js';
-import { formatBytes, type Progress } from '../migrate/progress.js';
-import { BatchedWriter, createSpool } from '../migrate/spool.js';
-import { VolumeCheck, refuseVolume } from '../migrate/volume-check.js';
-import { spaceProblem } from '../migrate/volume-tar-policy.js';
+import { readArchive } from '../transfer/archive-reader.js';
+import type { Manifest } from '../transfer/manifest.js';
+import { formatBytes, type Progress } from '../transfer/progress.js';
+import { BatchedWriter, createSpool } from '../transfer/spool.js';
+import { VolumeCheck, refuseVolume } from '../transfer/volume-check.js';
+import { spaceProblem } from '../transfer/volume-tar-policy.js';
 import { freeSpace } from '../fs/free-space.js';
 import { add, type AddResult } from './add.js';
 
@@ -44,7 +44,7 @@ interface Target {
 /**
  * Import an export archive: read and verify all of it into a spool file first (format version,
  * checksums, completeness, and volume.tar entry by entry in the same pass: podman extracts it as
- * root, see migrate/volume-tar-policy.ts), refusing early when the name is taken; only then
+ * root, see transfer/volume-tar-policy.ts), refusing early when the name is taken; only then
  * provision exactly as `add` does, with the volume filled from the spool before the container starts.
  *
  * Passwords: only the scrypt hash travels, never the password. By default the hash goes into

@@ -1,9 +1,9 @@
-import type { Context } from '../app/context.js';
-import { withLock } from '../app/lock.js';
-import { createTenantContainer, waitReady } from '../app/tenant-container.js';
+import type { Context } from '../runtime/context.js';
+import { withLock } from '../tenant/lock.js';
+import { createTenantContainer, waitReady } from '../tenant/container.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
-import { requireActive } from './require.js';
+import { requireActive } from '../tenant/require.js';
 
 export type LifecycleVerb = 'start' | 'stop' | 'restart';
 

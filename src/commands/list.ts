@@ -1,7 +1,7 @@
-import type { Context } from '../app/context.js';
-import { containerTenant } from '../core/reconcile-plan.js';
+import type { Context } from '../runtime/context.js';
+import { containerTenant } from '../reconcile/plan.js';
 import { objectName, tenantUrl } from '../core/tenant.js';
-import type { ContainerSummary } from '../podman/types.js';
+import type { ContainerSummary } from '../core/container.js';
 
 export interface ListEntry {
   name: string;

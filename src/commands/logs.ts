@@ -1,4 +1,4 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { NotFoundError } from '../core/errors.js';
 import { parseLines, parseSince } from '../core/log-options.js';
 import { validateName } from '../core/names.js';

@@ -1,12 +1,12 @@
-import type { Context } from '../app/context.js';
-import { withLock } from '../app/lock.js';
-import { createTenantContainer } from '../app/tenant-container.js';
+import type { Context } from '../runtime/context.js';
+import { withLock } from '../tenant/lock.js';
+import { createTenantContainer } from '../tenant/container.js';
 import { validateName } from '../core/names.js';
 import { generatePassword, hashPassword } from '../core/password.js';
 import { nextSecretName, objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
-import { requireActive } from './require.js';
-import { Undo } from './undo.js';
-import { changeAndRevoke } from './revocations.js';
+import { requireActive } from '../tenant/require.js';
+import { Undo } from '../tenant/undo.js';
+import { changeAndRevoke } from '../tenant/revocations.js';
 
 export interface PasswdResult {
   name: string;

@@ -1,14 +1,14 @@
-import type { Context } from '../app/context.js';
-import type { AppliedChange } from '../app/reconcile-apply.js';
-import { readWorld, type World } from '../app/world.js';
+import type { Context } from '../runtime/context.js';
+import type { AppliedChange } from '../reconcile/apply.js';
+import { readWorld, type World } from '../reconcile/world.js';
 import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
-import type { RouteChange } from '../caddy/route-merge.js';
-import { describeAction } from '../core/reconcile-describe.js';
+import type { RouteChange } from '../reconcile/route-merge.js';
+import { describeAction } from '../reconcile/describe.js';
 import { prefixFilter } from '../core/tenant.js';
-import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../core/reconcile-plan.js';
-import type { ContainerSummary } from '../podman/types.js';
-import type { TenantRow } from '../store/tenants.js';
+import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../reconcile/plan.js';
+import type { ContainerSummary } from '../core/container.js';
+import type { TenantRow } from '../core/tenant-row.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -29,7 +29,7 @@ export interface ReconcileResult {
 const ROUTE_ATTEMPTS = 5;
 
 /**
- * Converges podman and Caddy to our state: plan from one read of each (pure: reconcile-plan.ts),
+ * Converges podman and Caddy to our state: plan from one read of each (pure: reconcile/plan.ts),
  * then apply: all route changes as one Caddy config change, then each tenant's container work
  * under its lock. Safe at any time; a second run finds nothing to do.
  *
@@ -50,7 +50,7 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
   }
 
   if (o.adopt) {
-    const { adoptedRow, applyAdoption, describeAdoption, planAdopt } = await import('../app/adopt.js');
+    const { adoptedRow, applyAdoption, describeAdoption, planAdopt } = await import('../reconcile/adopt.js');
     const adoption = await planAdopt(ctx, world);
     adoptNotes.push(...adoption.notes);
     for (const a of adoption.adopt) {
@@ -80,7 +80,7 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
   ctx.checkpoint('reconcile:routed');
   if (plan.actions.length === 0) return result(false, changes, [...adoptNotes, ...plan.notes]);
   // Loaded only when containers need work (it brings podman run arguments, passwords, ...).
-  const { applyTenantActions } = await import('../app/reconcile-apply.js');
+  const { applyTenantActions } = await import('../reconcile/apply.js');
   const rows = new Map(world.rows.map((r) => [r.name, r]));
   for (const [name, actions] of byTenant(plan.actions)) {
     const row = rows.get(name);

@@ -1,9 +1,9 @@
-import type { Context } from '../app/context.js';
-import { withLock } from '../app/lock.js';
+import type { Context } from '../runtime/context.js';
+import { withLock } from '../tenant/lock.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
-import { changeAndRevoke } from './revocations.js';
+import { changeAndRevoke } from '../tenant/revocations.js';
 
 export interface RemoveOptions {
   name: string;

@@ -1,10 +1,10 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { openSessions } from '../auth/runtime.js';
 import type { SessionInfo } from '../auth/sessions.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { RevocationOutbox, type Revocation } from '../store/outbox.js';
-import { changeAndRevoke, deliverPending } from './revocations.js';
+import { changeAndRevoke, deliverPending } from '../tenant/revocations.js';
 
 function known(ctx: Context, name: string): string {
   validateName(name);

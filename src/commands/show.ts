@@ -1,4 +1,4 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { NotFoundError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { HOME, objectName, tenantUrl } from '../core/tenant.js';

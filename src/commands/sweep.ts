@@ -1,11 +1,11 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { readAccessLog, type LogRead } from '../activity/access-log.js';
 import { collectActivity } from '../activity/collect.js';
 import { readNetBytes } from '../activity/traffic.js';
 import { OperationError } from '../core/errors.js';
 import { planSweep, type SweepDecision, type SweepReason } from '../core/sweep-plan.js';
 import { objectName, prefixFilter } from '../core/tenant.js';
-import type { ContainerSummary } from '../podman/types.js';
+import type { ContainerSummary } from '../core/container.js';
 import { SleepStore } from '../store/sleep.js';
 
 export interface SweepOptions {

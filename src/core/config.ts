@@ -49,7 +49,7 @@ export interface Config {
   sweepIntervalMs: number;
   /**
    * Requests the wake server holds or relays at once (each costs two descriptors); beyond it,
-   * 503 with Retry-After. Undefined: fitted to the watchdog's open-files limit (wake/fds.ts).
+   * 503 with Retry-After. Undefined: fitted to the watchdog's open-files limit (watchdog/fds.ts).
    */
   maxHeld: number | undefined;
   /** Network traffic (bytes in and out within a minute) above which a tenant counts as active. */

@@ -1,7 +1,7 @@
 import { EngineError } from '../core/errors.js';
 import { protectSteps, releaseSteps } from '../core/isolation-plan.js';
 import type { Env } from '../core/config.js';
-import { runProcess } from '../podman/run-process.js';
+import { runProcess } from '../os/run-process.js';
 
 /** Keeps tenant bridges from reaching each other; see core/isolation-plan.ts for why and how. */
 export interface TenantFirewall {

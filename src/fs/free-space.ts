@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { FreeSpace } from '../migrate/volume-tar-policy.js';
+import type { FreeSpace } from '../transfer/volume-tar-policy.js';
 
 /** statfs of `path`, or of its nearest existing parent (podman creates its volume directory lazily). */
 export async function freeSpace(path: string): Promise<FreeSpace> {

@@ -1,4 +1,4 @@
-import type { ContainerDetails, ContainerSummary } from './types.js';
+import type { ContainerDetails, ContainerSummary } from '../core/container.js';
 
 // podman's zero time: "unset" in `ps --format json`.
 const ZERO_TIME = -62135596800;

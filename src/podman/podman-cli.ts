@@ -4,10 +4,11 @@ import { EngineError, OperationError } from '../core/errors.js';
 import type { Env } from '../core/config.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { ContainerDetails, ContainerSummary, LogOptions, PodmanClient } from './types.js';
+import type { LogOptions, PodmanClient } from './types.js';
+import type { ContainerDetails, ContainerSummary } from '../core/container.js';
 import { parseInspectJson, parsePsJson } from './parse.js';
 import { IptablesFirewall, type TenantFirewall } from '../firewall/iptables.js';
-import { runProcess, type ProcessResult } from './run-process.js';
+import { runProcess, type ProcessResult } from '../os/run-process.js';
 
 interface Run {
   stdout: string;

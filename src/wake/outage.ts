@@ -1,4 +1,4 @@
-import type { LogFields, Logger } from './log.js';
+import type { LogFields, Logger } from '../watchdog/log.js';
 
 // An outage (Redis down, podman failing, Caddy unreachable) told once, not once per refused
 // request: under load, a Redis outage logged every refused request wrote 15,689 lines in 3.7 s

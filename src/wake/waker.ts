@@ -1,5 +1,5 @@
 import type { PodmanClient } from '../podman/types.js';
-import { errorField, type Logger } from './log.js';
+import { errorField, type Logger } from '../watchdog/log.js';
 
 export interface WakeTarget {
   name: string;

@@ -5,7 +5,7 @@ import { chmod, chown, link, mkdir, readFile, readdir, stat, symlink, writeFile 
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { objectsOf } from '../helpers/podman.js';
-import type { Manifest } from '../../src/migrate/manifest.js';
+import type { Manifest } from '../../src/transfer/manifest.js';
 import { exportArchive } from '../helpers/export-archive.js';
 import { tarArchive, type TarSpec } from '../helpers/tar-build.js';
 import { listVolume, mountpoint } from '../helpers/volume-listing.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { osProcessProbe } from '../../src/app/process-probe.js';
+import { osProcessProbe } from '../../src/os/process-probe.js';
 import { portOpen } from '../../src/net/port-open.js';
 import { startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
 import { NOW, curl, sleepAll, startEvents, sweepJson, toWakeServer, tune } from '../helpers/wake.js';

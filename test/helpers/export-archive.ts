@@ -3,8 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { archiveChunks } from '../../src/migrate/archive-writer.js';
-import { FORMAT, FORMAT_VERSION, type Manifest } from '../../src/migrate/manifest.js';
+import { archiveChunks } from '../../src/transfer/archive-writer.js';
+import { FORMAT, FORMAT_VERSION, type Manifest } from '../../src/transfer/manifest.js';
 import { TEST_IMAGE } from './stack.js';
 
 /**

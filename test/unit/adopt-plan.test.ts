@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planAdoption, type AdoptCandidate } from '../../src/core/adopt-plan.js';
-import { parseTenantShState } from '../../src/core/tenant-sh.js';
-import type { ContainerDetails } from '../../src/podman/types.js';
-import type { TenantRow } from '../../src/store/tenants.js';
+import { planAdoption, type AdoptCandidate } from '../../src/reconcile/adopt-plan.js';
+import { parseTenantShState } from '../../src/reconcile/tenant-sh.js';
+import type { ContainerDetails } from '../../src/core/container.js';
+import type { TenantRow } from '../../src/core/tenant-row.js';
 
 const RANGE = { first: 9001, last: 9010 };
 

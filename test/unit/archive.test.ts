@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { UsageError } from '../../src/core/errors.js';
-import { readArchive } from '../../src/migrate/archive-reader.js';
-import { archiveChunks } from '../../src/migrate/archive-writer.js';
-import { FORMAT, FORMAT_VERSION, parseManifest, renderManifest, type Manifest } from '../../src/migrate/manifest.js';
-import { END_OF_ARCHIVE, fileHeader, padding } from '../../src/migrate/tar-format.js';
+import { readArchive } from '../../src/transfer/archive-reader.js';
+import { archiveChunks } from '../../src/transfer/archive-writer.js';
+import { FORMAT, FORMAT_VERSION, parseManifest, renderManifest, type Manifest } from '../../src/transfer/manifest.js';
+import { END_OF_ARCHIVE, fileHeader, padding } from '../../src/transfer/tar-format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ft-archive-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

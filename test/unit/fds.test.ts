@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMaxHeld, openFds, parseOpenFilesLimit, readOpenFilesLimit } from '../../src/wake/fds.js';
+import { defaultMaxHeld, openFds, parseOpenFilesLimit, readOpenFilesLimit } from '../../src/watchdog/fds.js';
 import { HeldRequests } from '../../src/wake/held.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units

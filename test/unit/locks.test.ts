@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../../src/store/db.js';
 import { Locks, type ProcessProbe } from '../../src/store/locks.js';
-import { osProcessProbe } from '../../src/app/process-probe.js';
+import { osProcessProbe } from '../../src/os/process-probe.js';
 import { spawn } from 'node:child_process';
 
 // The lock table in a real SQLite file; which processes are alive is what the fake decides.

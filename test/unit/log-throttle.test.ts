@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { throttledLog } from '../../src/wake/log-throttle.js';
+import { throttledLog } from '../../src/watchdog/log-throttle.js';
 
 describe('throttledLog', () => {
   it('writes a key once a window, then says how many it left out', () => {

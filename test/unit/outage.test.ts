@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Outage } from '../../src/wake/outage.js';
-import { watchdogOutages } from '../../src/wake/outages.js';
-import type { LogFields } from '../../src/wake/log.js';
+import { watchdogOutages } from '../../src/watchdog/outages.js';
+import type { LogFields } from '../../src/watchdog/log.js';
 
 // The outage reporter with a clock of its own: one line when it starts, a count a minute while
 // it lasts, one line when it ends, however many operations fail meanwhile.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { terminalProgress } from '../../src/cli/progress.js';
-import { formatBytes } from '../../src/migrate/progress.js';
+import { formatBytes } from '../../src/transfer/progress.js';
 
 function fakeTerminal(isTTY: boolean) {
   const out: string[] = [];

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { tenantRoute, type CaddyRoute } from '../../src/caddy/routes.js';
-import { planReconcile, type ReconcileInput } from '../../src/core/reconcile-plan.js';
-import type { ContainerSummary } from '../../src/podman/types.js';
-import type { TenantRow } from '../../src/store/tenants.js';
+import { tenantRoute } from '../../src/caddy/routes.js';
+import type { CaddyRoute } from '../../src/core/route.js';
+import { planReconcile, type ReconcileInput } from '../../src/reconcile/plan.js';
+import type { ContainerSummary } from '../../src/core/container.js';
+import type { TenantRow } from '../../src/core/tenant-row.js';
 
 const P = 'fu-';
 const CATCH_ALL: CaddyRoute = { handle: [{ handler: 'static_response', status_code: 404 }] };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchedWriter, createSpool, SPOOL_SUBDIR } from '../../src/migrate/spool.js';
+import { BatchedWriter, createSpool, SPOOL_SUBDIR } from '../../src/transfer/spool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ft-spool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

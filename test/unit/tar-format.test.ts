@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { BLOCK, END_OF_ARCHIVE, fileHeader, padding, parseHeader, parsePax } from '../../src/migrate/tar-format.js';
+import { BLOCK, END_OF_ARCHIVE, fileHeader, padding, parseHeader, parsePax } from '../../src/transfer/tar-format.js';
 
 describe('tar format', () => {
   it('writes ustar headers that parse back, with a verified checksum', () => {

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, link, mkdir, mkdtemp, open, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TarFormatError } from '../../src/migrate/tar-fields.js';
-import { TarScanner, type TarEntry } from '../../src/migrate/tar-scanner.js';
+import { TarFormatError } from '../../src/transfer/tar-fields.js';
+import { TarScanner, type TarEntry } from '../../src/transfer/tar-scanner.js';
 import { END, header, paxData, tarArchive, tarEntry } from '../helpers/tar-build.js';
 
 // The scanner must see exactly the entries Go's archive/tar (podman) sees, however the bytes

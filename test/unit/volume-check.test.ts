@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { VolumeCheck } from '../../src/migrate/volume-check.js';
+import { VolumeCheck } from '../../src/transfer/volume-check.js';
 import { tarArchive } from '../helpers/tar-build.js';
 
 // The glue between the streaming scanner and the policy, as import uses it: chunks in, the

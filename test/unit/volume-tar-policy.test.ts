@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TarEntry } from '../../src/migrate/tar-scanner.js';
-import { FREE_SPACE_RESERVE, VolumeTarPolicy, normalizePath, spaceProblem } from '../../src/migrate/volume-tar-policy.js';
+import type { TarEntry } from '../../src/transfer/tar-scanner.js';
+import { FREE_SPACE_RESERVE, VolumeTarPolicy, normalizePath, spaceProblem } from '../../src/transfer/volume-tar-policy.js';
 
 // The rules an imported volume.tar is held to, one entry at a time (the scanner's output).
 

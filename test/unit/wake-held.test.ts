@@ -3,7 +3,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { portOpen } from '../../src/net/port-open.js';
 import { probeHttp } from '../../src/net/wait-http.js';
-import { Metrics } from '../../src/wake/metrics.js';
+import { Metrics } from '../../src/watchdog/metrics.js';
 import { createWakeServer, type WakeServer } from '../../src/wake/server.js';
 import { Waker } from '../../src/wake/waker.js';
 import { freePort, httpRequest } from '../helpers/stack.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { desiredAccessLog, desiredWakeRoute, serverLoggerName } from '../../src/caddy/wake-config.js';
 import { resolveConfig } from '../../src/core/config.js';
-import { Metrics } from '../../src/wake/metrics.js';
+import { Metrics } from '../../src/watchdog/metrics.js';
 import { isBrowserNavigation, waitingPage } from '../../src/wake/page.js';
 import { forwardHeaders } from '../../src/wake/proxy.js';
 import { describeRequest } from '../../src/wake/request.js';

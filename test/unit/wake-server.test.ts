@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { portOpen } from '../../src/net/port-open.js';
 import { probeHttp } from '../../src/net/wait-http.js';
-import { Metrics } from '../../src/wake/metrics.js';
+import { Metrics } from '../../src/watchdog/metrics.js';
 import { createWakeServer, type WakeServer } from '../../src/wake/server.js';
 import type { Gate } from '../../src/auth/gate.js';
 import { gateRoute } from '../../src/auth/gate-path.js';

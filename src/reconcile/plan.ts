@@ -1,11 +1,11 @@
 // Pure: what `reconcile` changes, from three views of the world read once each: our rows,
 // podman's containers named with our prefix, and the managed Caddy server's routes.
-import { mergeRoutes, type RouteChange } from '../caddy/route-merge.js';
-import type { CaddyRoute } from '../caddy/routes.js';
-import type { ContainerSummary } from '../podman/types.js';
-import type { TenantRow } from '../store/tenants.js';
-import { nameProblem } from './names.js';
-import { LABEL_PREFIX, LABEL_SECRET, LABEL_TENANT } from './tenant.js';
+import { mergeRoutes, type RouteChange } from './route-merge.js';
+import type { CaddyRoute } from '../core/route.js';
+import type { ContainerSummary } from '../core/container.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import { nameProblem } from '../core/names.js';
+import { LABEL_PREFIX, LABEL_SECRET, LABEL_TENANT } from '../core/tenant.js';
 
 export interface ReconcileInput {
   prefix: string;

@@ -2,8 +2,8 @@ import { generatePassword, hashPassword } from '../core/password.js';
 import { bridgeName, nextSecretName, objectName, tenantLabels } from '../core/tenant.js';
 import { waitForHttp } from '../net/wait-http.js';
 import { runArgs } from '../podman/run-args.js';
-import type { TenantRow } from '../store/tenants.js';
-import type { Context } from './context.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import type { Context } from '../runtime/context.js';
 
 export interface CreateOptions {
   /** Start it (and wait until it answers HTTP), or only create it (a stopped tenant). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pidExists } from '../app/process-probe.js';
+import { pidExists } from '../os/process-probe.js';
 
 // Spool files hold a volume's tar while export or import works on it: they are the user's
 // data, so they live in a 0700 directory under the state directory, are 0600, and are removed

@@ -1,6 +1,6 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import type { TenantRow } from '../store/tenants.js';
+import type { TenantRow } from '../core/tenant-row.js';
 
 /** The tenant's row, if it is fully added; otherwise the error an operator can act on. */
 export function requireActive(ctx: Context, name: string): TenantRow {

@@ -8,7 +8,7 @@ import { openDb, type Db } from '../store/db.js';
 import { Locks } from '../store/locks.js';
 import { TenantStore } from '../store/tenants.js';
 import { loadConfig } from './load-config.js';
-import { osProcessProbe } from './process-probe.js';
+import { osProcessProbe } from '../os/process-probe.js';
 
 /** Everything a command needs from the outside world; tests build their own. */
 export interface Context {

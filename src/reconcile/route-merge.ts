@@ -1,6 +1,7 @@
 // Pure: the managed server's whole routes array as it should be, from the array as it is.
 // Applied as ONE config change (Caddy reloads everything on each), however many routes differ.
-import { isCatchAll, routeDialPorts, sameRoute, type CaddyRoute } from './routes.js';
+import { isCatchAll, routeDialPorts, sameRoute } from '../caddy/routes.js';
+import type { CaddyRoute } from '../core/route.js';
 
 export interface RouteChange {
   tenant: string;

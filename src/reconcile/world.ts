@@ -1,8 +1,8 @@
 import type { RoutesSnapshot } from '../caddy/admin-client.js';
-import type { ContainerSummary } from '../podman/types.js';
-import type { TenantRow } from '../store/tenants.js';
-import type { Context } from './context.js';
-import { describeHolder } from './lock.js';
+import type { ContainerSummary } from '../core/container.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import type { Context } from '../runtime/context.js';
+import { describeHolder } from '../tenant/lock.js';
 
 /** The three views reconcile compares, each read once. */
 export interface World {

@@ -1,5 +1,5 @@
 // Pure: how reconcile words each action, for --dry-run ("would ...") and the real run alike.
-import type { TenantAction } from './reconcile-plan.js';
+import type { TenantAction } from './plan.js';
 
 /** Wording of each action, shared by --dry-run ("would ...") and the real run. */
 export function describeAction(a: TenantAction): { action: string; detail: string } {

@@ -1,4 +1,4 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 
 /**
  * A stack of compensating steps, run newest first when a command fails half-way.

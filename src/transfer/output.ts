@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { pidExists } from '../app/process-probe.js';
+import { pidExists } from '../os/process-probe.js';
 import { UsageError } from '../core/errors.js';
 
 /** Where an export archive goes: a file (complete or absent, never half-written) or a stream. */

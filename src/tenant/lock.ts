@@ -1,6 +1,6 @@
 import { ConflictError } from '../core/errors.js';
 import type { LockHolder } from '../store/locks.js';
-import type { Context } from './context.js';
+import type { Context } from '../runtime/context.js';
 
 const POLL_MS = 100;
 

@@ -1,10 +1,10 @@
-import type { TenantAction } from '../core/reconcile-plan.js';
-import { describeAction } from '../core/reconcile-describe.js';
+import type { TenantAction } from './plan.js';
+import { describeAction } from './describe.js';
 import { objectName } from '../core/tenant.js';
-import type { TenantRow } from '../store/tenants.js';
-import type { Context } from './context.js';
-import { describeHolder } from './lock.js';
-import { createTenantContainer, waitReady } from './tenant-container.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import type { Context } from '../runtime/context.js';
+import { describeHolder } from '../tenant/lock.js';
+import { createTenantContainer, waitReady } from '../tenant/container.js';
 
 export interface AppliedChange {
   target: string;

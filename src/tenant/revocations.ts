@@ -1,4 +1,4 @@
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { deliverRevocations, type Delivery } from '../auth/deliver.js';
 import { openSessions } from '../auth/runtime.js';
 import { RevocationOutbox } from '../store/outbox.js';

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { planAdoption, type AdoptCandidate, type PlannedAdoption } from '../core/adopt-plan.js';
+import { planAdoption, type AdoptCandidate, type PlannedAdoption } from './adopt-plan.js';
 import { UsageError } from '../core/errors.js';
 import { hashPassword } from '../core/password.js';
-import { containerTenant, type Note } from '../core/reconcile-plan.js';
-import { parseTenantShState, type TenantShEntry } from '../core/tenant-sh.js';
-import type { TenantRow } from '../store/tenants.js';
-import type { Context } from './context.js';
-import { describeHolder } from './lock.js';
+import { containerTenant, type Note } from './plan.js';
+import { parseTenantShState, type TenantShEntry } from './tenant-sh.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import type { Context } from '../runtime/context.js';
+import { describeHolder } from '../tenant/lock.js';
 import type { World } from './world.js';
 
 /** Containers named with our prefix that no row knows: inspected (for their volume) and planned. */

@@ -1,5 +1,5 @@
 // Pure: reads the state file of tenant.sh, the shell script feather-tenant replaces.
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface TenantShEntry {
   port?: number;

@@ -1,5 +1,5 @@
 import type { Logger } from './log.js';
-import { Outage, type OutageTexts } from './outage.js';
+import { Outage, type OutageTexts } from '../wake/outage.js';
 
 // The watchdog's outages, one table: what each one logs when it starts, while it lasts (a count
 // a minute) and when it ends. The first and last messages are the ones operators and tests

@@ -12,7 +12,7 @@ export class Metrics {
   lastSweepAt: number | undefined;
   lastSweepSeconds = 0;
   tenants: Record<string, number> = {};
-  /** Open descriptors now and the soft limit (wake/fds.ts); undefined where /proc is missing. */
+  /** Open descriptors now and the soft limit (watchdog/fds.ts); undefined where /proc is missing. */
   fds: () => { open: number | undefined; limit: number | undefined } = () => ({ open: undefined, limit: undefined });
   private readonly buckets = WAKE_BUCKETS.map(() => 0);
   private wakeSum = 0;

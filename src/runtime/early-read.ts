@@ -1,6 +1,6 @@
 import type { Env } from '../core/config.js';
 import { PodmanCli } from '../podman/podman-cli.js';
-import type { ContainerSummary } from '../podman/types.js';
+import type { ContainerSummary } from '../core/container.js';
 import { loadConfig } from './load-config.js';
 
 /**

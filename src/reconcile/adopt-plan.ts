@@ -1,9 +1,9 @@
 // Pure: which containers `reconcile --adopt` takes into our state, and why others are left.
-import type { ContainerDetails } from '../podman/types.js';
-import type { Adoption, TenantRow } from '../store/tenants.js';
-import type { Note } from './reconcile-plan.js';
-import { inRange, type PortRange, formatRange } from './ports.js';
-import { HOME, LABEL_SECRET } from './tenant.js';
+import type { ContainerDetails } from '../core/container.js';
+import type { Adoption, TenantRow } from '../core/tenant-row.js';
+import type { Note } from './plan.js';
+import { inRange, type PortRange, formatRange } from '../core/ports.js';
+import { HOME, LABEL_SECRET } from '../core/tenant.js';
 import type { TenantShEntry } from './tenant-sh.js';
 
 export interface AdoptCandidate {

@@ -5,7 +5,7 @@ import { sessionStore } from '../auth/runtime.js';
 import { loadJwtKey } from '../auth/secret.js';
 import { connectConfigured } from '../redis/connect.js';
 import { RevocationOutbox } from '../store/outbox.js';
-import type { Context } from '../app/context.js';
+import type { Context } from '../runtime/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { OperationError } from '../core/errors.js';
 import { objectName, prefixFilter } from '../core/tenant.js';
@@ -13,16 +13,16 @@ import { portOpen } from '../net/port-open.js';
 import { probeHttp } from '../net/wait-http.js';
 import { SleepStore } from '../store/sleep.js';
 import { redisProblem, redisUnreachable } from '../redis/problem.js';
-import { ASSUMED_SOFT_LIMIT, LOW_FD_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from '../wake/fds.js';
-import { errorField, jsonLogger, type Logger } from '../wake/log.js';
-import { throttledLog } from '../wake/log-throttle.js';
+import { ASSUMED_SOFT_LIMIT, LOW_FD_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from './fds.js';
+import { errorField, jsonLogger, type Logger } from './log.js';
+import { throttledLog } from './log-throttle.js';
 import type { Outage } from '../wake/outage.js';
-import { watchdogOutages } from '../wake/outages.js';
-import { Metrics } from '../wake/metrics.js';
+import { watchdogOutages } from './outages.js';
+import { Metrics } from './metrics.js';
 import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
-import { leaseMs, sweep } from './sweep.js';
-import { describeHolder } from '../app/lock.js';
+import { leaseMs, sweep } from '../commands/sweep.js';
+import { describeHolder } from '../tenant/lock.js';
 
 export interface WatchdogOptions {
   /** Aborting it shuts the watchdog down cleanly (the CLI aborts on SIGTERM/SIGINT). */

@@ -1,0 +1,48 @@
+// Domain types: a tenant as the state store records it. Defined here, not in store/, so the core
+// and the planners can speak of tenants without importing an adapter.
+
+export type TenantStatus = 'provisioning' | 'active' | 'removing';
+export type DesiredState = 'running' | 'stopped';
+
+export interface TenantRow {
+  name: string;
+  port: number;
+  status: TenantStatus;
+  image: string;
+  volume: string;
+  containerId: string | null;
+  passwordHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** The podman secret holding the password; null for an adopted container that has none of ours. */
+  secret: string | null;
+  /** A secret a `passwd` was switching to or from: removed by that passwd, or by reconcile if it died. */
+  secretPending: string | null;
+  /** What the operator asked for last (start/stop); reconcile starts only 'running' tenants. */
+  desired: DesiredState;
+  /** Set when `reconcile --adopt` took the tenant over from tenant.sh. */
+  adoptedAt: number | null;
+  /** Last HTTP request or traffic seen (ms), or null if none yet. */
+  lastActiveAt: number | null;
+  /** Exempt from sleeping. */
+  pinned: boolean;
+  /** When a sweep put it to sleep; null once woken. */
+  asleepAt: number | null;
+  /** Lease: a sweep is stopping it since then. */
+  stopStartedAt: number | null;
+  /** Lease: a wake is starting it since then. */
+  wakeStartedAt: number | null;
+}
+
+/** An adopted tenant: already running somewhere, so it is inserted active with its own port. */
+export interface Adoption {
+  name: string;
+  port: number;
+  image: string;
+  volume: string;
+  /** Our secret for a labelled container; null for tenant.sh's (no secret of ours yet). */
+  secret: string | null;
+  containerId: string;
+  passwordHash: string | null;
+  now: number;
+}
