@@ -6,8 +6,8 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../runtime/context.js';
-import { reportError } from '../cli/main.js';
+import { loadConfig } from '../runtime/load-config.js';
+import { reportError } from '../cli/errors.js';
 import { UsageError } from '../core/errors.js';
 import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../caddy/wake-config.js';
 import { adminListen, parsePort, parseTlsMode, renderBirthCaddy, type CaddyConfig } from './caddy-config.js';

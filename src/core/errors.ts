@@ -1,4 +1,4 @@
-// One error vocabulary for the whole tool. Commands throw these; only cli/main.ts turns
+// One error vocabulary for the whole tool. Commands throw these; only cli/errors.ts turns
 // them into output and exit codes (documented in the README's "Exit codes" table).
 
 export const EXIT = {

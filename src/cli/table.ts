@@ -1,0 +1,280 @@
+// Every command of the CLI, as data: name, arguments, options, help, and what runs it. One file on
+// purpose (over 200 lines): the whole surface of the tool is read and reviewed in one place, and
+// `--help` is generated from it by program.ts. Each `run` loads its command module lazily, so
+// `--help` and `--version` load none of them.
+import { OperationError } from '../core/errors.js';
+import { context, runAndRender } from './run.js';
+
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  default?: string;
+}
+
+export type Opts = Record<string, unknown>;
+
+export interface CommandSpec {
+  name: string;
+  alias?: string;
+  description: string;
+  args?: readonly (readonly [string, string])[];
+  options?: readonly OptionSpec[];
+  /** Shown after the options in `<cmd> --help`. */
+  help?: string;
+  /** The command's arguments in order, then its options. */
+  run?: (args: string[], o: Opts) => Promise<void>;
+  sub?: readonly CommandSpec[];
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** An option's value when given, as the string commander parsed. */
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const flag = (v: unknown): boolean => v === true;
+
+const NAME = ['<name>', 'tenant name'] as const;
+const JSON_OUT = (what: string): OptionSpec => ({ flags: '--json', description: what });
+
+const lifecycle = ([
+  ['start', "start a tenant's container (creating it if it is missing); already running is fine"],
+  ['stop', "stop a tenant's container (its route, volume and state stay); already stopped is fine"],
+  ['restart', "stop and start a tenant's container, waiting until it answers"],
+] as const).map(([verb, what]): CommandSpec => ({
+  name: verb,
+  description: what,
+  args: [NAME],
+  options: [JSON_OUT('print the outcome as JSON')],
+  help: examples([`feather-tenant ${verb} alice`]),
+  run: ([name = ''], o) => runAndRender(() => import('../commands/lifecycle.js'), (m, ctx) => m.lifecycle(ctx, verb, name), (r) => r.printLifecycle, o),
+}));
+
+const pin = ([['pin', true], ['unpin', false]] as const).map(([cmd, pinned]): CommandSpec => ({
+  name: cmd,
+  description: pinned ? 'exempt a tenant from sleeping: sweeps leave it running' : 'let a pinned tenant sleep again when idle',
+  args: [NAME],
+  options: [JSON_OUT('print the result as JSON')],
+  help: examples([`feather-tenant ${cmd} alice`]),
+  run: ([name = ''], o) => runAndRender(() => import('../commands/pin.js'), (m, ctx) => m.setPinned(ctx, { name, pinned }), (r) => r.printPin, o),
+}));
+
+const sessions: CommandSpec = {
+  name: 'sessions',
+  description: "the login gate's sessions (FEATHER_TENANT_AUTH=jwt): list, revoke, and revocations waiting for Redis",
+  sub: [
+    {
+      name: 'list',
+      description: "list a tenant's active sessions",
+      args: [NAME],
+      options: [JSON_OUT('print as JSON')],
+      help: examples(['feather-tenant sessions list alice']),
+      run: ([name = ''], o) => runAndRender(() => import('../commands/sessions.js'), (m, ctx) => m.listSessions(ctx, name), (r) => r.printSessions, o),
+    },
+    {
+      name: 'revoke',
+      description: "end all of a tenant's sessions, or one (--session); takes effect within a second",
+      args: [NAME],
+      options: [
+        { flags: '--session <id>', description: 'end only this session (ids as in `sessions list`)' },
+        JSON_OUT('print the result as JSON'),
+      ],
+      help: examples(['feather-tenant sessions revoke alice', 'feather-tenant sessions revoke alice --session 3hT0...']),
+      run: ([name = ''], o) => runAndRender(() => import('../commands/sessions.js'), (m, ctx) => m.revokeSessions(ctx, name, str(o.session)), (r) => r.printRevoke, o),
+    },
+    {
+      name: 'pending',
+      description: 'revocations recorded but not yet confirmed by Redis (delivered by the watchdog or the next command)',
+      options: [JSON_OUT('print as JSON')],
+      run: (_a, o) => runAndRender(() => import('../commands/sessions.js'), (m, ctx) => m.pendingRevocations(ctx), (r) => r.printPending, o),
+    },
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'add',
+    description: 'create a tenant: volume (kept if it exists), container, Caddy route; prints its URL and password',
+    args: [['<name>', 'tenant name: a DNS label (a-z, 0-9, -), 1-32 characters, starting with a letter']],
+    options: [
+      { flags: '--image <image>', description: 'work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: FEATHER_TENANT_IMAGE)' },
+      JSON_OUT('print the tenant as JSON'),
+    ],
+    help: examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image) }), (r) => r.printAdd, o),
+  },
+  {
+    name: 'remove',
+    alias: 'rm',
+    description: "remove a tenant's container, route and state; the data volume is kept unless --purge",
+    args: [NAME],
+    options: [
+      { flags: '--purge', description: "also delete the tenant's data volume (needs --yes, or typing the name on a terminal)" },
+      { flags: '-y, --yes', description: 'confirm --purge without asking' },
+      JSON_OUT('print what was removed as JSON'),
+    ],
+    help: examples(['feather-tenant remove alice', 'feather-tenant remove alice --purge --yes']),
+    run: ([name = ''], o) => runAndRender(
+      () => Promise.all([import('../commands/remove.js'), import('./prompt.js')]),
+      ([m, prompt], ctx) => m.remove(ctx, { name, purge: flag(o.purge), yes: flag(o.yes), confirm: prompt.terminalConfirm() }),
+      (r) => r.printRemove, o,
+    ),
+  },
+  {
+    name: 'list',
+    alias: 'ls',
+    description: 'list tenants with their port, URL, container and state',
+    options: [JSON_OUT('print as JSON')],
+    help: examples(['feather-tenant list', 'feather-tenant list --json']),
+    run: async (_a, o) => {
+      // Like reconcile: the podman ps the launcher started runs while the rest loads.
+      const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
+      await runAndRender(() => import('../commands/list.js'), (m, ctx) => m.list(ctx, early), (r) => r.printList, o);
+    },
+  },
+  {
+    name: 'show',
+    description: 'one tenant: port, URL, state, image, limits, volume and its size, created and started times',
+    args: [NAME],
+    options: [JSON_OUT('print as JSON')],
+    help: examples(['feather-tenant show alice', 'feather-tenant show alice --json']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/show.js'), (m, ctx) => m.show(ctx, name), (r) => r.printShow, o),
+  },
+  ...lifecycle,
+  {
+    name: 'logs',
+    description: "a tenant's container logs; -f streams them until interrupted",
+    args: [NAME],
+    options: [
+      { flags: '-f, --follow', description: 'keep streaming new lines' },
+      { flags: '-n, --tail <lines>', description: 'only the last N lines' },
+      { flags: '--since <time>', description: 'only lines since a duration ago (10m, 2h) or a time (2024-05-01T12:00:00Z)' },
+    ],
+    help: examples(['feather-tenant logs alice -n 50', 'feather-tenant logs alice -f --since 10m']),
+    run: async ([name = ''], o) => {
+      const [{ logs }, ctx] = await Promise.all([import('../commands/logs.js'), context()]);
+      const code = await logs(ctx, { name, follow: flag(o.follow), lines: str(o.tail), since: str(o.since) });
+      if (code !== 0 && code !== 130) throw new OperationError(`podman logs exited with status ${code}`);
+    },
+  },
+  {
+    name: 'passwd',
+    description: 'give a tenant a new password (printed once); the container is recreated with it and the old one stops working',
+    args: [NAME],
+    options: [JSON_OUT('print the tenant and new password as JSON')],
+    help: examples(['feather-tenant passwd alice', 'feather-tenant passwd alice --json']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/passwd.js'), (m, ctx) => m.passwd(ctx, name), (r) => r.printPasswd, o),
+  },
+  {
+    name: 'reconcile',
+    description: 'make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands, restore tenant isolation rules',
+    options: [
+      { flags: '--dry-run', description: 'print what would change, change nothing' },
+      { flags: '--adopt', description: "also take over containers named with the prefix that state does not know (tenant.sh's), keeping port and volume" },
+      JSON_OUT('print the changes and notes as JSON'),
+    ],
+    help: `${examples(['feather-tenant reconcile --dry-run', 'feather-tenant reconcile', 'feather-tenant reconcile --adopt'])}
+Safe to run at any time (a second run changes nothing): at the birth container's start, and from cron:
+  */5 * * * * podman exec feather-birth feather-tenant reconcile
+`,
+    run: async (_a, o) => {
+      // podman ps is most of a reconcile: start it, then load the rest while it runs.
+      const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
+      let failed = 0;
+      await runAndRender(
+        () => import('../commands/reconcile.js'),
+        async (m, ctx) => m.reconcile(ctx, { dryRun: flag(o.dryRun), adopt: flag(o.adopt), early }),
+        (r) => (result, asJson) => {
+          r.printReconcile(result, asJson);
+          failed = result.failed;
+        },
+        o,
+      );
+      if (failed > 0) throw new OperationError(`${failed} change(s) failed; see above`, 'fix the cause and run feather-tenant reconcile again');
+    },
+  },
+  {
+    name: 'export',
+    description: 'write a tenant (settings, password hash, data) as one verified archive, to a file or stdout',
+    args: [NAME],
+    options: [
+      { flags: '-o, --output <file>', description: 'write the archive to FILE, or - for stdout', default: '-' },
+      { flags: '--live', description: 'do not stop a running tenant for the copy (files it writes meanwhile may be copied half-written)' },
+    ],
+    help: `${examples([
+      'feather-tenant export alice -o alice.tar',
+      'feather-tenant export alice | ssh newhost podman exec -i feather-birth feather-tenant import -',
+    ])}
+A running tenant is stopped while its volume is copied and started again right after.
+The archive holds the user's data and password hash: keep it as private as the volume.`,
+    run: async ([name = ''], o) => {
+      const [{ exportTenant }, io, { terminalProgress }, { version }, ctx] = await Promise.all([
+        import('../commands/export.js'), import('./transfer-io.js'), import('./progress.js'), import('./version.js'), context(),
+      ]);
+      const file = str(o.output) ?? '-';
+      io.refuseTerminalOutput(file);
+      const output = await io.exportOutput(ctx, file);
+      await exportTenant(ctx, { name, output, live: flag(o.live), progress: terminalProgress(), exporter: `feather-tenant ${version()}` });
+    },
+  },
+  {
+    name: 'import',
+    description: 'create a tenant from an export archive (a file, or - for stdin), after verifying all of it',
+    args: [['<file>', 'the archive, or - to read it from stdin']],
+    options: [
+      { flags: '--name <new>', description: "import under this name instead of the archive's" },
+      { flags: '--image <image>', description: "work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: the archive's)" },
+      { flags: '--new-password', description: "make a new password instead of keeping the user's (printed once)" },
+      { flags: '--force', description: 'if the volume already holds data, delete its contents and import anyway' },
+      JSON_OUT('print the tenant as JSON'),
+    ],
+    help: `${examples([
+      'feather-tenant import alice.tar',
+      'feather-tenant import alice.tar --name alice2 --new-password',
+      'ssh oldhost podman exec feather-birth feather-tenant export alice | feather-tenant import -',
+    ])}
+Nothing is created until the whole archive has been read, its checksums verified, and its
+volume.tar checked entry by entry (nothing outside the volume, no devices, no setuid files;
+see the README's "What import checks").
+Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
+    run: ([file = ''], o) => runAndRender(
+      () => Promise.all([import('../commands/import.js'), import('./transfer-io.js'), import('./progress.js')]),
+      async ([m, io, progress], ctx) => m.importTenant(ctx, {
+        input: await io.importInput(file), name: str(o.name), image: str(o.image), newPassword: flag(o.newPassword), force: flag(o.force), progress: progress.terminalProgress(),
+      }),
+      (r) => r.printImport, o,
+    ),
+  },
+  {
+    name: 'sweep',
+    description: 'one pass for cron: stop every running tenant idle longer than FEATHER_TENANT_IDLE_MINUTES; prints what it stopped',
+    options: [
+      { flags: '--dry-run', description: 'only say what would be stopped' },
+      JSON_OUT('print the result as JSON'),
+    ],
+    help: examples(['feather-tenant sweep', 'feather-tenant sweep --dry-run --json', '* * * * * podman exec feather-birth feather-tenant sweep   (crontab)']),
+    run: (_a, o) => runAndRender(() => import('../commands/sweep.js'), (m, ctx) => m.sweep(ctx, { dryRun: flag(o.dryRun) }), (r) => r.printSweep, o),
+  },
+  ...pin,
+  {
+    name: 'watchdog',
+    description: 'run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr',
+    help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics']),
+    run: async () => {
+      const [{ watchdog }, ctx] = await Promise.all([import('../watchdog/daemon.js'), context()]);
+      const stop = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+      await watchdog(ctx, { signal: stop.signal });
+    },
+  },
+  {
+    name: 'config',
+    description: 'print the effective configuration (file and environment), secrets redacted',
+    help: examples(['feather-tenant config', 'FEATHER_TENANT_PORTS=9001-9050 feather-tenant config']),
+    run: async () => {
+      const [{ loadConfig }, { redactConfig }] = await Promise.all([import('../runtime/load-config.js'), import('../core/config.js')]);
+      process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(process.env)), null, 2)}\n`);
+    },
+  },
+  sessions,
+];
