@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, openSync, readFileSync, writeSync, closeSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { OperationError } from '../core/errors.js';
 
 export const SECRET_FILE = 'jwt-secret';
 
@@ -21,6 +22,6 @@ export function loadJwtKey(stateDir: string, configured: string | undefined): Ui
   }
   chmodSync(file, 0o600);
   const text = readFileSync(file, 'utf8').trim();
-  if (text.length < 32) throw new Error(`${file} holds no usable key; delete it to generate a new one`);
+  if (text.length < 32) throw new OperationError(`${file} holds no usable key`, 'delete it to generate a new one, or set FEATHER_TENANT_JWT_SECRET');
   return new TextEncoder().encode(text);
 }

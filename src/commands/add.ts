@@ -1,4 +1,5 @@
 import type { Context } from '../runtime/context.js';
+import { waitReady } from '../tenant/container.js';
 import { withLock } from '../tenant/lock.js';
 import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
@@ -11,7 +12,6 @@ import { bridgeName, objectName, tenantLabels, tenantUrl } from '../core/tenant.
 import { portIsFree } from '../net/port-probe.js';
 import type { Reservation } from '../store/tenants.js';
 import type { TenantRow } from '../core/tenant-row.js';
-import { waitForHttp } from '../net/wait-http.js';
 import { runArgs } from '../podman/run-args.js';
 import { Undo } from '../tenant/undo.js';
 
@@ -102,12 +102,7 @@ async function addLocked(ctx: Context, name: string, image: string, opts: AddOpt
     undo.push(`container ${obj}`, () => ctx.podman.removeContainer(obj, 2));
     const containerId = await ctx.podman.run(runArgs(c, { name, port: row.port, image }, ctx.env));
     ctx.checkpoint('add:started');
-    await waitForHttp({
-      port: row.port,
-      timeoutMs: c.readyTimeoutMs,
-      describe: `container ${obj}`,
-      isAlive: async () => (await ctx.podman.containerState(obj)) === 'running',
-    });
+    await waitReady(ctx, row);
     ctx.checkpoint('add:ready');
 
     // The access log and the wake route, once per Caddy: afterwards this is two reads.

@@ -1,5 +1,6 @@
 import type { Context } from '../runtime/context.js';
 import { NotFoundError } from '../core/errors.js';
+import { noTenant } from '../tenant/require.js';
 import { parseLines, parseSince } from '../core/log-options.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
@@ -18,11 +19,8 @@ export async function logs(ctx: Context, o: LogsOptions): Promise<number> {
   const since = o.since === undefined ? undefined : parseSince(o.since);
   const obj = objectName(ctx.config, name);
   if (!(await ctx.podman.containerExists(obj))) {
-    const known = ctx.store().get(name) !== undefined;
-    throw new NotFoundError(
-      known ? `tenant ${name} has no container, so no logs` : `no tenant named ${name}`,
-      known ? `recreate it with: feather-tenant start ${name}` : 'list tenants with: feather-tenant list',
-    );
+    if (ctx.store().get(name) === undefined) throw noTenant(name);
+    throw new NotFoundError(`tenant ${name} has no container, so no logs`, `recreate it with: feather-tenant start ${name}`);
   }
   return ctx.podman.streamLogs(obj, { follow: o.follow, tail, since });
 }

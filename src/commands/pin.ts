@@ -1,7 +1,7 @@
 import type { Context } from '../runtime/context.js';
-import { NotFoundError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { SleepStore } from '../store/sleep.js';
+import { noTenant } from '../tenant/require.js';
 
 export interface PinResult {
   name: string;
@@ -12,7 +12,7 @@ export interface PinResult {
 export function setPinned(ctx: Context, opts: { name: string; pinned: boolean }): PinResult {
   const name = validateName(opts.name);
   if (!new SleepStore(ctx.store().db).setPinned(name, opts.pinned, ctx.now())) {
-    throw new NotFoundError(`no tenant named ${name}`, 'list tenants with: feather-tenant list');
+    throw noTenant(name);
   }
   return { name, pinned: opts.pinned };
 }

@@ -1,9 +1,11 @@
 import type { Context } from '../runtime/context.js';
 import { withLock } from '../tenant/lock.js';
-import { NotFoundError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
+import { noTenant } from '../tenant/require.js';
 import { changeAndRevoke } from '../tenant/revocations.js';
+import { teardownTenant } from '../tenant/teardown.js';
 
 export interface RemoveOptions {
   name: string;
@@ -43,10 +45,7 @@ async function removeLocked(ctx: Context, name: string, opts: RemoveOptions): Pr
     ctx.podman.volumeExists(volume),
   ]);
   if (!row && !containerExists && !route && !(opts.purge && volumeExists)) {
-    throw new NotFoundError(
-      `no tenant named ${name}`,
-      volumeExists ? `its volume ${volume} is kept; delete it with: feather-tenant remove ${name} --purge --yes` : 'list tenants with: feather-tenant list',
-    );
+    throw volumeExists ? noTenant(name, `its volume ${volume} is kept; delete it with: feather-tenant remove ${name} --purge --yes`) : noTenant(name);
   }
   if (opts.purge && volumeExists && !opts.yes) {
     const question = `This deletes ${name}'s volume ${volume} and all the data in it. Type the tenant's name to confirm: `;
@@ -60,20 +59,9 @@ async function removeLocked(ctx: Context, name: string, opts: RemoveOptions): Pr
   // Route first: traffic stops before the container goes.
   if (route && (await ctx.caddy.deleteById(obj))) removed.push(`route ${obj}`);
   ctx.checkpoint('remove:unrouted');
-  if (containerExists) {
-    await ctx.podman.removeContainer(obj, 5);
-    removed.push(`container ${obj}`);
-  }
-  ctx.checkpoint('remove:container');
-  // The secret add made, and any a passwd switched to or from (they are named after obj).
-  const secrets = new Set([obj, row?.secret, row?.secretPending].filter((x): x is string => !!x));
-  // The container is gone, so the rest are independent: one round of podman calls at once.
   const purging = opts.purge === true && volumeExists;
-  await Promise.all([
-    ctx.podman.removeNetwork(obj),
-    ...[...secrets].map((x) => ctx.podman.removeSecret(x)),
-    purging ? ctx.podman.removeVolume(volume) : Promise.resolve(),
-  ]);
+  await teardownTenant(ctx, obj, row, { container: containerExists, volume: purging ? volume : undefined, checkpoint: 'remove:container' });
+  if (containerExists) removed.push(`container ${obj}`);
   if (purging) removed.push(`volume ${volume}`);
   const volumeKept = volumeExists && !purging;
   if (row) {

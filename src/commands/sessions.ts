@@ -1,15 +1,16 @@
 import type { Context } from '../runtime/context.js';
 import { openSessions } from '../auth/runtime.js';
 import type { SessionInfo } from '../auth/sessions.js';
-import { NotFoundError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { RevocationOutbox, type Revocation } from '../store/outbox.js';
+import { requireTenant } from '../tenant/require.js';
 import { changeAndRevoke, deliverPending } from '../tenant/revocations.js';
 
 function known(ctx: Context, name: string): string {
   validateName(name);
   if (ctx.config.auth !== 'jwt') throw new UsageError('the login gate is off, so there are no sessions', 'turn it on with FEATHER_TENANT_AUTH=jwt');
-  if (!ctx.store().get(name)) throw new NotFoundError(`no tenant named ${name}`, 'list tenants with: feather-tenant list');
+  requireTenant(ctx, name);
   return name;
 }
 

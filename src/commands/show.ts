@@ -1,5 +1,5 @@
 import type { Context } from '../runtime/context.js';
-import { NotFoundError } from '../core/errors.js';
+import { requireTenant } from '../tenant/require.js';
 import { validateName } from '../core/names.js';
 import { HOME, objectName, tenantUrl } from '../core/tenant.js';
 import { dirSize } from '../fs/dir-size.js';
@@ -28,8 +28,7 @@ export interface ShowResult {
 /** One tenant: our row, plus one `podman inspect` for what the container really runs with. */
 export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
   const name = validateName(rawName);
-  const row = ctx.store().get(name);
-  if (!row) throw new NotFoundError(`no tenant named ${name}`, 'list tenants with: feather-tenant list');
+  const row = requireTenant(ctx, name);
   const obj = objectName(ctx.config, name);
   const k = await ctx.podman.inspectContainer(obj);
   // The volume's files are read from the host: the container need not run.

@@ -1,4 +1,5 @@
 import type { Context } from '../runtime/context.js';
+import { busyTenants } from '../tenant/lock.js';
 import { readAccessLog, type LogRead } from '../activity/access-log.js';
 import { collectActivity } from '../activity/collect.js';
 import { readNetBytes } from '../activity/traffic.js';
@@ -72,7 +73,7 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
     rows.map((r) => ({ ...r, lastActiveAt: Math.max(r.lastActiveAt ?? 0, seen.get(r.name) ?? 0) || null })),
     new Map([...byName].map(([n, k]) => [n, { state: k.state, startedAt: k.startedAt?.getTime() }])),
     // A command working on a tenant (export, passwd, start) has it for now: never stopped under it.
-    { now, idleMs: c.idleMs, leaseMs: leaseMs(ctx), busy: new Set(ctx.locks().heldByOthers().map((h) => h.key)) },
+    { now, idleMs: c.idleMs, leaseMs: leaseMs(ctx), busy: new Set(busyTenants(ctx).keys()) },
   );
   const entry = (d: SweepDecision): SweepEntry => ({ name: d.name, lastActive: new Date(d.lastActiveAt).toISOString(), idleForMs: d.idleForMs });
   const result: SweepResult = {

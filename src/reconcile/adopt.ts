@@ -6,7 +6,7 @@ import { containerTenant, type Note } from './plan.js';
 import { parseTenantShState, type TenantShEntry } from './tenant-sh.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { Context } from '../runtime/context.js';
-import { describeHolder } from '../tenant/lock.js';
+import { ifUnlocked } from '../tenant/lock.js';
 import type { World } from './world.js';
 
 /** Containers named with our prefix that no row knows: inspected (for their volume) and planned. */
@@ -39,20 +39,18 @@ async function readStateFile(file: string): Promise<Map<string, TenantShEntry> |
 
 /** Inserts one adopted tenant under its lock; the container itself is left exactly as it is. */
 export async function applyAdoption(ctx: Context, a: PlannedAdoption): Promise<{ error?: string; skipped?: string }> {
-  const holder = ctx.locks().tryAcquire(a.name, 'reconcile --adopt', ctx.now());
-  if (holder) return { skipped: `${describeHolder(holder)} is working on it` };
-  try {
-    // Another reconcile --adopt may have taken it meanwhile.
-    if (ctx.store().get(a.name)) return { skipped: 'it was adopted meanwhile' };
-    const { password, ...row } = a; // only its hash goes into the store
-    const passwordHash = password === undefined ? null : await hashPassword(password);
-    ctx.store().adopt({ ...row, passwordHash, now: ctx.now() });
-    return {};
-  } catch (err) {
-    return { error: (err as Error).message };
-  } finally {
-    ctx.locks().release(a.name);
-  }
+  return ifUnlocked(ctx, a.name, 'reconcile --adopt', (skipped) => ({ skipped }), async () => {
+    try {
+      // Another reconcile --adopt may have taken it meanwhile.
+      if (ctx.store().get(a.name)) return { skipped: 'it was adopted meanwhile' };
+      const { password, ...row } = a; // only its hash goes into the store
+      const passwordHash = password === undefined ? null : await hashPassword(password);
+      ctx.store().adopt({ ...row, passwordHash, now: ctx.now() });
+      return {};
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  });
 }
 
 /** The row an adoption would make, for --dry-run's plan. */

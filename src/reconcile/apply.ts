@@ -3,7 +3,8 @@ import { describeAction } from './describe.js';
 import { objectName } from '../core/tenant.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { Context } from '../runtime/context.js';
-import { describeHolder } from '../tenant/lock.js';
+import { ifUnlocked } from '../tenant/lock.js';
+import { teardownTenant } from '../tenant/teardown.js';
 import { createTenantContainer, waitReady } from '../tenant/container.js';
 
 export interface AppliedChange {
@@ -22,11 +23,8 @@ export interface AppliedChange {
  * reported and the others go on.
  */
 export async function applyTenantActions(ctx: Context, planned: TenantRow, actions: TenantAction[]): Promise<AppliedChange[]> {
-  const locks = ctx.locks();
-  const holder = locks.tryAcquire(planned.name, 'reconcile', ctx.now());
   const skipped = (why: string) => actions.map((a) => ({ target: a.name, ...describeAction(a), skipped: why }));
-  if (holder) return skipped(`${describeHolder(holder)} is working on it`);
-  try {
+  return ifUnlocked(ctx, planned.name, 'reconcile', skipped, async () => {
     const row = ctx.store().get(planned.name);
     if (!row || row.updatedAt !== planned.updatedAt || row.status !== planned.status) return skipped('it changed while reconcile ran; run reconcile again');
     const out: AppliedChange[] = [];
@@ -46,9 +44,7 @@ export async function applyTenantActions(ctx: Context, planned: TenantRow, actio
       }
     }
     return out;
-  } finally {
-    locks.release(planned.name);
-  }
+  });
 }
 
 async function applyOne(ctx: Context, a: TenantAction, row: TenantRow): Promise<void> {
@@ -57,9 +53,7 @@ async function applyOne(ctx: Context, a: TenantAction, row: TenantRow): Promise<
     case 'rollback-add':
     case 'finish-remove': {
       // The route went in the routes change before this; the volume is never touched.
-      await ctx.podman.removeContainer(obj, 5);
-      const secrets = new Set([obj, row.secret, row.secretPending].filter((x): x is string => !!x));
-      await Promise.all([ctx.podman.removeNetwork(obj), ...[...secrets].map((x) => ctx.podman.removeSecret(x))]);
+      await teardownTenant(ctx, obj, row, { container: true });
       ctx.store().delete(row.name);
       return;
     }

@@ -2,7 +2,7 @@ import type { RoutesSnapshot } from '../caddy/admin-client.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { Context } from '../runtime/context.js';
-import { describeHolder } from '../tenant/lock.js';
+import { busyTenants } from '../tenant/lock.js';
 
 /** The three views reconcile compares, each read once. */
 export interface World {
@@ -23,7 +23,5 @@ export async function readWorld(ctx: Context, early?: Promise<ContainerSummary[]
     early ?? ctx.podman.listContainersNamed(ctx.config.prefix),
     ctx.caddy.snapshot(ctx.config.caddyServer),
   ]);
-  const busy = new Map<string, string>();
-  for (const h of ctx.locks().heldByOthers()) busy.set(h.key, describeHolder(h));
-  return { containers, caddy, rows: ctx.store().list(), busy };
+  return { containers, caddy, rows: ctx.store().list(), busy: busyTenants(ctx) };
 }

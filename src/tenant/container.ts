@@ -53,7 +53,7 @@ export async function createTenantContainer(ctx: Context, row: TenantRow, o: Cre
 }
 
 /** Waits until the tenant's app answers on its port ("running" is not "ready"). */
-export async function waitReady(ctx: Context, row: TenantRow): Promise<void> {
+export async function waitReady(ctx: Context, row: Pick<TenantRow, 'name' | 'port'>): Promise<void> {
   const obj = objectName(ctx.config, row.name);
   await waitForHttp({
     port: row.port,

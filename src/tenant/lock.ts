@@ -8,6 +8,26 @@ export function describeHolder(h: LockHolder): string {
   return `${h.command} (pid ${h.pid})`;
 }
 
+/** The tenants other live processes hold now, each with who holds it ("remove (pid 42)"). */
+export function busyTenants(ctx: Context): Map<string, string> {
+  return new Map(ctx.locks().heldByOthers().map((h) => [h.key, describeHolder(h)]));
+}
+
+/**
+ * Runs `fn` holding `key`'s lock if it is free now; if another process holds it, returns
+ * `busy(why)` at once, without waiting: reconcile skips that tenant and its next run retries.
+ */
+export async function ifUnlocked<T>(ctx: Context, key: string, command: string, busy: (why: string) => T, fn: () => Promise<T>): Promise<T> {
+  const locks = ctx.locks();
+  const holder = locks.tryAcquire(key, command, ctx.now());
+  if (holder) return busy(`${describeHolder(holder)} is working on it`);
+  try {
+    return await fn();
+  } finally {
+    locks.release(key);
+  }
+}
+
 /**
  * Runs `fn` holding the lock `key` (a tenant's name), so that commands on the
  * same tenant serialise. Waits up to FEATHER_TENANT_LOCK_TIMEOUT, saying once who it waits for,

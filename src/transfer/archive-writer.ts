@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { OperationError } from '../core/errors.js';
 import { MANIFEST_ENTRY, SUMS_ENTRY, VOLUME_ENTRY, renderManifest, renderSums, type Manifest } from './manifest.js';
 import { END_OF_ARCHIVE, fileHeader, padding } from './tar-format.js';
 
@@ -39,7 +40,7 @@ export async function* archiveChunks(
     onVolumeBytes(done);
   }
   // The spool is ours and 0600, but a short or grown file would make a corrupt archive: refuse.
-  if (done !== size) throw new Error(`spool file ${volumeFile} changed size during the export (${done} bytes, expected ${size})`);
+  if (done !== size) throw new OperationError(`spool file ${volumeFile} changed size during the export (${done} bytes, expected ${size})`, 'something else writes to the spool directory; run the export again');
 
   const sums = renderSums({
     [MANIFEST_ENTRY]: createHash('sha256').update(mbytes).digest('hex'),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OperationError } from '../core/errors.js';
 import { pidExists } from '../os/process-probe.js';
 
 // Spool files hold a volume's tar while export or import works on it: they are the user's
@@ -74,7 +75,7 @@ export class BatchedWriter {
     this.parts = [];
     this.size = 0;
     const p = this.handle.writev(parts).then(({ bytesWritten }) => {
-      if (bytesWritten !== size) throw new Error(`short write to the spool file (${bytesWritten} of ${size} bytes)`);
+      if (bytesWritten !== size) throw new OperationError(`short write to the spool file (${bytesWritten} of ${size} bytes)`, 'is its file system full? see df');
       this.written += bytesWritten;
     });
     p.catch(() => {}); // observed by the next send() or flush(); never an unhandled rejection

@@ -1,9 +1,8 @@
 import type { Server } from 'node:http';
 import { deliverRevocations } from '../auth/deliver.js';
 import { createGate, type Gate } from '../auth/gate.js';
-import { sessionStore } from '../auth/runtime.js';
+import { sessionsOn } from '../auth/runtime.js';
 import { loadJwtKey } from '../auth/secret.js';
-import { connectConfigured } from '../redis/connect.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import type { Context } from '../runtime/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
@@ -22,7 +21,7 @@ import { Metrics } from './metrics.js';
 import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
 import { leaseMs, sweep } from '../commands/sweep.js';
-import { describeHolder } from '../tenant/lock.js';
+import { busyTenants } from '../tenant/lock.js';
 
 export interface WatchdogOptions {
   /** Aborting it shuts the watchdog down cleanly (the CLI aborts on SIGTERM/SIGINT). */
@@ -55,10 +54,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       begin: (n, now) => leases.beginWake(n, now),
       end: (n, startedAt, now, ok) => leases.endWake(n, startedAt, now, ok),
       stopInProgress: (n, staleBefore) => leases.stopInProgress(n, staleBefore),
-      busyWith: (n) => {
-        const h = ctx.locks().heldByOthers().find((l) => l.key === n);
-        return h ? describeHolder(h) : undefined;
-      },
+      busyWith: (n) => busyTenants(ctx).get(n),
     },
     readyTimeoutMs: c.readyTimeoutMs,
     leaseMs: leaseMs(ctx),
@@ -187,12 +183,12 @@ function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Gate; clo
   const c = ctx.config;
   const store = ctx.store();
   const outbox = new RevocationOutbox(store.db);
-  const redis = connectConfigured(c, { persistent: true });
+  const open = sessionsOn(c, { persistent: true });
+  const { redis, sessions } = open;
   // Logged once when it goes down (in words, not ioredis'), a count a minute, once when it is back.
   redis.on('error', (err: Error) => outage.fail(redisProblem(c.redisUrl, err, redis.status), false));
   redis.on('ready', () => outage.ok());
   redis.connect().catch(() => { /* reported by the error handler; ioredis keeps retrying */ });
-  const sessions = sessionStore(redis, c);
   // A refused session cookie is logged with its reason, but a script replaying a stale or forged
   // cookie would otherwise write one line per request: once a minute per tenant and reason.
   const refusedLine = throttledLog(log, 60_000, () => ctx.now());
@@ -233,7 +229,7 @@ function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Gate; clo
     gate,
     close: async () => {
       clearInterval(timer);
-      await redis.quit().catch(() => redis.disconnect());
+      await open.close();
     },
   };
 }
