@@ -2,6 +2,7 @@ import { OperationError, UsageError } from '../core/errors.js';
 import { nodeHttp, type HttpAnswer, type Transport } from './http-transport.js';
 import { sameRoute } from './routes.js';
 import type { CaddyRoute } from '../core/route.js';
+import type { CaddyPort, RoutesSnapshot } from './port.js';
 
 // About 1.5 s in all: longer than an admin restart, short enough to report a dead Caddy promptly.
 const RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 750];
@@ -11,22 +12,13 @@ interface ServerConfig {
   routes?: CaddyRoute[] | null;
 }
 
-/** The managed server's routes as read at one moment, with the ETag that names that moment. */
-export interface RoutesSnapshot {
-  server: string;
-  /** undefined: the server has no routes list. */
-  routes: CaddyRoute[] | undefined;
-  /** For If-Match: a change based on this snapshot fails (412) if anyone changed the servers since. */
-  etag: string | undefined;
-}
-
 const SERVERS = '/config/apps/http/servers';
 
 /**
  * A small typed client for Caddy's admin API (2.6): read servers and routes, and change
  * routes by `@id`. Every write is one admin request, so one config reload.
  */
-export class CaddyAdmin {
+export class CaddyAdmin implements CaddyPort {
   constructor(
     readonly baseUrl: string,
     private readonly transport: Transport = nodeHttp,

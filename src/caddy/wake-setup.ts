@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.js';
-import type { CaddyAdmin } from './admin-client.js';
+import type { CaddyPort } from './port.js';
 import { sameRoute } from './routes.js';
 import type { CaddyRoute } from '../core/route.js';
 import {
@@ -27,7 +27,7 @@ const serverPath = (server: string) => `/config/apps/http/servers/${encodeURICom
 const canonicalEqual = (a: unknown, b: unknown) => sameRoute(a as CaddyRoute, b as CaddyRoute);
 
 /** The access log: our file logger, fed by the server's access logger. Returns the changes made. */
-export async function ensureAccessLog(caddy: CaddyAdmin, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
+export async function ensureAccessLog(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
   const changes: string[] = [];
   const view = (await caddy.getJson<ServerSetupView>(serverPath(server))) ?? {};
   if (!view.logs?.default_logger_name) {
@@ -59,7 +59,7 @@ export async function ensureAccessLog(caddy: CaddyAdmin, server: string, c: Setu
 }
 
 /** The server's error route that sends a stopped tenant's requests to the wake server. */
-export async function ensureWakeRoute(caddy: CaddyAdmin, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
+export async function ensureWakeRoute(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
   const want = desiredWakeRoute(c);
   const id = wakeRouteId(c);
   const have = await caddy.routeById(id);
@@ -85,6 +85,6 @@ export async function ensureWakeRoute(caddy: CaddyAdmin, server: string, c: Setu
 }
 
 /** Both pieces; what changed (or would), in order. */
-export async function ensureWakeSetup(caddy: CaddyAdmin, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
+export async function ensureWakeSetup(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
   return [...(await ensureAccessLog(caddy, server, c, o)), ...(await ensureWakeRoute(caddy, server, c, o))];
 }

@@ -1,4 +1,4 @@
-import type { RoutesSnapshot } from '../caddy/admin-client.js';
+import type { RoutesSnapshot } from '../caddy/port.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { Context } from '../runtime/context.js';

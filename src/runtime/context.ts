@@ -1,4 +1,5 @@
 import { CaddyAdmin } from '../caddy/admin-client.js';
+import type { CaddyPort } from '../caddy/port.js';
 import type { Config, Env } from '../core/config.js';
 import { OperationError } from '../core/errors.js';
 import { IptablesFirewall, noFirewall } from '../firewall/iptables.js';
@@ -15,7 +16,7 @@ export interface Context {
   config: Config;
   env: Env;
   podman: PodmanClient;
-  caddy: CaddyAdmin;
+  caddy: CaddyPort;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantStore;
   storeOpened(): boolean;

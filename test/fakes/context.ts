@@ -1,0 +1,54 @@
+// A Context for command-level unit tests: fake podman and Caddy, real SQLite in a temp directory
+// (the house pattern for state: see test/unit/store.test.ts), a fixed clock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig, type Env } from '../../src/core/config.js';
+import type { Context } from '../../src/runtime/context.js';
+import { openDb, type Db } from '../../src/store/db.js';
+import { Locks } from '../../src/store/locks.js';
+import { TenantStore } from '../../src/store/tenants.js';
+import { FakeCaddy } from './caddy.js';
+import { fakePodman, type FakePodman } from './podman.js';
+
+export interface FakeContext extends Context {
+  podman: FakePodman;
+  caddy: FakeCaddy;
+  lines: string[];
+  db: Db;
+  /** Moves the clock on (each now() also moves it 1 s, so every event has its own time). */
+  advance(ms: number): void;
+  close(): void;
+}
+
+export function fakeContext(env: Env = {}): FakeContext {
+  const stateDir = mkdtempSync(join(tmpdir(), 'ftt-unit-ctx-'));
+  // A port range no test stack uses; add probes only the port it claimed.
+  const config = resolveConfig({ FEATHER_TENANT_PREFIX: 'fake-', FEATHER_TENANT_PORTS: '39101-39140', FEATHER_TENANT_STATE_DIR: stateDir, ...env });
+  const db = openDb(config.stateDir);
+  const store = new TenantStore(db);
+  const locks = new Locks(db, { self: () => ({ pid: process.pid, start: null }), alive: (pid) => pid === process.pid });
+  const lines: string[] = [];
+  let now = 1_700_000_000_000;
+  const podman = fakePodman();
+  podman.images.add(config.image);
+  return {
+    config,
+    env,
+    podman,
+    caddy: new FakeCaddy(),
+    store: () => store,
+    storeOpened: () => true,
+    locks: () => locks,
+    now: () => (now += 1000),
+    log: (line) => void lines.push(line),
+    checkpoint: () => {},
+    lines,
+    db,
+    advance: (ms) => void (now += ms),
+    close: () => {
+      db.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

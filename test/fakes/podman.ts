@@ -1,0 +1,151 @@
+// An in-memory podman for command-level unit tests: the same PodmanClient interface as
+// src/podman/podman-cli.ts, with absent-is-success where the real one has it. `failOn` makes the
+// named method throw an EngineError, so a test can fail any step of a command and check the undo.
+import type { ContainerDetails, ContainerSummary } from '../../src/core/container.js';
+import { EngineError } from '../../src/core/errors.js';
+import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
+
+interface FakeContainer {
+  id: string;
+  name: string;
+  state: string;
+  image: string;
+  labels: Record<string, string>;
+  hostPorts: number[];
+}
+
+/**
+ * A FakePodman whose failures arrive as rejected promises, as the real client's do: the methods
+ * below throw synchronously, and a command that builds several calls into one Promise.all must
+ * see a rejection, not an exception halfway through building the array.
+ */
+export function fakePodman(): FakePodman {
+  return new Proxy(new FakePodman(), {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]): unknown => {
+        try {
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+    },
+  });
+}
+
+export class FakePodman implements PodmanClient {
+  readonly containers = new Map<string, FakeContainer>();
+  readonly volumes = new Map<string, Record<string, string>>();
+  readonly networks = new Map<string, Record<string, string>>();
+  readonly secrets = new Map<string, string>();
+  readonly images = new Set<string>();
+  /** Method names that throw, as podman failing would. */
+  readonly failOn = new Set<keyof PodmanClient>();
+  /** Every call, in order: `createVolume x`, `run x`, ... */
+  readonly calls: string[] = [];
+  private nextId = 1;
+
+  private step(method: keyof PodmanClient, what = ''): void {
+    this.calls.push(`${method}${what ? ` ${what}` : ''}`);
+    if (this.failOn.has(method)) throw new EngineError(`podman ${method} ${what}`.trim(), 'Error: failed on purpose (test)');
+  }
+
+  private summary(k: FakeContainer): ContainerSummary {
+    return { ...k, labels: { ...k.labels }, startedAt: undefined, createdAt: undefined, pid: undefined };
+  }
+
+  listContainers(labelFilter?: string): Promise<ContainerSummary[]> {
+    this.step('listContainers');
+    const [key, value] = (labelFilter ?? '').split('=');
+    return Promise.resolve([...this.containers.values()].filter((k) => !key || k.labels[key] === value).map((k) => this.summary(k)));
+  }
+  listContainersNamed(prefix: string): Promise<ContainerSummary[]> {
+    this.step('listContainersNamed', prefix);
+    return Promise.resolve([...this.containers.values()].filter((k) => k.name.startsWith(prefix)).map((k) => this.summary(k)));
+  }
+  containerExists(name: string): Promise<boolean> { this.step('containerExists', name); return Promise.resolve(this.containers.has(name)); }
+  imageExists(image: string): Promise<boolean> { this.step('imageExists', image); return Promise.resolve(this.images.has(image)); }
+  volumeExists(name: string): Promise<boolean> { this.step('volumeExists', name); return Promise.resolve(this.volumes.has(name)); }
+  createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    this.step('createVolume', name);
+    this.volumes.set(name, labels);
+    return Promise.resolve();
+  }
+  removeVolume(name: string): Promise<void> { this.step('removeVolume', name); this.volumes.delete(name); return Promise.resolve(); }
+  volumeMountpoint(name: string): Promise<string> { this.step('volumeMountpoint', name); return Promise.resolve(`/nonexistent/volumes/${name}/_data`); }
+  createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    this.step('createNetwork', name);
+    this.networks.set(name, labels);
+    return Promise.resolve();
+  }
+  removeNetwork(name: string): Promise<void> { this.step('removeNetwork', name); this.networks.delete(name); return Promise.resolve(); }
+  isolate(networks: string[]): Promise<number> { this.step('isolate', networks.join(',')); return Promise.resolve(0); }
+  isolateLabelled(): Promise<number> { this.step('isolateLabelled'); return Promise.resolve(0); }
+  createSecret(name: string, value: string): Promise<void> {
+    this.step('createSecret', name);
+    this.secrets.set(name, value);
+    return Promise.resolve();
+  }
+  removeSecret(name: string): Promise<void> { this.step('removeSecret', name); this.secrets.delete(name); return Promise.resolve(); }
+
+  /** Reads the few arguments a test looks at back out of a `run`/`create` argv. */
+  private container(args: string[], state: string): FakeContainer {
+    const value = (flag: string) => args[args.indexOf(flag) + 1] ?? '';
+    const labels = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--label' ? [a.split('=') as [string, string]] : [])));
+    const port = Number(/^127\.0\.0\.1:(\d+):/.exec(value('--publish'))?.[1]);
+    const k: FakeContainer = { id: `fake${this.nextId++}`, name: value('--name'), state, image: args[args.length - 1] ?? '', labels, hostPorts: [port] };
+    if (this.containers.has(k.name)) throw new EngineError(`podman ${args[0]}`, `Error: the container name "${k.name}" is already in use`);
+    this.containers.set(k.name, k);
+    return k;
+  }
+  run(args: string[]): Promise<string> {
+    const name = args[args.indexOf('--name') + 1] ?? '';
+    // Like podman: a run that fails may already have created the container.
+    const k = this.container(args, 'running');
+    if (this.failOn.has('run')) k.state = 'created';
+    this.step('run', name);
+    return Promise.resolve(k.id);
+  }
+  create(args: string[]): Promise<string> {
+    this.step('create', args[args.indexOf('--name') + 1]);
+    return Promise.resolve(this.container(args, 'created').id);
+  }
+  removeContainer(name: string): Promise<void> { this.step('removeContainer', name); this.containers.delete(name); return Promise.resolve(); }
+  logsTail(name: string): Promise<string> { this.step('logsTail', name); return Promise.resolve(''); }
+  containerState(name: string): Promise<string | undefined> { this.step('containerState', name); return Promise.resolve(this.containers.get(name)?.state); }
+  inspectContainer(name: string): Promise<ContainerDetails | undefined> {
+    this.step('inspectContainer', name);
+    const k = this.containers.get(name);
+    return Promise.resolve(k && { ...k, createdAt: undefined, startedAt: undefined, nanoCpus: 0, memoryBytes: 0, pidsLimit: 0, mounts: [] });
+  }
+  startContainer(name: string): Promise<void> {
+    this.step('startContainer', name);
+    const k = this.containers.get(name);
+    if (!k) return Promise.reject(new EngineError(`podman start ${name}`, `Error: no container with name or ID "${name}" found`));
+    k.state = 'running';
+    return Promise.resolve();
+  }
+  stopContainer(name: string): Promise<void> {
+    this.step('stopContainer', name);
+    const k = this.containers.get(name);
+    if (k) k.state = 'exited';
+    return Promise.resolve();
+  }
+  networkExists(name: string): Promise<boolean> { this.step('networkExists', name); return Promise.resolve(this.networks.has(name)); }
+  secretExists(name: string): Promise<boolean> { this.step('secretExists', name); return Promise.resolve(this.secrets.has(name)); }
+  streamLogs(name: string, _opts: LogOptions): Promise<number> { this.step('streamLogs', name); return Promise.resolve(0); }
+  exportVolume(name: string): Promise<void> { this.step('exportVolume', name); return Promise.resolve(); }
+  importVolume(name: string): Promise<void> { this.step('importVolume', name); return Promise.resolve(); }
+  volumeHasData(name: string): Promise<boolean> { this.step('volumeHasData', name); return Promise.resolve(false); }
+  volumeStorePath(): Promise<string> { this.step('volumeStorePath'); return Promise.resolve('/nonexistent/volumes'); }
+  stopContainers(names: string[]): Promise<void> {
+    this.step('stopContainers', names.join(','));
+    for (const n of names) {
+      const k = this.containers.get(n);
+      if (k) k.state = 'exited';
+    }
+    return Promise.resolve();
+  }
+}
