@@ -20,7 +20,8 @@ const rows = [];
 // 2. add + remove against the raw steps.
 {
   const s = await benchStack('ftbench-', '19701-19702');
-  const { runArgs } = await import(join(ROOT, 'dist/podman/run-args.js'));
+  const { runArgv } = await import(join(ROOT, 'dist/podman/run-args.js'));
+  const { tenantRunSpec } = await import(join(ROOT, 'dist/core/tenant-run-spec.js'));
   const { resolveConfig } = await import(join(ROOT, 'dist/core/config.js'));
   const cfg = resolveConfig({ ...s.env, FEATHER_TENANT_PREFIX: 'ftraw-', FEATHER_TENANT_PORTS: '19711-19712' });
   const podman = (...a) => execa('podman', a);
@@ -39,7 +40,7 @@ const rows = [];
       podman('network', 'create', '--opt', 'isolate=true', ...labels, obj),
       execa('podman', ['secret', 'create', '--env', obj, 'PW'], { env: { PW: 'x'.repeat(24) } }),
     ]);
-    await podman(...runArgs(cfg, { name: n, port: 19711, image: IMAGE }, {}));
+    await podman(...runArgv('run', tenantRunSpec(cfg, { name: n, port: 19711, image: IMAGE }, {})));
     while (!(await probe(19711))) await new Promise((r) => setTimeout(r, 25));
     await fetch(`${s.caddy.adminUrl}/config/apps/http/servers/tenants/routes/0`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(route(n, 19711)) });
     await fetch(`${s.caddy.adminUrl}/id/${obj}`, { method: 'DELETE' });

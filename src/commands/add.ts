@@ -12,7 +12,7 @@ import { bridgeName, objectName, tenantLabels, tenantUrl } from '../core/tenant.
 import { portIsFree } from '../net/port-probe.js';
 import type { Reservation } from '../store/tenants.js';
 import type { TenantRow } from '../core/tenant-row.js';
-import { runArgs } from '../podman/run-args.js';
+import { tenantRunSpec } from '../core/tenant-run-spec.js';
 import { Undo } from '../tenant/undo.js';
 
 export interface AddOptions {
@@ -100,7 +100,7 @@ async function addLocked(ctx: Context, name: string, image: string, opts: AddOpt
 
     // Pushed before the run: a run that fails after creating the container leaves one behind.
     undo.push(`container ${obj}`, () => ctx.podman.removeContainer(obj, 2));
-    const containerId = await ctx.podman.run(runArgs(c, { name, port: row.port, image }, ctx.env));
+    const containerId = await ctx.podman.run(tenantRunSpec(c, { name, port: row.port, image }, ctx.env));
     ctx.checkpoint('add:started');
     await waitReady(ctx, row);
     ctx.checkpoint('add:ready');

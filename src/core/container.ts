@@ -32,3 +32,37 @@ export interface ContainerDetails {
   pidsLimit: number;
   mounts: { type: string; name: string; source: string; destination: string }[];
 }
+
+/** A password (or other) podman secret given to a container: as a file, or as one environment variable. */
+export type SecretMount =
+  | { name: string; type: 'mount'; target: string; uid: string; gid: string; mode: string }
+  | { name: string; type: 'env'; target: string };
+
+/**
+ * A container to run or create, in the engine's own terms; the podman adapter turns it into argv
+ * (podman/run-args.ts), so nothing above it builds command lines. Secret values never appear here:
+ * a secret is named, and an environment variable without a value is passed from podman's own
+ * environment.
+ */
+export interface RunSpec {
+  name: string;
+  hostname: string;
+  image: string;
+  /** `uid:gid`, both explicit (podman would pick group 0 for a bare uid). */
+  user: string;
+  /** A minimal init as PID 1 (forwards signals, reaps zombies). */
+  init: boolean;
+  capDrop: string[];
+  noNewPrivileges: boolean;
+  limits: { cpus: string; memory: string; pids: number };
+  network: string;
+  publish: { hostIp: string; hostPort: number; containerPort: number }[];
+  volumes: { source: string; target: string }[];
+  secrets: SecretMount[];
+  /** Variables set to a value (never a secret one). */
+  env: Record<string, string>;
+  /** Variables passed by name: podman fills them from its own environment. */
+  envFromHost: string[];
+  labels: Record<string, string>;
+  pull: 'never' | 'missing' | 'always';
+}

@@ -5,7 +5,8 @@ import type { Env } from '../core/config.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { LogOptions, PodmanClient } from './types.js';
-import type { ContainerDetails, ContainerSummary } from '../core/container.js';
+import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
+import { runArgv } from './run-args.js';
 import { parseInspectJson, parsePsJson } from './parse.js';
 import { IptablesFirewall, type TenantFirewall } from '../firewall/iptables.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
@@ -142,8 +143,8 @@ export class PodmanCli implements PodmanClient {
     if (r.exitCode !== 0 && !/no such secret/i.test(r.stderr)) throw new EngineError('podman secret rm', r.stderr);
   }
 
-  async run(args: string[]): Promise<string> {
-    return (await this.exec(args)).stdout.trim();
+  async run(spec: RunSpec): Promise<string> {
+    return (await this.exec(runArgv('run', spec))).stdout.trim();
   }
 
   async removeContainer(name: string, stopSeconds: number): Promise<void> {
@@ -170,8 +171,8 @@ export class PodmanCli implements PodmanClient {
     return parseInspectJson(r.stdout);
   }
 
-  async create(args: string[]): Promise<string> {
-    return (await this.exec(args)).stdout.trim();
+  async create(spec: RunSpec): Promise<string> {
+    return (await this.exec(runArgv('create', spec))).stdout.trim();
   }
 
   async startContainer(name: string): Promise<void> {

@@ -1,48 +1,32 @@
-import type { Config, Env } from '../core/config.js';
-import { HOME, LABEL_SECRET, PASSWORD_TARGET, objectName, tenantLabels } from '../core/tenant.js';
+import type { RunSpec, SecretMount } from '../core/container.js';
 
-export interface RunSpec {
-  name: string;
-  port: number;
-  image: string;
-  /** The podman secret with the password; default: the tenant's object name (as add makes it). */
-  secret?: string | undefined;
-  /** The data volume; default: the tenant's object name (adopted tenants keep their own). */
-  volume?: string | undefined;
-}
+const secretArg = (s: SecretMount): string => (s.type === 'mount'
+  ? `${s.name},type=mount,target=${s.target},uid=${s.uid},gid=${s.gid},mode=${s.mode}`
+  : `${s.name},type=env,target=${s.target}`);
 
 /**
- * The `podman run` arguments for a tenant: secure by default. Secrets never appear here:
- * the password comes in as a podman secret, and API keys as `--env NAME` without a value,
- * which podman fills from its own environment.
+ * The argv of `podman run --detach` or `podman create` for a RunSpec. Values only ever follow
+ * their option, and `--` ends the options before the image: whatever a name or an image holds,
+ * podman never reads it as an option (image-ref.ts checks images too).
  */
-export function runArgs(c: Config, spec: RunSpec, env: Env): string[] {
-  const obj = objectName(c, spec.name);
-  const secret = spec.secret ?? obj;
-  const [uid, gid = uid] = c.user.split(':');
+export function runArgv(verb: 'run' | 'create', s: RunSpec): string[] {
   const args = [
-    'run', '--detach', '--name', obj, '--hostname', spec.name,
-    // catatonit as PID 1: forwards SIGTERM so `stop` takes milliseconds, and reaps zombies.
-    '--init',
-    '--user', c.user,
-    '--cap-drop', 'ALL',
-    '--security-opt', 'no-new-privileges',
-    '--cpus', c.cpus, '--memory', c.memory, '--pids-limit', String(c.pids),
-    '--network', obj,
-    // The birth container uses host networking: 0.0.0.0 would bypass Caddy.
-    '--publish', `127.0.0.1:${spec.port}:${c.containerPort}`,
-    '--volume', `${spec.volume ?? obj}:${HOME}`,
-    '--secret', `${secret},type=mount,target=${PASSWORD_TARGET},uid=${uid},gid=${gid},mode=0400`,
-    '--env', `FEATHER_TENANT=${spec.name}`,
-    '--env', `FEATHER_PASSWORD_FILE=/run/secrets/${PASSWORD_TARGET}`,
-    '--pull', 'never',
+    ...(verb === 'run' ? ['run', '--detach'] : ['create']), '--name', s.name, '--hostname', s.hostname,
+    ...(s.init ? ['--init'] : []),
+    '--user', s.user,
+    ...s.capDrop.flatMap((cap) => ['--cap-drop', cap]),
+    ...(s.noNewPrivileges ? ['--security-opt', 'no-new-privileges'] : []),
+    '--cpus', s.limits.cpus, '--memory', s.limits.memory, '--pids-limit', String(s.limits.pids),
+    '--network', s.network,
+    ...s.publish.flatMap((p) => ['--publish', `${p.hostIp}:${p.hostPort}:${p.containerPort}`]),
+    ...s.volumes.flatMap((v) => ['--volume', `${v.source}:${v.target}`]),
+    ...s.secrets.filter((x) => x.type === 'mount').flatMap((x) => ['--secret', secretArg(x)]),
+    ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    '--pull', s.pull,
+    ...s.secrets.filter((x) => x.type === 'env').flatMap((x) => ['--secret', secretArg(x)]),
+    ...s.envFromHost.flatMap((k) => ['--env', k]),
+    ...Object.entries(s.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
   ];
-  if (c.passwordEnv) args.push('--secret', `${secret},type=env,target=${c.passwordEnv}`);
-  for (const key of c.passthroughEnv) {
-    if (env[key] !== undefined) args.push('--env', key);
-  }
-  for (const [k, v] of Object.entries({ ...tenantLabels(c, spec.name), [LABEL_SECRET]: secret })) args.push('--label', `${k}=${v}`);
-  // `--` ends the options: whatever the image is, podman reads it as the image (image-ref.ts checks it too).
-  args.push('--', spec.image);
+  args.push('--', s.image);
   return args;
 }

@@ -1,4 +1,4 @@
-import type { ContainerDetails, ContainerSummary } from '../core/container.js';
+import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
 
 
 export interface LogOptions {
@@ -29,15 +29,16 @@ export interface PodmanClient {
   /** The value goes to podman on stdin, never in argv. */
   createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
   removeSecret(name: string): Promise<void>;
-  run(args: string[]): Promise<string>;
+  /** `podman run --detach`; resolves with the container's id. */
+  run(spec: RunSpec): Promise<string>;
   /** Removes the container if present; absent is success. */
   removeContainer(name: string, stopSeconds: number): Promise<void>;
   logsTail(name: string, lines: number): Promise<string>;
   containerState(name: string): Promise<string | undefined>;
   /** undefined when there is no such container. */
   inspectContainer(name: string): Promise<ContainerDetails | undefined>;
-  /** `podman create`: same arguments as run, without starting. */
-  create(args: string[]): Promise<string>;
+  /** `podman create`: the same container as run, not started. */
+  create(spec: RunSpec): Promise<string>;
   startContainer(name: string): Promise<void>;
   stopContainer(name: string, stopSeconds: number): Promise<void>;
   networkExists(name: string): Promise<boolean>;

@@ -1,7 +1,7 @@
 import { generatePassword, hashPassword } from '../core/password.js';
 import { bridgeName, nextSecretName, objectName, tenantLabels } from '../core/tenant.js';
+import { tenantRunSpec } from '../core/tenant-run-spec.js';
 import { waitForHttp } from '../net/wait-http.js';
-import { runArgs } from '../podman/run-args.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { Context } from '../runtime/context.js';
 
@@ -21,7 +21,7 @@ export interface Created {
 }
 
 /**
- * (Re)creates a tenant's container with the same secure arguments as `add` (run-args.ts),
+ * (Re)creates a tenant's container with the same secure spec as `add` (core/tenant-run-spec.ts),
  * making its network if it is missing. Used by start, restart, passwd and reconcile.
  */
 export async function createTenantContainer(ctx: Context, row: TenantRow, o: CreateOptions): Promise<Created> {
@@ -44,9 +44,8 @@ export async function createTenantContainer(ctx: Context, row: TenantRow, o: Cre
   if (!networkOk) await ctx.podman.createNetwork(obj, labels, { bridge: bridgeName(row.port) });
   else await ctx.podman.isolate([obj]); // a network from before our rules, or one whose rules a reboot lost
   if (o.replace) await ctx.podman.removeContainer(obj, 10);
-  const args = runArgs(c, { name: row.name, port: row.port, image: row.image, secret: secret ?? undefined, volume: row.volume }, ctx.env);
-  // runArgs starts with `run --detach`; `podman create` takes the same arguments after its verb.
-  const containerId = o.start ? await ctx.podman.run(args) : await ctx.podman.create(['create', ...args.slice(2)]);
+  const spec = tenantRunSpec(c, { name: row.name, port: row.port, image: row.image, secret: secret ?? undefined, volume: row.volume }, ctx.env);
+  const containerId = o.start ? await ctx.podman.run(spec) : await ctx.podman.create(spec);
   ctx.store().setContainerId(row.name, containerId, ctx.now());
   if (o.start) await waitReady(ctx, row);
   return newSecret ? { containerId, newSecret } : { containerId };

@@ -1,7 +1,7 @@
 // An in-memory podman for command-level unit tests: the same PodmanClient interface as
 // src/podman/podman-cli.ts, with absent-is-success where the real one has it. `failOn` makes the
 // named method throw an EngineError, so a test can fail any step of a command and check the undo.
-import type { ContainerDetails, ContainerSummary } from '../../src/core/container.js';
+import type { ContainerDetails, ContainerSummary, RunSpec } from '../../src/core/container.js';
 import { EngineError } from '../../src/core/errors.js';
 import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
 
@@ -90,27 +90,21 @@ export class FakePodman implements PodmanClient {
   }
   removeSecret(name: string): Promise<void> { this.step('removeSecret', name); this.secrets.delete(name); return Promise.resolve(); }
 
-  /** Reads the few arguments a test looks at back out of a `run`/`create` argv. */
-  private container(args: string[], state: string): FakeContainer {
-    const value = (flag: string) => args[args.indexOf(flag) + 1] ?? '';
-    const labels = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--label' ? [a.split('=') as [string, string]] : [])));
-    const port = Number(/^127\.0\.0\.1:(\d+):/.exec(value('--publish'))?.[1]);
-    const k: FakeContainer = { id: `fake${this.nextId++}`, name: value('--name'), state, image: args[args.length - 1] ?? '', labels, hostPorts: [port] };
-    if (this.containers.has(k.name)) throw new EngineError(`podman ${args[0]}`, `Error: the container name "${k.name}" is already in use`);
+  private container(spec: RunSpec, state: string): FakeContainer {
+    if (this.containers.has(spec.name)) throw new EngineError('podman run', `Error: the container name "${spec.name}" is already in use`);
+    const k: FakeContainer = { id: `fake${this.nextId++}`, name: spec.name, state, image: spec.image, labels: { ...spec.labels }, hostPorts: spec.publish.map((p) => p.hostPort) };
     this.containers.set(k.name, k);
     return k;
   }
-  run(args: string[]): Promise<string> {
-    const name = args[args.indexOf('--name') + 1] ?? '';
+  run(spec: RunSpec): Promise<string> {
     // Like podman: a run that fails may already have created the container.
-    const k = this.container(args, 'running');
-    if (this.failOn.has('run')) k.state = 'created';
-    this.step('run', name);
+    const k = this.container(spec, this.failOn.has('run') ? 'created' : 'running');
+    this.step('run', spec.name);
     return Promise.resolve(k.id);
   }
-  create(args: string[]): Promise<string> {
-    this.step('create', args[args.indexOf('--name') + 1]);
-    return Promise.resolve(this.container(args, 'created').id);
+  create(spec: RunSpec): Promise<string> {
+    this.step('create', spec.name);
+    return Promise.resolve(this.container(spec, 'created').id);
   }
   removeContainer(name: string): Promise<void> { this.step('removeContainer', name); this.containers.delete(name); return Promise.resolve(); }
   logsTail(name: string): Promise<string> { this.step('logsTail', name); return Promise.resolve(''); }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/core/config.js';
-import { runArgs } from '../../src/podman/run-args.js';
+import type { Env } from '../../src/core/config.js';
+import { tenantRunSpec, type TenantRun } from '../../src/core/tenant-run-spec.js';
+import { runArgv } from '../../src/podman/run-args.js';
+
+// The tenant's container spec (core/tenant-run-spec.ts) as podman receives it (podman/run-args.ts).
+const runArgs = (config: typeof c, t: TenantRun, env: Env): string[] => runArgv('run', tenantRunSpec(config, t, env));
 
 const c = resolveConfig({ FEATHER_TENANT_PREFIX: 'fu-' });
 const spec = { name: 'alice', port: 9003, image: 'localhost/feather-work:latest' };
@@ -58,6 +63,12 @@ describe('podman run arguments', () => {
     expect(flag(other, '--secret')).toEqual(['fu-alice.pw-1,type=mount,target=feather-password,uid=1000,gid=1000,mode=0400']);
     expect(flag(other, '--volume')).toEqual(['alice-home:/home/user']);
     expect(flag(other, '--label')).toContain('io.feather-tenant.secret=fu-alice.pw-1');
+  });
+
+  it('are the same for create, without --detach', () => {
+    const created = runArgv('create', tenantRunSpec(c, spec, env));
+    expect(created.slice(0, 1)).toEqual(['create']);
+    expect(created.slice(1)).toEqual(args.slice(2));
   });
 
   it('pass the password as an env secret only when opted in', () => {

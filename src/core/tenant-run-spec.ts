@@ -1,0 +1,46 @@
+import type { Config, Env } from './config.js';
+import type { RunSpec } from './container.js';
+import { HOME, LABEL_SECRET, PASSWORD_TARGET, objectName, tenantLabels } from './tenant.js';
+
+export interface TenantRun {
+  name: string;
+  port: number;
+  image: string;
+  /** The podman secret with the password; default: the tenant's object name (as add makes it). */
+  secret?: string | undefined;
+  /** The data volume; default: the tenant's object name (adopted tenants keep their own). */
+  volume?: string | undefined;
+}
+
+/**
+ * A tenant's container: secure by default. Secrets never appear here: the password comes in as a
+ * podman secret, and API keys by name only, which podman fills from its own environment.
+ */
+export function tenantRunSpec(c: Config, t: TenantRun, env: Env): RunSpec {
+  const obj = objectName(c, t.name);
+  const secret = t.secret ?? obj;
+  const [uid = c.user, gid = uid] = c.user.split(':');
+  return {
+    name: obj,
+    hostname: t.name,
+    image: t.image,
+    user: c.user,
+    // catatonit as PID 1: forwards SIGTERM so `stop` takes milliseconds, and reaps zombies.
+    init: true,
+    capDrop: ['ALL'],
+    noNewPrivileges: true,
+    limits: { cpus: c.cpus, memory: c.memory, pids: c.pids },
+    network: obj,
+    // The birth container uses host networking: 0.0.0.0 would bypass Caddy.
+    publish: [{ hostIp: '127.0.0.1', hostPort: t.port, containerPort: c.containerPort }],
+    volumes: [{ source: t.volume ?? obj, target: HOME }],
+    secrets: [
+      { name: secret, type: 'mount', target: PASSWORD_TARGET, uid, gid, mode: '0400' },
+      ...(c.passwordEnv ? [{ name: secret, type: 'env' as const, target: c.passwordEnv }] : []),
+    ],
+    env: { FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}` },
+    envFromHost: c.passthroughEnv.filter((key) => env[key] !== undefined),
+    labels: { ...tenantLabels(c, t.name), [LABEL_SECRET]: secret },
+    pull: 'never',
+  };
+}
