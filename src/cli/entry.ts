@@ -30,12 +30,11 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(err);
   }
   // Whatever the command did, revocations waiting in the outbox get another delivery attempt.
-  // Checked here with the light outbox module: revocations.ts brings the Redis client (~50 ms).
+  // Counted here first: revocations.ts brings the Redis client (~50 ms).
   const current = currentContext();
   if (current && current.config.auth === 'jwt' && current.storeOpened()) {
     try {
-      const { RevocationOutbox } = await import('../store/outbox.js');
-      if (new RevocationOutbox(current.store().db).count() > 0) await (await import('../tenant/revocations.js')).afterCommand(current);
+      if (current.outbox().count() > 0) await (await import('../tenant/revocations.js')).afterCommand(current);
     } catch (err) {
       process.stderr.write(`feather-tenant: could not deliver queued revocations: ${(err as Error).message}\n`);
     }

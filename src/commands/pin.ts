@@ -1,6 +1,5 @@
 import type { Context } from '../runtime/context.js';
 import { validateName } from '../core/names.js';
-import { SleepStore } from '../store/sleep.js';
 import { noTenant } from '../tenant/require.js';
 
 export interface PinResult {
@@ -11,7 +10,7 @@ export interface PinResult {
 /** Pinned tenants are never put to sleep by a sweep (they still stop with `stop`). */
 export function setPinned(ctx: Context, opts: { name: string; pinned: boolean }): PinResult {
   const name = validateName(opts.name);
-  if (!new SleepStore(ctx.store().db).setPinned(name, opts.pinned, ctx.now())) {
+  if (!ctx.sleep().setPinned(name, opts.pinned, ctx.now())) {
     throw noTenant(name);
   }
   return { name, pinned: opts.pinned };

@@ -3,7 +3,7 @@ import { openSessions } from '../auth/runtime.js';
 import type { SessionInfo } from '../auth/sessions.js';
 import { UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
-import { RevocationOutbox, type Revocation } from '../store/outbox.js';
+import type { Revocation } from '../store/outbox.js';
 import { requireTenant } from '../tenant/require.js';
 import { changeAndRevoke, deliverPending } from '../tenant/revocations.js';
 
@@ -40,5 +40,5 @@ export async function revokeSessions(ctx: Context, name: string, sessionId: stri
 }
 
 export function pendingRevocations(ctx: Context): Revocation[] {
-  return new RevocationOutbox(ctx.store().db).pending();
+  return ctx.outbox().pending();
 }

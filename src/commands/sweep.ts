@@ -7,7 +7,6 @@ import { OperationError } from '../core/errors.js';
 import { planSweep, type SweepDecision, type SweepReason } from '../core/sweep-plan.js';
 import { objectName, prefixFilter } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
-import { SleepStore } from '../store/sleep.js';
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -45,7 +44,7 @@ export function leaseMs(ctx: Pick<Context, 'config'>): number {
 export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResult> {
   const c = ctx.config;
   const store = ctx.store();
-  const sleep = new SleepStore(store.db);
+  const sleep = ctx.sleep();
   const [rows, containers] = await Promise.all([Promise.resolve(store.list()), ctx.podman.listContainers(prefixFilter(c))]);
   const now = ctx.now();
   const byObj = new Map(containers.map((k) => [k.name, k]));

@@ -7,6 +7,8 @@ import { PodmanCli } from '../podman/podman-cli.js';
 import type { PodmanClient } from '../podman/types.js';
 import { openDb, type Db } from '../store/db.js';
 import { Locks } from '../store/locks.js';
+import { RevocationOutbox } from '../store/outbox.js';
+import { SleepStore } from '../store/sleep.js';
 import { TenantStore } from '../store/tenants.js';
 import { loadConfig } from './load-config.js';
 import { osProcessProbe } from '../os/process-probe.js';
@@ -22,6 +24,10 @@ export interface Context {
   storeOpened(): boolean;
   /** Per-tenant locks, in the same database. */
   locks(): Locks;
+  /** Sleep and wake leases, activity, pins: the same database. */
+  sleep(): SleepStore;
+  /** Session revocations waiting for Redis: the same database. */
+  outbox(): RevocationOutbox;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -44,6 +50,8 @@ export function createContext(env: Env = process.env): Context {
   let db: Db | undefined;
   let store: TenantStore | undefined;
   let locks: Locks | undefined;
+  let sleep: SleepStore | undefined;
+  let outbox: RevocationOutbox | undefined;
   const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
@@ -58,6 +66,8 @@ export function createContext(env: Env = process.env): Context {
     store: () => (store ??= new TenantStore(getDb())),
     storeOpened: () => db !== undefined,
     locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
+    sleep: () => (sleep ??= new SleepStore(getDb())),
+    outbox: () => (outbox ??= new RevocationOutbox(getDb())),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

@@ -1,7 +1,6 @@
 import type { Context } from '../runtime/context.js';
 import { deliverRevocations, type Delivery } from '../auth/deliver.js';
 import { openSessions } from '../auth/runtime.js';
-import { RevocationOutbox } from '../store/outbox.js';
 
 /**
  * Runs a state change and, when the login gate is on, records the revocation of the tenant's
@@ -12,7 +11,7 @@ export function changeAndRevoke(ctx: Context, r: { tenant: string; reason: strin
   store.transaction(() => {
     change();
     if (ctx.config.auth === 'jwt') {
-      new RevocationOutbox(store.db).add({ tenant: r.tenant, sessionId: r.sessionId ?? null, notBefore: ctx.now(), reason: r.reason, createdAt: ctx.now() });
+      ctx.outbox().add({ tenant: r.tenant, sessionId: r.sessionId ?? null, notBefore: ctx.now(), reason: r.reason, createdAt: ctx.now() });
     }
   });
 }
@@ -22,7 +21,7 @@ export function changeAndRevoke(ctx: Context, r: { tenant: string; reason: strin
  * cannot be delivered stays in the outbox for the watchdog or the next command.
  */
 export async function deliverPending(ctx: Context): Promise<Delivery> {
-  const outbox = new RevocationOutbox(ctx.store().db);
+  const outbox = ctx.outbox();
   if (outbox.count() === 0) return { delivered: 0, pending: 0 };
   attempted = true;
   let open;

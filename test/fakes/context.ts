@@ -7,6 +7,8 @@ import { resolveConfig, type Env } from '../../src/core/config.js';
 import type { Context } from '../../src/runtime/context.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { Locks } from '../../src/store/locks.js';
+import { RevocationOutbox } from '../../src/store/outbox.js';
+import { SleepStore } from '../../src/store/sleep.js';
 import { TenantStore } from '../../src/store/tenants.js';
 import { FakeCaddy } from './caddy.js';
 import { fakePodman, type FakePodman } from './podman.js';
@@ -28,6 +30,8 @@ export function fakeContext(env: Env = {}): FakeContext {
   const db = openDb(config.stateDir);
   const store = new TenantStore(db);
   const locks = new Locks(db, { self: () => ({ pid: process.pid, start: null }), alive: (pid) => pid === process.pid });
+  const sleep = new SleepStore(db);
+  const outbox = new RevocationOutbox(db);
   const lines: string[] = [];
   let now = 1_700_000_000_000;
   const podman = fakePodman();
@@ -40,6 +44,8 @@ export function fakeContext(env: Env = {}): FakeContext {
     store: () => store,
     storeOpened: () => true,
     locks: () => locks,
+    sleep: () => sleep,
+    outbox: () => outbox,
     now: () => (now += 1000),
     log: (line) => void lines.push(line),
     checkpoint: () => {},
