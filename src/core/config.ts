@@ -1,3 +1,6 @@
+// Every setting in one file, on purpose (about 300 lines): its type, default, environment variable,
+// config-file key and parser sit in one table (SETTINGS), so validation, `feather-tenant config`
+// and the README's settings table all read the same list; split, they drifted apart.
 import { UsageError } from './errors.js';
 import { validateImage } from './image-ref.js';
 import { parsePortRange, type PortRange } from './ports.js';

@@ -1,3 +1,6 @@
+// The one implementation of PodmanClient (types.ts). Over 200 lines because podman has about thirty
+// calls we make, each a short method with its own not-found and exit-code handling; they read best
+// side by side. Spawning is os/run-process.ts, parsing parse.ts, argv of a container run-args.ts.
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EngineError, OperationError } from '../core/errors.js';

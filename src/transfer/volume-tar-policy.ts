@@ -4,6 +4,7 @@ import type { TarEntry } from './tar-scanner.js';
 // follows symlinks it created itself (see the README's "What `import` checks"), so the archive
 // is judged entry by entry before any podman object exists. The rule of thumb: an import may
 // create only what the user could have created in their own volume, and only inside it.
+// (Over 200 lines, most of them this comment and the one per rule: the policy is read whole.)
 //
 // - Names: no absolute names, no `..` components; `./x`, `x` and `x/` are the same name.
 // - Symlinks are data, whatever their target (a venv's `bin/python -> /usr/bin/python3`); what

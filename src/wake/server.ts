@@ -1,3 +1,7 @@
+// The wake server: one HTTP handler for everything Caddy sends the watchdog (wake, the waiting page
+// and its polls, the login gate's /_feather/* paths, /healthz, /metrics) and WebSocket upgrades. Over 200
+// lines because the held-request accounting (active, held, upgraded) spans all of them; the parts
+// with a life of their own are apart: waker.ts, held.ts, page.ts, proxy.ts, request.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Gate } from '../auth/gate.js';
