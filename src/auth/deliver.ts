@@ -1,5 +1,5 @@
-import type { RevocationOutbox } from '../store/outbox.js';
-import type { SessionStore } from './sessions.js';
+import type { RevocationQueue } from '../store/port.js';
+import type { SessionsPort } from './sessions-port.js';
 
 export interface Delivery {
   delivered: number;
@@ -11,7 +11,7 @@ export interface Delivery {
  * Delivers the outbox to Redis in order, deleting each entry once Redis confirmed it. Stops at
  * the first failure so that a later entry never overtakes an earlier one.
  */
-export async function deliverRevocations(outbox: RevocationOutbox, sessions: SessionStore): Promise<Delivery> {
+export async function deliverRevocations(outbox: RevocationQueue, sessions: SessionsPort): Promise<Delivery> {
   let delivered = 0;
   for (const r of outbox.pending()) {
     try {

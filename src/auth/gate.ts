@@ -10,7 +10,8 @@ import { loginPage, logoutPage } from './login-page.js';
 import { safeNext } from './next-path.js';
 import { crossOriginRefusal } from './origin.js';
 import { rateKey } from './rate-key.js';
-import { newSessionId, type SessionStore } from './sessions.js';
+import { newSessionId } from './sessions.js';
+import type { SessionsPort } from './sessions-port.js';
 import { signSession, verifySession } from './tokens.js';
 
 export interface GateDeps {
@@ -23,7 +24,7 @@ export interface GateDeps {
   /** The stored scrypt hash of a known tenant; undefined for an unknown one. */
   passwordHash(tenant: string): string | null | undefined;
   /** Throws while Redis is unreachable: the gate then fails closed. */
-  sessions(): SessionStore;
+  sessions(): SessionsPort;
   now(): number;
   log(event: Record<string, unknown>): void;
 }

@@ -2,11 +2,12 @@ import type { Config } from '../core/config.js';
 import { connectConfigured, ready, type RedisClient } from '../redis/connect.js';
 import { keys } from './keys.js';
 import { SessionStore } from './sessions.js';
+import type { SessionsPort } from './sessions-port.js';
 
 export interface OpenSessions {
   /** The connection under the store: the watchdog watches its events and status. */
   redis: RedisClient;
-  sessions: SessionStore;
+  sessions: SessionsPort;
   close(): Promise<void>;
 }
 

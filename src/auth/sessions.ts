@@ -2,6 +2,7 @@ import { customAlphabet } from 'nanoid';
 import type { RedisClient } from '../redis/connect.js';
 import type { Revocation } from '../store/outbox.js';
 import type { Keys } from './keys.js';
+import type { SessionInfo, SessionsPort } from './sessions-port.js';
 
 export const newSessionId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', 22);
 
@@ -45,14 +46,7 @@ for _, k in ipairs(KEYS) do
 end
 return 1`;
 
-export interface SessionInfo {
-  sid: string;
-  createdAt: number;
-  lastSeenAt: number;
-  client: string;
-}
-
-export class SessionStore {
+export class SessionStore implements SessionsPort {
   constructor(
     private readonly redis: RedisClient,
     private readonly k: Keys,

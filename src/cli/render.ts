@@ -7,7 +7,7 @@ import type { LifecycleResult } from '../commands/lifecycle.js';
 import type { PasswdResult } from '../commands/passwd.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
 import type { RemoveResult } from '../commands/remove.js';
-import type { SessionInfo } from '../auth/sessions.js';
+import type { SessionInfo } from '../auth/sessions-port.js';
 import type { RevokeResult } from '../commands/sessions.js';
 import type { Revocation } from '../store/outbox.js';
 import type { ShowResult } from '../commands/show.js';

@@ -1,6 +1,6 @@
 import type { Context } from '../runtime/context.js';
 import { openSessions } from '../auth/runtime.js';
-import type { SessionInfo } from '../auth/sessions.js';
+import type { SessionInfo } from '../auth/sessions-port.js';
 import { UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import type { Revocation } from '../store/outbox.js';

@@ -10,6 +10,7 @@ import { Locks } from '../store/locks.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import { SleepStore } from '../store/sleep.js';
 import { TenantStore } from '../store/tenants.js';
+import type { LockState, RevocationQueue, SleepState, TenantState } from '../store/port.js';
 import { loadConfig } from './load-config.js';
 import { osProcessProbe } from '../os/process-probe.js';
 
@@ -20,14 +21,14 @@ export interface Context {
   podman: PodmanClient;
   caddy: CaddyPort;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
-  store(): TenantStore;
+  store(): TenantState;
   storeOpened(): boolean;
   /** Per-tenant locks, in the same database. */
-  locks(): Locks;
+  locks(): LockState;
   /** Sleep and wake leases, activity, pins: the same database. */
-  sleep(): SleepStore;
+  sleep(): SleepState;
   /** Session revocations waiting for Redis: the same database. */
-  outbox(): RevocationOutbox;
+  outbox(): RevocationQueue;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;

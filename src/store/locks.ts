@@ -1,5 +1,6 @@
 import { prepared } from './statements.js';
 import type { Db } from './db.js';
+import type { LockState } from './port.js';
 
 /** Who holds a lock: a process, told apart from a later one with the same pid by its start time. */
 export interface LockHolder {
@@ -30,7 +31,7 @@ const fromRaw = (r: Raw): LockHolder => ({ key: r.key, pid: r.pid, pidStart: r.p
  * Advisory per-tenant locks in SQLite. A row names its owner process; a row whose owner is
  * gone (SIGKILL, power loss) is stale and is taken over, so a crash never wedges a tenant.
  */
-export class Locks {
+export class Locks implements LockState {
   constructor(
     private readonly db: Db,
     private readonly probe: ProcessProbe,

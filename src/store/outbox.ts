@@ -1,5 +1,6 @@
 import { prepared } from './statements.js';
 import type { Db } from './db.js';
+import type { RevocationQueue } from './port.js';
 
 /** A revocation to deliver: one session, or (sessionId null) all sessions issued before notBefore. */
 export interface Revocation {
@@ -24,7 +25,7 @@ interface Raw {
  * The revocation outbox. Callers add inside the same transaction as the state change
  * (see TenantStore.transaction), so a revocation is never lost between SQLite and Redis.
  */
-export class RevocationOutbox {
+export class RevocationOutbox implements RevocationQueue {
   constructor(private readonly db: Db) {}
 
   add(r: Omit<Revocation, 'id'>): void {

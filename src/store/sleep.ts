@@ -1,5 +1,6 @@
 import { prepared } from './statements.js';
 import type { Db } from './db.js';
+import type { SleepState } from './port.js';
 
 export interface TrafficSample {
   name: string;
@@ -20,7 +21,7 @@ export interface LogCursor {
  * the wake server coordinate only through these rows: each step is one short write
  * transaction, so whichever comes second sees what the first did.
  */
-export class SleepStore {
+export class SleepStore implements SleepState {
   constructor(private readonly db: Db) {}
 
   /** One transaction: activity only ever moves forward, samples and the log position are replaced. */

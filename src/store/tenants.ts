@@ -1,5 +1,6 @@
 import { prepared } from './statements.js';
 import type { Db } from './db.js';
+import type { TenantState } from './port.js';
 import { ConflictError } from '../core/errors.js';
 import { pickPort, type PortRange } from '../core/ports.js';
 import type { Adoption, DesiredState, TenantRow, TenantStatus } from '../core/tenant-row.js';
@@ -61,7 +62,7 @@ export interface Reservation {
 }
 
 /** Tenant rows. Port and name are claimed in one write transaction, so concurrent adds never collide. */
-export class TenantStore {
+export class TenantStore implements TenantState {
   constructor(readonly db: Db) {}
 
   /** Runs fn in one write transaction (with other repositories on the same db, e.g. the outbox). */

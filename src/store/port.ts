@@ -1,0 +1,52 @@
+// The state store as commands see it: tenants, per-tenant locks, sleep leases and activity, and the
+// session-revocation outbox. One implementation each, on one SQLite database (tenants.ts, locks.ts,
+// sleep.ts, outbox.ts); the context hands them out. Unit tests use the same classes on a temp
+// database (test/fakes/context.ts): SQLite's transactions are part of what they test.
+import type { Adoption, DesiredState, TenantRow, TenantStatus } from '../core/tenant-row.js';
+import type { LockHolder } from './locks.js';
+import type { Revocation } from './outbox.js';
+import type { LogCursor, TrafficSample } from './sleep.js';
+import type { Reservation } from './tenants.js';
+
+export interface TenantState {
+  /** Runs `fn` in one write transaction: everything in it happens, or nothing. */
+  transaction<T>(fn: () => T): T;
+  get(name: string): TenantRow | undefined;
+  list(): TenantRow[];
+  /** Claims name and a free port in one transaction (provisioning until activated). */
+  reserve(r: Reservation): TenantRow;
+  adopt(a: Adoption): void;
+  activate(name: string, containerId: string, passwordHash: string, now: number): void;
+  setStatus(name: string, status: TenantStatus, now: number): void;
+  setDesired(name: string, desired: DesiredState, now: number): void;
+  setContainerId(name: string, containerId: string, now: number): void;
+  setPendingSecret(name: string, secret: string | null, now: number): void;
+  switchSecret(name: string, secret: string, passwordHash: string, oldSecret: string | null, now: number): void;
+  delete(name: string): void;
+}
+
+export interface LockState {
+  /** Takes the lock, or returns who holds it (a live process). */
+  tryAcquire(key: string, command: string, now: number): LockHolder | undefined;
+  release(key: string): void;
+  heldByOthers(): LockHolder[];
+}
+
+export interface SleepState {
+  recordActivity(activity: { name: string; at: number }[], samples: TrafficSample[], cursor: LogCursor | undefined): void;
+  samples(): Map<string, TrafficSample>;
+  cursor(file: string): LogCursor | undefined;
+  setPinned(name: string, pinned: boolean, now: number): boolean;
+  beginWake(name: string, now: number): { stopStartedAt: number | null } | undefined;
+  endWake(name: string, startedAt: number, now: number, ok: boolean): void;
+  stopInProgress(name: string, staleBefore: number): boolean;
+  claimSleep(name: string, o: { now: number; idleBefore: number; leaseStaleBefore: number }): boolean;
+  finishSleep(name: string, claimedAt: number, now: number, stopped: boolean): boolean;
+}
+
+export interface RevocationQueue {
+  add(r: Omit<Revocation, 'id'>): void;
+  pending(): Revocation[];
+  count(): number;
+  delivered(id: number): void;
+}
