@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/', 'scripts/', 'bin/', 'eslint.config.js', 'test/image-node/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/', 'scripts/', 'bin/', 'eslint.config.js', 'test/image-node/', 'test/fixtures/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CaddyAdmin } from '../../src/caddy/admin-client.js';
+import type { HttpAnswer, Transport } from '../../src/caddy/http-transport.js';
+import { scenario } from '../fixtures/caddy-scenario.mjs';
+
+// The Caddy adapter against answers recorded from a real Caddy 2.6.2 (scripts/record-caddy.mjs):
+// status codes, error bodies and the ETag that Caddy sends as an HTTP trailer, replayed in order.
+interface Exchange { method: string; path: string; ifMatch: string | null; answer: HttpAnswer }
+const recorded = JSON.parse(readFileSync(new URL('../fixtures/caddy-admin.json', import.meta.url), 'utf8')) as {
+  results: Record<string, unknown>;
+  exchanges: Exchange[];
+};
+const BASE = 'http://caddy.test:2019';
+
+function replay(exchanges: Exchange[]): Transport {
+  let next = 0;
+  return (url, ask) => {
+    const want = exchanges[next++];
+    expect(want, `an unrecorded request: ${ask.method} ${url}`).toBeDefined();
+    expect({ method: ask.method, path: url.slice(BASE.length), ifMatch: ask.headers['if-match'] ?? null })
+      .toEqual({ method: want?.method, path: want?.path, ifMatch: want?.ifMatch });
+    return Promise.resolve(want?.answer as HttpAnswer);
+  };
+}
+
+describe('CaddyAdmin on recorded Caddy 2.6.2 answers', () => {
+  it('reads, inserts, replaces and deletes routes by @id as the real server answered', async () => {
+    expect(await scenario(new CaddyAdmin(BASE, replay(recorded.exchanges)))).toEqual(recorded.results);
+  });
+
+  it('the recording covers what the adapter interprets: the ETag trailer, a refused If-Match, absent ids', () => {
+    const statuses = new Set(recorded.exchanges.map((e) => e.answer.status));
+    expect(statuses).toEqual(new Set([200, 400, 404, 412])); // 400: Caddy's answer to a path through nothing
+    expect(recorded.exchanges[0]?.answer.etag).toMatch(/^"\/config\/apps\/http\/servers [0-9a-f]+"$/);
+    expect(recorded.results).toMatchObject({ staleReplace: false, deleted: true, deletedAgain: false, missing: null, noPath: null });
+  });
+});
