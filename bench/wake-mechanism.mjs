@@ -1,5 +1,5 @@
 // Why sleep/wake uses Caddy's error routes and not a second upstream with `buffer_requests`,
-// measured on this machine's Caddy 2.6 (PLATFORM.md describes both ways). No podman needed.
+// measured on this machine's Caddy 2.6 (docs/platform.md describes both ways). No podman needed.
 //  A. Correctness: the second-upstream way, under concurrency. Caddy 2.6.2 returns a request's
 //     buffer to its pool when the failed first dial closes the body, then retries from it: another
 //     request can take that buffer meanwhile. Count requests that got someone else's body.
