@@ -47,7 +47,7 @@ export function latestByHost(lines: Iterable<string>, into: Map<string, number> 
  */
 function gateAnswer(entry: AccessLine): string | undefined {
   const name = GATE_HEADER.toLowerCase();
-  const values = Object.entries(entry.resp_headers ?? {}).filter(([k]) => k.toLowerCase() === name).flatMap(([, v]) => (Array.isArray(v) ? v : [v])).map(String);
+  const values = Object.entries(entry.resp_headers ?? {}).filter(([k]) => k.toLowerCase() === name).flatMap(([, v]) => (Array.isArray(v) ? (v as unknown[]) : [v])).map(String);
   if (values.length === 0) return undefined;
   return values.includes(GATE_PASSED) ? GATE_PASSED : values[0];
 }
