@@ -13,4 +13,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
     },
   },
+  {
+    // The unit tier runs without podman, Caddy or a build (vitest.config.ts, project unit).
+    files: ['test/unit/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/dist/**'], message: 'unit tests import src/, not the build' },
+        { group: ['**/helpers/stack*', '**/helpers/podman*', '**/helpers/redis*', '**/helpers/browser*', 'execa'], message: 'that needs the real stack: an end-to-end test (test/e2e), or use test/helpers/net.ts' },
+      ] }],
+    },
+  },
 );

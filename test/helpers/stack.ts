@@ -4,13 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { request } from 'node:http';
+import { freePort, httpRequest, waitFor, type HttpInit } from './net.js';
 import { randomBytes } from 'node:crypto';
 import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../../src/caddy/wake-config.js';
 import { IptablesFirewall } from '../../src/firewall/iptables.js';
 
 // A private test stack: its own Caddy (admin and HTTP on free loopback ports, its own XDG dirs),
 // its own state directory, port range and name prefix. Never touches an operator's tenants.
+
+// Re-exported: e2e files import them from here; unit tests import ./net.js, which needs no stack.
+export { freePort, httpRequest, waitFor, type HttpInit };
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin/feather-tenant.js');
@@ -52,6 +55,7 @@ export interface Stack {
   cleanup(): Promise<void>;
 }
 
+
 export interface Watchdog {
   /** http://127.0.0.1:PORT of its wake server (for /healthz and /metrics). */
   url: string;
@@ -73,16 +77,6 @@ export interface WakeParts {
   accessLog: string;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -131,14 +125,6 @@ export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: s
   };
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Sends the signal and resolves once the process has exited (at once if it is not running). */
 export async function stopProcess(proc: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
@@ -148,32 +134,7 @@ export async function stopProcess(proc: ChildProcess | undefined, signal: NodeJS
   await exited;
 }
 
-/** fetch() may not set Host, so requests "through Caddy to a subdomain" use node:http. */
-export function httpRequest(
-  port: number, host: string, path: string, init: HttpInit = {},
-): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { ...init.headers, host }, agent: false, localAddress: init.localAddress },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
 
-export interface HttpInit {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Another loopback source address (127.0.0.2, ...): a different client as Caddy sees it. */
-  localAddress?: string;
-}
 
 /**
  * `bareCaddy`: start Caddy without the access log and wake route (as an operator's Caddy would

@@ -10,7 +10,7 @@ import type { Gate } from '../../src/auth/gate.js';
 import { gateRoute } from '../../src/auth/gate-path.js';
 import { send } from '../../src/net/send.js';
 import { Waker } from '../../src/wake/waker.js';
-import { freePort, httpRequest } from '../helpers/stack.js';
+import { freePort, httpRequest } from '../helpers/net.js';
 
 // The wake server over real sockets, with a local HTTP server standing in for the tenant's app:
 // "podman start" makes it listen. No podman, no Caddy; the e2e tests cover those.
