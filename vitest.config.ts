@@ -26,6 +26,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
+          // A failed test prints its stacks' Caddy config, logs and podman's view.
+          setupFiles: ['test/helpers/failure-dump.ts'],
         },
       },
     ],

@@ -52,15 +52,21 @@ export interface Stack {
   caddyConfig(): Promise<string>;
   /** Starts `feather-tenant watchdog` with this stack's settings; stopped by cleanup(). */
   startWatchdog(extraEnv?: Record<string, string>): Promise<Watchdog>;
+  /** The watchdogs startWatchdog started, running or not. */
+  watchdogs(): readonly Watchdog[];
   cleanup(): Promise<void>;
 }
 
+/** Stacks started and not yet cleaned up in this worker: what a failed test dumps (failure-dump.ts). */
+export const liveStacks = new Set<Stack>();
 
 export interface Watchdog {
   /** http://127.0.0.1:PORT of its wake server (for /healthz and /metrics). */
   url: string;
   /** Its stderr, one parsed JSON object a line. */
   logs(): { level: string; msg: string; [key: string]: unknown }[];
+  /** Its stderr as written. */
+  stderr(): string;
   metrics(): Promise<string>;
   /** One sample of /metrics, e.g. metric('feather_tenant_wakes_total{result="ok"}'). */
   metric(series: string): Promise<number>;
@@ -202,7 +208,9 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
       watchdogs.push(w);
       return w;
     },
+    watchdogs: () => watchdogs,
     async cleanup() {
+      liveStacks.delete(stack);
       await Promise.all(watchdogs.map((w) => w.stop('SIGKILL')));
       await stack.stopCaddy();
       await sweep((p) => p === prefix);
@@ -210,6 +218,7 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
     },
   };
   await stack.startCaddy();
+  liveStacks.add(stack);
   return stack;
 }
 
@@ -222,6 +231,7 @@ async function spawnWatchdog(env: Record<string, string>): Promise<Watchdog> {
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const w: Watchdog = {
     url, child,
+    stderr: () => stderr,
     logs: () => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg: string }),
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
     async metric(series) {
