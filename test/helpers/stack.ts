@@ -146,10 +146,11 @@ export async function stopProcess(proc: ChildProcess | undefined, signal: NodeJS
  * `bareCaddy`: start Caddy without the access log and wake route (as an operator's Caddy would
  * be before the first `add`); by default the base config has them, so `add` changes nothing there.
  */
-export async function startStack(opts: { ports?: number; env?: Record<string, string>; bareCaddy?: boolean; https?: boolean } = {}): Promise<Stack> {
+export async function startStack(opts: { ports?: number; env?: Record<string, string>; bareCaddy?: boolean; https?: boolean; prefix?: string } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'ftt-'));
   // The worker's pid is in the prefix, so a sweeper can tell a live run's objects from leftovers.
-  const prefix = `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
+  // `prefix` (another stack's prefix plus more, for the nested-prefix test) keeps that start.
+  const prefix = opts.prefix ?? `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
   const [adminPort, httpPort, ports, wakePort] = await Promise.all([freePort(), freePort(), freeRange(opts.ports ?? 4), freePort()]);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const logFile = join(dir, 'caddy.log');
