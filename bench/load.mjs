@@ -51,6 +51,7 @@ async function killRedis() {
 }
 
 // --- the watchdog, with its log lines counted and its /proc sampled ---
+/** @type {import('node:child_process').ChildProcess | undefined} */
 let watchdog;
 let logLines = [];
 /**
@@ -58,12 +59,13 @@ let logLines = [];
  * one by itself at start, so only a hard limit bounds it).
  */
 async function startWatchdog(env, nofile) {
-  const argv = nofile ? ['sh', ['-c', `ulimit -n ${nofile} && exec node "$0" watchdog`, CLI]] : ['node', [CLI, 'watchdog']];
-  watchdog = spawn(...argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const [bin, args] = nofile ? ['sh', ['-c', `ulimit -n ${nofile} && exec node "$0" watchdog`, CLI]] : ['node', [CLI, 'watchdog']];
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  watchdog = child;
   let partial = '';
-  watchdog.stderr.on('data', (d) => {
+  child.stderr.on('data', (d) => {
     const parts = (partial + d.toString()).split('\n');
-    partial = parts.pop();
+    partial = parts.pop() ?? '';
     logLines.push(...parts.filter(Boolean));
   });
   const url = `http://${env.FEATHER_TENANT_WAKE_LISTEN}/healthz`;
@@ -74,8 +76,13 @@ async function startWatchdog(env, nofile) {
   throw new Error(`the watchdog did not start:\n${logLines.join('\n')}`);
 }
 const metric = async (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(await (await fetch(`http://${s.env.FEATHER_TENANT_WAKE_LISTEN}/metrics`)).text())?.[1]);
-const fds = () => readdirSync(`/proc/${watchdog.pid}/fd`).length;
-const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${watchdog.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+/** The running watchdog's pid: startWatchdog sets it before anything samples. */
+const watchdogPid = () => {
+  if (watchdog?.pid === undefined) throw new Error('no watchdog is running');
+  return watchdog.pid;
+};
+const fds = () => readdirSync(`/proc/${watchdogPid()}/fd`).length;
+const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${watchdogPid()}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 function sampler() {
   const peak = { fds: fds(), rss: rssMb() };
   const t = setInterval(() => {
@@ -93,7 +100,7 @@ function get(port, path, headers, agent) {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, at: Date.now(), retryAfter: res.headers['retry-after'] }));
     });
-    req.on('error', (err) => resolve({ status: err.code ?? 'error', ms: performance.now() - t0, at: Date.now() }));
+    req.on('error', (err) => resolve({ status: /** @type {NodeJS.ErrnoException} */ (err).code ?? 'error', ms: performance.now() - t0, at: Date.now() }));
     req.end();
   });
 }
@@ -131,8 +138,10 @@ try {
 
   // 1. The herd, with the watchdog's limit as this process has it, then at 1,024 (soft and hard).
   await herd(`${HERD} requests at once on the sleeping tenant, through Caddy and the gate`);
-  watchdog.kill('SIGTERM');
-  await new Promise((r) => watchdog.once('exit', r));
+  const first = watchdog;
+  if (!first) throw new Error('unreachable: the watchdog was started above');
+  first.kill('SIGTERM');
+  await new Promise((r) => first.once('exit', r));
   await startWatchdog(env, 1024);
   await herd(`the same with the watchdog's open-files limit at 1,024, soft and hard (FEATHER_TENANT_MAX_HELD fitted to it: ${await metric('feather_tenant_max_held_requests')})`);
 
@@ -236,8 +245,8 @@ try {
   const watch = sampler();
   const impatient = Array.from({ length: IMPATIENT }, () => new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port: s.httpPort, path: '/slow?ms=20000', headers: { host: HOST, ...cookie }, agent: false }, (res) => res.resume());
-    req.on('error', () => resolve());
-    req.on('close', () => resolve());
+    req.on('error', () => resolve(undefined));
+    req.on('close', () => resolve(undefined));
     req.end();
     setTimeout(() => req.destroy(), 2_000);
   }));

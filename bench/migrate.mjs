@@ -30,12 +30,15 @@ const ftEnv = { ...s.env, FEATHER_TENANT_TRACE: '1' };
 /** Runs our CLI, returning its wall time, its peak RSS (KiB, via GNU time) and its step trace. */
 async function ours(args, opts = {}) {
   const cmd = GNU_TIME ? [GNU_TIME, '-f', 'maxrss=%M', 'node', CLI, ...args] : ['node', CLI, ...args];
+  /** @type {import('execa').Result | undefined} */
   let r;
   const ms = await time(async () => {
     r = await execa(cmd[0], cmd.slice(1), { env: ftEnv, extendEnv: false, ...opts });
   });
-  const rss = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
-  const steps = Object.fromEntries([...r.stderr.matchAll(/^trace: (\S+) at ([\d.]+) ms$/gm)].map((m) => [m[1], Number(m[2])]));
+  if (!r) throw new Error('unreachable: time() ran the command');
+  const stderr = String(r.stderr);
+  const rss = Number(/maxrss=(\d+)/.exec(stderr)?.[1] ?? NaN);
+  const steps = Object.fromEntries([...stderr.matchAll(/^trace: (\S+) at ([\d.]+) ms$/gm)].map((m) => [m[1], Number(m[2])]));
   return { ms, rss, steps, r };
 }
 
@@ -48,6 +51,7 @@ async function fill(volume, mb) {
 }
 
 const rows = [];
+/** @type {{ what: string, size: number, kib: number }[]} */
 const rss = [];
 const fmt = (bytes, ms) => (bytes / MB / (ms / 1000)).toFixed(0);
 function row(what, size, bytes, oursMs, rawMs, aim) {
@@ -65,7 +69,7 @@ try {
 
     // 5. Downtime with the tenant running (once per size).
     const live = await ours(['export', t, '-o', ourTar]);
-    const down = Number(/stopped for ([\d.]+) s/.exec(live.r.stderr)?.[1]) * 1000;
+    const down = Number(/stopped for ([\d.]+) s/.exec(String(live.r.stderr))?.[1]) * 1000;
     const rawDown = await time(async () => {
       await podman('stop', '--time', '10', vol);
       await podman('volume', 'export', '-o', rawTar, vol);
@@ -76,6 +80,7 @@ try {
     const bytes = statSync(rawTar).size;
 
     // 1. Export, alternating ours and raw.
+    /** @type {{ ours: number[], raw: number[] }} */
     const ex = { ours: [], raw: [] };
     for (let i = 0; i < N; i++) {
       const o = await ours(['export', t, '-o', ourTar]);
@@ -86,6 +91,7 @@ try {
     row('`export -o FILE` vs `podman volume export -o FILE`', size, bytes, median(ex.ours), median(ex.raw), '>= 0.8x throughput');
 
     // 2 and 3. Import.
+    /** @type {{ filled: number[], whole: number[], raw: number[], byHand: number[] }} */
     const im = { filled: [], whole: [], raw: [], byHand: [] };
     for (let i = 0; i < N; i++) {
       const o = await ours(['import', ourTar, '--name', `${t}i`]);

@@ -12,7 +12,8 @@ export { freePort, IMAGE, median };
 export const DOMAIN = 'bench.local';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+/** @param {number[]} xs  @param {number} p  @returns {number} NaN for no samples */
+export const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 export const ms = (x) => `${x.toFixed(1)} ms`;
 
 /** Resolves at the first byte of the response (headers in), with status and the time taken. */

@@ -98,6 +98,7 @@ await withCaddy('mixup', [
 });
 
 // B. The normal path.
+/** @type {[name: string, routes: unknown[], errors: unknown[] | null][]} */
 const variants = [
   ['plain route (ours), no error route', [{ match: [{ host: ['a.t.local'] }], handle: [plain(appPort)] }], null],
   ['plain route (ours) + wake error route', [{ match: [{ host: ['a.t.local'] }], handle: [plain(appPort)] }], [errorRoute]],

@@ -10,7 +10,7 @@ export function freePort() {
     const s = createServer();
     s.once('error', reject);
     s.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
@@ -43,7 +43,7 @@ export async function startCaddy(dir, { server = 'tenants' } = {}) {
   return {
     adminUrl, httpPort, server,
     stop: () => new Promise((resolve) => {
-      if (proc.exitCode !== null) return resolve();
+      if (proc.exitCode !== null) return resolve(undefined);
       proc.once('exit', resolve);
       proc.kill('SIGTERM');
     }),
