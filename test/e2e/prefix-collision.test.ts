@@ -64,6 +64,15 @@ describe('two installations whose prefixes nest', () => {
     expect(await snapshot()).toEqual(before);
     expect((await a.get('user-a', '/cgi-bin/info')).body).toContain('tenant=user-a');
     expect(await names(b)).toEqual(['b']);
+
+    // Nor does B's remove of a name it does not hold reach A's objects, purge or not.
+    for (const args of [['remove', 'a'], ['remove', 'a', '--purge', '--yes']]) {
+      const rm = await b.run(args);
+      expect(rm.exitCode, rm.stderr).toBe(4);
+      expect(rm.stderr).toContain(`container ${shared()} belongs to another feather-tenant installation (prefix ${a.prefix})`);
+    }
+    expect(await snapshot()).toEqual(before);
+    expect((await a.get('user-a', '/cgi-bin/info')).body).toContain('tenant=user-a');
   });
 
   it('B cannot take the volume A kept after removing user-a: the user\'s data stays A\'s', async () => {
@@ -78,6 +87,10 @@ describe('two installations whose prefixes nest', () => {
     expect(r.stderr).toContain(`volume ${shared()} belongs to another feather-tenant installation (prefix ${a.prefix})`);
     expect(await snapshot()).toEqual(before);
     expect(await names(b)).toEqual(['b']);
+    const purge = await b.run(['remove', 'a', '--purge', '--yes']);
+    expect(purge.exitCode, purge.stderr).toBe(4);
+    expect(purge.stderr).toContain(`volume ${shared()} belongs to another feather-tenant installation (prefix ${a.prefix})`);
+    expect(await snapshot()).toEqual(before);
 
     // A gets its user back, data and all.
     expect((await a.run(['add', 'user-a'])).stderr).toContain(`reusing existing volume ${shared()}`);
