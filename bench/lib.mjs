@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { startCaddy } from '../scripts/lib/private-caddy.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-// From the build (npm run bench builds first), imported by path so type-checking needs no dist/.
-const { IptablesFirewall } = await import(join(ROOT, 'dist/firewall/iptables.js'));
+// From the build (npm run bench builds first), imported by path so type-checking needs no dist/;
+// typed from src/, which the build mirrors.
+const { IptablesFirewall } = /** @type {typeof import('../src/firewall/iptables.js')} */ (await import(join(ROOT, 'dist/firewall/iptables.js')));
 export const CLI = join(ROOT, 'bin/feather-tenant.js');
 export const IMAGE = process.env.FEATHER_TEST_IMAGE ?? 'localhost/feather-work-test:latest';
 
@@ -44,7 +45,7 @@ export async function benchStack(prefix, ports, { domain = 'bench.test', env: ex
   writeFileSync(config, '{}');
   return {
     dir, prefix, caddy, env, httpPort: caddy.httpPort,
-    ft: (...args) => execa('node', [CLI, ...args], { env, extendEnv: false }),
+    ft: (/** @type {string[]} */ ...args) => execa('node', [CLI, ...args], { env, extendEnv: false }),
     async close() {
       await caddy.stop();
       await removeObjects(prefix);
@@ -54,7 +55,9 @@ export async function benchStack(prefix, ports, { domain = 'bench.test', env: ex
 }
 
 /** Containers, networks (with their isolation rules), volumes and secrets whose names start with prefix. */
+/** @param {string} prefix */
 async function removeObjects(prefix) {
+  /** @param {string[]} args  @param {string} [field] */
   const names = async (args, field = '{{.Name}}') => String((await execa('podman', [...args, '--format', field], { reject: false })).stdout).split('\n').filter((n) => n.startsWith(prefix));
   const containers = await names(['ps', '-a'], '{{.Names}}');
   if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
@@ -86,8 +89,15 @@ export const median = (xs) => {
 };
 
 /** Runs a and b alternately n times (so drift hits both alike) and returns their medians. */
+/**
+ * @param {number} n
+ * @param {(i: number) => Promise<unknown>} a
+ * @param {(i: number) => Promise<unknown>} b
+ */
 export async function compare(n, a, b) {
+  /** @type {number[]} */
   const ta = [];
+  /** @type {number[]} */
   const tb = [];
   for (let i = 0; i < n; i++) {
     ta.push(await time(() => a(i)));
@@ -96,6 +106,9 @@ export async function compare(n, a, b) {
   return { a: median(ta), b: median(tb) };
 }
 
+/** @typedef {{ what: string, ours: number, raw: number, aim: string }} Row  A measurement against its raw steps (ms). */
+
+/** @param {Row[]} rows */
 export function report(rows) {
   console.log('\n| measurement | ours (median ms) | raw (median ms) | ratio | difference (ms) | aim |');
   console.log('|---|---|---|---|---|---|');

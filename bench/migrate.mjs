@@ -19,7 +19,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '100,300').split(',').map(Number);
 const N = Number(process.env.BENCH_RUNS ?? 3);
 const PREFIX = 'ftbenchm-';
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const podman = (...a) => execa('podman', a);
+const podman = (/** @type {string[]} */ ...a) => execa('podman', a);
 const MB = 1e6;
 
 const s = await benchStack(PREFIX, '19721-19724');
@@ -27,13 +27,16 @@ const work = join(s.dir, 'files');
 mkdirSync(work);
 const ftEnv = { ...s.env, FEATHER_TENANT_TRACE: '1' };
 
-/** Runs our CLI, returning its wall time, its peak RSS (KiB, via GNU time) and its step trace. */
+/**
+ * Runs our CLI, returning its wall time, its peak RSS (KiB, via GNU time) and its step trace.
+ * @param {string[]} args  @param {import('execa').Options} [opts]
+ */
 async function ours(args, opts = {}) {
-  const cmd = GNU_TIME ? [GNU_TIME, '-f', 'maxrss=%M', 'node', CLI, ...args] : ['node', CLI, ...args];
+  const [bin, ...argv] = GNU_TIME ? [GNU_TIME, '-f', 'maxrss=%M', 'node', CLI, ...args] : ['node', CLI, ...args];
   /** @type {import('execa').Result | undefined} */
   let r;
   const ms = await time(async () => {
-    r = await execa(cmd[0], cmd.slice(1), { env: ftEnv, extendEnv: false, ...opts });
+    r = await execa(String(bin), argv, { env: ftEnv, extendEnv: false, ...opts });
   });
   if (!r) throw new Error('unreachable: time() ran the command');
   const stderr = String(r.stderr);
@@ -42,6 +45,7 @@ async function ours(args, opts = {}) {
   return { ms, rss, steps, r };
 }
 
+/** @param {string} volume  @param {number} mb */
 async function fill(volume, mb) {
   const { stdout: dir } = await podman('volume', 'inspect', '--format', '{{.Mountpoint}}', volume);
   // Mostly 4 MB files of random data (incompressible), plus 400 small files for per-file costs.
@@ -50,10 +54,12 @@ async function fill(volume, mb) {
   for (let i = 0; i < 400; i++) writeFileSync(join(dir, 'small', `f${i}`), randomBytes(2048));
 }
 
+/** @type {{ what: string, size: number, bytes: number, ours: number, raw: number, oursRate: string, rawRate: string, aim: string }[]} */
 const rows = [];
 /** @type {{ what: string, size: number, kib: number }[]} */
 const rss = [];
-const fmt = (bytes, ms) => (bytes / MB / (ms / 1000)).toFixed(0);
+const fmt = (/** @type {number} */ bytes, /** @type {number} */ ms) => (bytes / MB / (ms / 1000)).toFixed(0);
+/** @param {string} what  @param {number} size  @param {number} bytes  @param {number} oursMs  @param {number} rawMs  @param {string} aim */
 function row(what, size, bytes, oursMs, rawMs, aim) {
   rows.push({ what, size, bytes, ours: oursMs, raw: rawMs, oursRate: bytes ? fmt(bytes, oursMs) : '-', rawRate: bytes ? fmt(bytes, rawMs) : '-', aim });
 }
@@ -150,6 +156,7 @@ if (SIZES.length > 1) {
   for (const what of [...new Set(rows.filter((r) => r.bytes).map((r) => r.what))]) {
     const a = rows.find((r) => r.what === what && r.size === lo);
     const b = rows.find((r) => r.what === what && r.size === hi);
+    if (!a || !b) continue;
     const o = (b.bytes - a.bytes) / MB / ((b.ours - a.ours) / 1000);
     const w = (b.bytes - a.bytes) / MB / ((b.raw - a.raw) / 1000);
     console.log(`| ${what} | ${o.toFixed(0)} | ${w.toFixed(0)} | ${(o / w).toFixed(2)}x |`);

@@ -16,6 +16,7 @@ export function freePort() {
   });
 }
 
+/** @param {string} dir  @param {{ server?: string }} [opts] */
 export async function startCaddy(dir, { server = 'tenants' } = {}) {
   const [adminPort, httpPort] = [await freePort(), await freePort()];
   mkdirSync(dir, { recursive: true });
