@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { podman } from '../helpers/podman.js';
 
@@ -91,6 +92,14 @@ describe('two installations whose prefixes nest', () => {
     expect(purge.exitCode, purge.stderr).toBe(4);
     expect(purge.stderr).toContain(`volume ${shared()} belongs to another feather-tenant installation (prefix ${a.prefix})`);
     expect(await snapshot()).toEqual(before);
+    // import --force replaces a volume's contents: never another installation's.
+    const archive = join(b.dir, 'b.tar');
+    expect((await b.run(['export', 'b', '-o', archive])).exitCode).toBe(0);
+    const imported = await b.run(['import', archive, '--name', 'a', '--force']);
+    expect(imported.exitCode, imported.stderr).toBe(4);
+    expect(imported.stderr).toContain(`volume ${shared()} belongs to another feather-tenant installation (prefix ${a.prefix})`);
+    expect(await snapshot()).toEqual(before);
+    expect(await names(b)).toEqual(['b']);
 
     // A gets its user back, data and all.
     expect((await a.run(['add', 'user-a'])).stderr).toContain(`reusing existing volume ${shared()}`);
