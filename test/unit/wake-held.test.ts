@@ -6,7 +6,7 @@ import { probeHttp } from '../../src/net/wait-http.js';
 import { Metrics } from '../../src/wake/metrics.js';
 import { createWakeServer, type WakeServer } from '../../src/wake/server.js';
 import { Waker } from '../../src/wake/waker.js';
-import { freePort, httpRequest } from '../helpers/stack.js';
+import { freePort, httpRequest } from '../helpers/net.js';
 
 // Held requests and the clients behind them, over real sockets: a client that leaves is let go
 // at once (nothing replayed, the connection to the app closed), and past FEATHER_TENANT_MAX_HELD
