@@ -20,18 +20,18 @@ const rows = [];
 // 2. add + remove against the raw steps.
 {
   const s = await benchStack('ftbench-', '19701-19702');
-  const { runArgv } = await import(join(ROOT, 'dist/podman/run-args.js'));
-  const { tenantRunSpec } = await import(join(ROOT, 'dist/core/tenant-run-spec.js'));
-  const { resolveConfig } = await import(join(ROOT, 'dist/core/config.js'));
+  const { runArgv } = /** @type {typeof import('../src/podman/run-args.js')} */ (await import(join(ROOT, 'dist/podman/run-args.js')));
+  const { tenantRunSpec } = /** @type {typeof import('../src/core/tenant-run-spec.js')} */ (await import(join(ROOT, 'dist/core/tenant-run-spec.js')));
+  const { resolveConfig } = /** @type {typeof import('../src/core/config.js')} */ (await import(join(ROOT, 'dist/core/config.js')));
   const cfg = resolveConfig({ ...s.env, FEATHER_TENANT_PREFIX: 'ftraw-', FEATHER_TENANT_PORTS: '19711-19712' });
-  const podman = (...a) => execa('podman', a);
-  const probe = (port) => new Promise((res) => {
+  const podman = (/** @type {string[]} */ ...a) => execa('podman', a);
+  const probe = (/** @type {number} */ port) => new Promise((res) => {
     const q = request({ host: '127.0.0.1', port, path: '/', agent: false }, (r) => { r.resume(); res(true); });
     q.on('error', () => res(false));
     q.end();
   });
-  const route = (n, port) => ({ '@id': `ftraw-${n}`, match: [{ host: [`${n}.bench.test`] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${port}` }] }], terminal: true });
-  const raw = async (i) => {
+  const route = (/** @type {string} */ n, /** @type {number} */ port) => ({ '@id': `ftraw-${n}`, match: [{ host: [`${n}.bench.test`] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${port}` }] }], terminal: true });
+  const raw = async (/** @type {number} */ i) => {
     const n = `raw${i}`;
     const obj = `ftraw-${n}`;
     const labels = ['--label', 'io.feather-tenant.prefix=ftraw-'];
@@ -47,7 +47,7 @@ const rows = [];
     await podman('rm', '-f', '-t', '5', obj);
     await Promise.all([podman('network', 'rm', obj), podman('secret', 'rm', obj), podman('volume', 'rm', obj)]);
   };
-  const ours = async (i) => {
+  const ours = async (/** @type {number} */ i) => {
     await s.ft('add', `ours${i}`);
     await s.ft('remove', `ours${i}`, '--purge', '--yes');
   };
@@ -62,8 +62,8 @@ const rows = [];
 // 3. list with 200 tenants: 200 created (not started) containers with our labels, 200 rows.
 {
   const s = await benchStack('ftbenchl-', '30001-30400');
-  const { openDb } = await import(join(ROOT, 'dist/store/db.js'));
-  const { TenantStore } = await import(join(ROOT, 'dist/store/tenants.js'));
+  const { openDb } = /** @type {typeof import('../src/store/db.js')} */ (await import(join(ROOT, 'dist/store/db.js')));
+  const { TenantStore } = /** @type {typeof import('../src/store/tenants.js')} */ (await import(join(ROOT, 'dist/store/tenants.js')));
   const store = new TenantStore(openDb(s.env.FEATHER_TENANT_STATE_DIR));
   const names = Array.from({ length: 200 }, (_, i) => `t${i}`);
   try {

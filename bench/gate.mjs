@@ -20,7 +20,7 @@ try {
   const login = await firstByte(s.httpPort, host, '/_feather/login', {
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `password=${added.password}`,
   });
-  const cookie = String(login.headers['set-cookie']).split(';')[0];
+  const cookie = String(login.headers['set-cookie']).split(';')[0] ?? '';
   if (login.status !== 303) throw new Error(`login failed: ${login.status}`);
 
   // 1. /verify alone, as Caddy calls it, under wrk.

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCaddy } from '../scripts/lib/private-caddy.mjs';
-import { IptablesFirewall } from '../dist/firewall/iptables.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+// From the build (npm run bench builds first), imported by path so type-checking needs no dist/;
+// typed from src/, which the build mirrors.
+const { IptablesFirewall } = /** @type {typeof import('../src/firewall/iptables.js')} */ (await import(join(ROOT, 'dist/firewall/iptables.js')));
 export const CLI = join(ROOT, 'bin/feather-tenant.js');
 export const IMAGE = process.env.FEATHER_TEST_IMAGE ?? 'localhost/feather-work-test:latest';
 
@@ -17,13 +19,20 @@ export const IMAGE = process.env.FEATHER_TEST_IMAGE ?? 'localhost/feather-work-t
  * removes whatever podman objects of the prefix a failed run left (isolation rules first, as
  * the CLI's own network removal does).
  */
+/**
+ * @param {string} prefix
+ * @param {string} ports
+ * @param {{ domain?: string, env?: (dir: string) => Record<string, string> }} [opts]
+ */
 export async function benchStack(prefix, ports, { domain = 'bench.test', env: extra = () => ({}) } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ft-bench-'));
   const caddy = await startCaddy(join(dir, 'caddy'));
+  const config = join(dir, 'config.json');
+  /** @type {Record<string, string> & { FEATHER_TENANT_STATE_DIR: string }} */
   const env = {
-    PATH: process.env.PATH,
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,
-    FEATHER_TENANT_CONFIG: join(dir, 'config.json'),
+    FEATHER_TENANT_CONFIG: config,
     FEATHER_TENANT_STATE_DIR: join(dir, 'state'),
     FEATHER_TENANT_PREFIX: prefix,
     FEATHER_TENANT_PORTS: ports,
@@ -33,10 +42,10 @@ export async function benchStack(prefix, ports, { domain = 'bench.test', env: ex
     FEATHER_TENANT_CADDY_ADMIN: caddy.adminUrl,
     ...extra(dir),
   };
-  writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');
+  writeFileSync(config, '{}');
   return {
     dir, prefix, caddy, env, httpPort: caddy.httpPort,
-    ft: (...args) => execa('node', [CLI, ...args], { env, extendEnv: false }),
+    ft: (/** @type {string[]} */ ...args) => execa('node', [CLI, ...args], { env, extendEnv: false }),
     async close() {
       await caddy.stop();
       await removeObjects(prefix);
@@ -46,7 +55,9 @@ export async function benchStack(prefix, ports, { domain = 'bench.test', env: ex
 }
 
 /** Containers, networks (with their isolation rules), volumes and secrets whose names start with prefix. */
+/** @param {string} prefix */
 async function removeObjects(prefix) {
+  /** @param {string[]} args  @param {string} [field] */
   const names = async (args, field = '{{.Name}}') => String((await execa('podman', [...args, '--format', field], { reject: false })).stdout).split('\n').filter((n) => n.startsWith(prefix));
   const containers = await names(['ps', '-a'], '{{.Names}}');
   if (containers.length) await execa('podman', ['rm', '-f', '-t', '0', ...containers], { reject: false });
@@ -63,20 +74,30 @@ async function removeObjects(prefix) {
   if (secrets.length) await execa('podman', ['secret', 'rm', ...secrets], { reject: false });
 }
 
+/** @param {() => Promise<unknown>} fn  @returns {Promise<number>} milliseconds */
 export async function time(fn) {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
 }
 
+/** @param {number[]} xs  @returns {number} NaN for no samples */
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const at = (/** @type {number} */ i) => s[i] ?? NaN;
+  return s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2;
 };
 
 /** Runs a and b alternately n times (so drift hits both alike) and returns their medians. */
+/**
+ * @param {number} n
+ * @param {(i: number) => Promise<unknown>} a
+ * @param {(i: number) => Promise<unknown>} b
+ */
 export async function compare(n, a, b) {
+  /** @type {number[]} */
   const ta = [];
+  /** @type {number[]} */
   const tb = [];
   for (let i = 0; i < n; i++) {
     ta.push(await time(() => a(i)));
@@ -85,6 +106,9 @@ export async function compare(n, a, b) {
   return { a: median(ta), b: median(tb) };
 }
 
+/** @typedef {{ what: string, ours: number, raw: number, aim: string }} Row  A measurement against its raw steps (ms). */
+
+/** @param {Row[]} rows */
 export function report(rows) {
   console.log('\n| measurement | ours (median ms) | raw (median ms) | ratio | difference (ms) | aim |');
   console.log('|---|---|---|---|---|---|');

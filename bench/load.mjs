@@ -33,6 +33,7 @@ const HOST = `alice.${DOMAIN}`;
 // --- a private redis-server that can be killed and started again on the same port ---
 const redisPort = await freePort();
 const redisDir = mkdtempSync(join(tmpdir(), 'ft-bench-redis-'));
+/** @type {import('node:child_process').ChildProcess | undefined} */
 let redis;
 const pong = () => new Promise((resolve) => {
   const s = createConnection({ host: '127.0.0.1', port: redisPort }, () => s.write('PING\r\n'));
@@ -44,26 +45,31 @@ async function startRedis() {
   for (let i = 0; i < 200 && !(await pong()); i++) await sleep(25);
 }
 async function killRedis() {
-  if (!redis || redis.exitCode !== null) return;
-  const gone = new Promise((r) => redis.once('exit', r));
-  redis.kill('SIGKILL');
+  const proc = redis;
+  if (!proc || proc.exitCode !== null) return;
+  const gone = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGKILL');
   await gone;
 }
 
 // --- the watchdog, with its log lines counted and its /proc sampled ---
+/** @type {import('node:child_process').ChildProcess | undefined} */
 let watchdog;
+/** @type {string[]} */
 let logLines = [];
 /**
  * `nofile`: an open-files limit for it, soft and hard (Node raises its soft limit to the hard
  * one by itself at start, so only a hard limit bounds it).
  */
+/** @param {Record<string, string>} env  @param {number} [nofile] */
 async function startWatchdog(env, nofile) {
-  const argv = nofile ? ['sh', ['-c', `ulimit -n ${nofile} && exec node "$0" watchdog`, CLI]] : ['node', [CLI, 'watchdog']];
-  watchdog = spawn(...argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const [bin, args] = nofile ? ['sh', ['-c', `ulimit -n ${nofile} && exec node "$0" watchdog`, CLI]] : ['node', [CLI, 'watchdog']];
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  watchdog = child;
   let partial = '';
-  watchdog.stderr.on('data', (d) => {
+  child.stderr.on('data', (d) => {
     const parts = (partial + d.toString()).split('\n');
-    partial = parts.pop();
+    partial = parts.pop() ?? '';
     logLines.push(...parts.filter(Boolean));
   });
   const url = `http://${env.FEATHER_TENANT_WAKE_LISTEN}/healthz`;
@@ -73,9 +79,14 @@ async function startWatchdog(env, nofile) {
   }
   throw new Error(`the watchdog did not start:\n${logLines.join('\n')}`);
 }
-const metric = async (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(await (await fetch(`http://${s.env.FEATHER_TENANT_WAKE_LISTEN}/metrics`)).text())?.[1]);
-const fds = () => readdirSync(`/proc/${watchdog.pid}/fd`).length;
-const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${watchdog.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const metric = async (/** @type {string} */ name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(await (await fetch(`http://${s.env.FEATHER_TENANT_WAKE_LISTEN}/metrics`)).text())?.[1]);
+/** The running watchdog's pid: startWatchdog sets it before anything samples. */
+const watchdogPid = () => {
+  if (watchdog?.pid === undefined) throw new Error('no watchdog is running');
+  return watchdog.pid;
+};
+const fds = () => readdirSync(`/proc/${watchdogPid()}/fd`).length;
+const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${watchdogPid()}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 function sampler() {
   const peak = { fds: fds(), rss: rssMb() };
   const t = setInterval(() => {
@@ -86,6 +97,11 @@ function sampler() {
 }
 
 /** One GET through Caddy: status and milliseconds to the end of the response. */
+/**
+ * @typedef {{ status: number | string | undefined, ms: number, at: number, retryAfter?: string | undefined }} Got
+ * @param {number} port  @param {string} path  @param {Record<string, string>} headers  @param {import('node:http').Agent | false} agent
+ * @returns {Promise<Got>}
+ */
 function get(port, path, headers, agent) {
   const t0 = performance.now();
   return new Promise((resolve) => {
@@ -93,12 +109,12 @@ function get(port, path, headers, agent) {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, at: Date.now(), retryAfter: res.headers['retry-after'] }));
     });
-    req.on('error', (err) => resolve({ status: err.code ?? 'error', ms: performance.now() - t0, at: Date.now() }));
+    req.on('error', (err) => resolve({ status: /** @type {NodeJS.ErrnoException} */ (err).code ?? 'error', ms: performance.now() - t0, at: Date.now() }));
     req.end();
   });
 }
-const tally = (rs) => Object.entries(rs.reduce((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {})).map(([k, v]) => `${k}: ${v}`).join(', ');
-const f1 = (x) => x.toFixed(1);
+const tally = (/** @type {Got[]} */ rs) => Object.entries(rs.reduce((m, r) => ({ ...m, [String(r.status)]: (m[String(r.status)] ?? 0) + 1 }), /** @type {Record<string, number>} */ ({}))).map(([k, v]) => `${k}: ${v}`).join(', ');
+const f1 = (/** @type {number} */ x) => x.toFixed(1);
 
 const tenantPort = await freePort();
 const s = await startStack('load', `${tenantPort}-${tenantPort}`);
@@ -126,16 +142,19 @@ try {
     req.end(`password=${encodeURIComponent(added.password)}`);
   });
   if (login.statusCode !== 303) throw new Error(`login answered ${login.statusCode}`);
-  const cookie = { cookie: String(login.headers['set-cookie']).split(';')[0] };
+  const cookie = { cookie: String(login.headers['set-cookie']).split(';')[0] ?? '' };
   const container = `${s.prefix}alice`;
 
   // 1. The herd, with the watchdog's limit as this process has it, then at 1,024 (soft and hard).
   await herd(`${HERD} requests at once on the sleeping tenant, through Caddy and the gate`);
-  watchdog.kill('SIGTERM');
-  await new Promise((r) => watchdog.once('exit', r));
+  const first = watchdog;
+  if (!first) throw new Error('unreachable: the watchdog was started above');
+  first.kill('SIGTERM');
+  await new Promise((r) => first.once('exit', r));
   await startWatchdog(env, 1024);
   await herd(`the same with the watchdog's open-files limit at 1,024, soft and hard (FEATHER_TENANT_MAX_HELD fitted to it: ${await metric('feather_tenant_max_held_requests')})`);
 
+  /** @param {string} what */
   async function herd(what) {
     await execa('podman', ['stop', '-t', '5', container]);
     await sleep(500);
@@ -168,7 +187,9 @@ try {
   // 2. Gated requests to the awake tenant.
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const rss = [rssMb()];
+  /** @type {number[]} */
   const lat = [];
+  /** @type {Got[]} */
   const statuses = [];
   let next = 0;
   const g0 = performance.now();
@@ -189,6 +210,7 @@ try {
 
   // 3. Redis restarted under gated load.
   const linesBefore = logLines.length;
+  /** @type {Got[]} */
   const seen = [];
   let running = true;
   const load = Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -201,6 +223,7 @@ try {
   const restartAt = Date.now();
   await startRedis();
   const upAt = Date.now();
+  /** @type {number | undefined} */
   let backAt;
   for (let i = 0; i < 400 && !backAt; i++) {
     await sleep(25);
@@ -236,8 +259,8 @@ try {
   const watch = sampler();
   const impatient = Array.from({ length: IMPATIENT }, () => new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port: s.httpPort, path: '/slow?ms=20000', headers: { host: HOST, ...cookie }, agent: false }, (res) => res.resume());
-    req.on('error', () => resolve());
-    req.on('close', () => resolve());
+    req.on('error', () => resolve(undefined));
+    req.on('close', () => resolve(undefined));
     req.end();
     setTimeout(() => req.destroy(), 2_000);
   }));

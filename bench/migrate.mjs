@@ -19,7 +19,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '100,300').split(',').map(Number);
 const N = Number(process.env.BENCH_RUNS ?? 3);
 const PREFIX = 'ftbenchm-';
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const podman = (...a) => execa('podman', a);
+const podman = (/** @type {string[]} */ ...a) => execa('podman', a);
 const MB = 1e6;
 
 const s = await benchStack(PREFIX, '19721-19724');
@@ -27,18 +27,25 @@ const work = join(s.dir, 'files');
 mkdirSync(work);
 const ftEnv = { ...s.env, FEATHER_TENANT_TRACE: '1' };
 
-/** Runs our CLI, returning its wall time, its peak RSS (KiB, via GNU time) and its step trace. */
+/**
+ * Runs our CLI, returning its wall time, its peak RSS (KiB, via GNU time) and its step trace.
+ * @param {string[]} args  @param {import('execa').Options} [opts]
+ */
 async function ours(args, opts = {}) {
-  const cmd = GNU_TIME ? [GNU_TIME, '-f', 'maxrss=%M', 'node', CLI, ...args] : ['node', CLI, ...args];
+  const [bin, ...argv] = GNU_TIME ? [GNU_TIME, '-f', 'maxrss=%M', 'node', CLI, ...args] : ['node', CLI, ...args];
+  /** @type {import('execa').Result | undefined} */
   let r;
   const ms = await time(async () => {
-    r = await execa(cmd[0], cmd.slice(1), { env: ftEnv, extendEnv: false, ...opts });
+    r = await execa(String(bin), argv, { env: ftEnv, extendEnv: false, ...opts });
   });
-  const rss = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
-  const steps = Object.fromEntries([...r.stderr.matchAll(/^trace: (\S+) at ([\d.]+) ms$/gm)].map((m) => [m[1], Number(m[2])]));
+  if (!r) throw new Error('unreachable: time() ran the command');
+  const stderr = String(r.stderr);
+  const rss = Number(/maxrss=(\d+)/.exec(stderr)?.[1] ?? NaN);
+  const steps = Object.fromEntries([...stderr.matchAll(/^trace: (\S+) at ([\d.]+) ms$/gm)].map((m) => [m[1], Number(m[2])]));
   return { ms, rss, steps, r };
 }
 
+/** @param {string} volume  @param {number} mb */
 async function fill(volume, mb) {
   const { stdout: dir } = await podman('volume', 'inspect', '--format', '{{.Mountpoint}}', volume);
   // Mostly 4 MB files of random data (incompressible), plus 400 small files for per-file costs.
@@ -47,9 +54,12 @@ async function fill(volume, mb) {
   for (let i = 0; i < 400; i++) writeFileSync(join(dir, 'small', `f${i}`), randomBytes(2048));
 }
 
+/** @type {{ what: string, size: number, bytes: number, ours: number, raw: number, oursRate: string, rawRate: string, aim: string }[]} */
 const rows = [];
+/** @type {{ what: string, size: number, kib: number }[]} */
 const rss = [];
-const fmt = (bytes, ms) => (bytes / MB / (ms / 1000)).toFixed(0);
+const fmt = (/** @type {number} */ bytes, /** @type {number} */ ms) => (bytes / MB / (ms / 1000)).toFixed(0);
+/** @param {string} what  @param {number} size  @param {number} bytes  @param {number} oursMs  @param {number} rawMs  @param {string} aim */
 function row(what, size, bytes, oursMs, rawMs, aim) {
   rows.push({ what, size, bytes, ours: oursMs, raw: rawMs, oursRate: bytes ? fmt(bytes, oursMs) : '-', rawRate: bytes ? fmt(bytes, rawMs) : '-', aim });
 }
@@ -65,7 +75,7 @@ try {
 
     // 5. Downtime with the tenant running (once per size).
     const live = await ours(['export', t, '-o', ourTar]);
-    const down = Number(/stopped for ([\d.]+) s/.exec(live.r.stderr)?.[1]) * 1000;
+    const down = Number(/stopped for ([\d.]+) s/.exec(String(live.r.stderr))?.[1]) * 1000;
     const rawDown = await time(async () => {
       await podman('stop', '--time', '10', vol);
       await podman('volume', 'export', '-o', rawTar, vol);
@@ -76,6 +86,7 @@ try {
     const bytes = statSync(rawTar).size;
 
     // 1. Export, alternating ours and raw.
+    /** @type {{ ours: number[], raw: number[] }} */
     const ex = { ours: [], raw: [] };
     for (let i = 0; i < N; i++) {
       const o = await ours(['export', t, '-o', ourTar]);
@@ -86,6 +97,7 @@ try {
     row('`export -o FILE` vs `podman volume export -o FILE`', size, bytes, median(ex.ours), median(ex.raw), '>= 0.8x throughput');
 
     // 2 and 3. Import.
+    /** @type {{ filled: number[], whole: number[], raw: number[], byHand: number[] }} */
     const im = { filled: [], whole: [], raw: [], byHand: [] };
     for (let i = 0; i < N; i++) {
       const o = await ours(['import', ourTar, '--name', `${t}i`]);
@@ -144,6 +156,7 @@ if (SIZES.length > 1) {
   for (const what of [...new Set(rows.filter((r) => r.bytes).map((r) => r.what))]) {
     const a = rows.find((r) => r.what === what && r.size === lo);
     const b = rows.find((r) => r.what === what && r.size === hi);
+    if (!a || !b) continue;
     const o = (b.bytes - a.bytes) / MB / ((b.ours - a.ours) / 1000);
     const w = (b.bytes - a.bytes) / MB / ((b.raw - a.raw) / 1000);
     console.log(`| ${what} | ${o.toFixed(0)} | ${w.toFixed(0)} | ${(o / w).toFixed(2)}x |`);

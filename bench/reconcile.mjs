@@ -16,8 +16,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../scripts/lib/private-caddy.mjs';
 import { CLI, IMAGE, ROOT, compare, median, report } from './lib.mjs';
-import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../dist/caddy/wake-config.js';
 
+// From the build (npm run bench builds first), imported by path so type-checking needs no dist/;
+// typed from src/, which the build mirrors.
+const { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } = /** @type {typeof import('../src/caddy/wake-config.js')} */ (await import(join(ROOT, 'dist/caddy/wake-config.js')));
 const N = Number(process.env.BENCH_RUNS ?? 9);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 200);
 const PREFIX = 'ftbenchr-';
@@ -43,14 +45,16 @@ async function caddyFromBase() {
       errors: { routes: [desiredWakeRoute(wake)] },
     } } } },
   }));
+  /** @type {import('node:child_process').ChildProcess | undefined} */
   let proc;
   const c = {
     adminUrl,
     changes: 0,
     async start() {
-      proc = spawn('caddy', ['run', '--config', file], { env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg'), XDG_DATA_HOME: join(dir, 'xdg') }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('caddy', ['run', '--config', file], { env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg'), XDG_DATA_HOME: join(dir, 'xdg') }, stdio: ['ignore', 'ignore', 'pipe'] });
+      proc = child;
       // Caddy logs each admin request on stderr; each mutating one is a whole-config reload.
-      proc.stderr.on('data', (d) => { c.changes += (String(d).match(/"msg":"received request","method":"(POST|PUT|PATCH|DELETE)"/g) ?? []).length; });
+      child.stderr.on('data', (d) => { c.changes += (String(d).match(/"msg":"received request","method":"(POST|PUT|PATCH|DELETE)"/g) ?? []).length; });
       for (let i = 0; i < 200; i++) {
         try { if ((await fetch(`${adminUrl}/config/`)).ok) return; } catch { /* not up yet */ }
         await new Promise((r) => setTimeout(r, 50));
@@ -58,7 +62,7 @@ async function caddyFromBase() {
       throw new Error('caddy did not start');
     },
     stop: () => new Promise((resolve) => {
-      if (!proc || proc.exitCode !== null) return resolve();
+      if (!proc || proc.exitCode !== null) return resolve(undefined);
       proc.once('exit', resolve);
       proc.kill('SIGTERM');
     }),
@@ -78,17 +82,19 @@ const env = {
   ...(process.env.BENCH_TRACE ? { FEATHER_TENANT_TRACE: '1' } : {}),
 };
 writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');
-const ft = (...args) => execa('node', [CLI, ...args], { env, extendEnv: false });
+const ft = (/** @type {string[]} */ ...args) => execa('node', [CLI, ...args], { env, extendEnv: false });
 const routesUrl = `${caddy.adminUrl}/config/apps/http/servers/tenants/routes`;
+/** @type {import('./lib.mjs').Row[]} */
 const rows = [];
 
 try {
   // Seed: rows (stopped), created containers with our labels and published port, and routes.
-  const { openDb } = await import(join(ROOT, 'dist/store/db.js'));
-  const { TenantStore } = await import(join(ROOT, 'dist/store/tenants.js'));
-  const { tenantRoute } = await import(join(ROOT, 'dist/caddy/routes.js'));
+  const { openDb } = /** @type {typeof import('../src/store/db.js')} */ (await import(join(ROOT, 'dist/store/db.js')));
+  const { TenantStore } = /** @type {typeof import('../src/store/tenants.js')} */ (await import(join(ROOT, 'dist/store/tenants.js')));
+  const { tenantRoute } = /** @type {typeof import('../src/caddy/routes.js')} */ (await import(join(ROOT, 'dist/caddy/routes.js')));
   const store = new TenantStore(openDb(env.FEATHER_TENANT_STATE_DIR));
   const names = Array.from({ length: TENANTS }, (_, i) => `t${i}`);
+  /** @type {unknown[]} */
   const routes = [];
   for (let i = 0; i < names.length; i += 10) {
     await Promise.all(names.slice(i, i + 10).map(async (n) => {
@@ -101,7 +107,7 @@ try {
       routes.push(tenantRoute({ id: obj, host: `${n}.bench.test`, port: row.port }));
     }));
   }
-  const catchAll = (await (await fetch(routesUrl)).json()).at(-1);
+  const catchAll = /** @type {unknown[]} */ (await (await fetch(routesUrl)).json()).at(-1);
   const allRoutes = JSON.stringify([...routes, catchAll]);
   const patch = () => fetch(routesUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: allRoutes });
   await patch();
@@ -120,7 +126,9 @@ try {
 
   // 2. After a Caddy restart from its base config: every route to restore. Restarts are not timed.
   {
+    /** @type {number[]} */
     const ours = [];
+    /** @type {number[]} */
     const raw = [];
     const changes = [];
     for (let i = 0; i < Math.max(3, Math.ceil(N / 2)); i++) {

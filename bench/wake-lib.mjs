@@ -11,11 +11,17 @@ import { benchStack, CLI, IMAGE, median } from './lib.mjs';
 export { freePort, IMAGE, median };
 export const DOMAIN = 'bench.local';
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-export const ms = (x) => `${x.toFixed(1)} ms`;
+export const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+/** @param {number[]} xs  @param {number} p  @returns {number} NaN for no samples */
+export const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+export const ms = (/** @type {number} */ x) => `${x.toFixed(1)} ms`;
 
 /** Resolves at the first byte of the response (headers in), with status and the time taken. */
+/**
+ * @param {number} port  @param {string} host  @param {string} [path]
+ * @param {{ method?: string, headers?: Record<string, string>, body?: string | Buffer }} [o]
+ * @returns {Promise<{ status: number | undefined, ms: number, headers: import('node:http').IncomingHttpHeaders }>}
+ */
 export function firstByte(port, host, path = '/', o = {}) {
   const t0 = performance.now();
   return new Promise((res, rej) => {
@@ -30,6 +36,7 @@ export function firstByte(port, host, path = '/', o = {}) {
 }
 
 /** A private Caddy with the given config (the mechanism bench compares route shapes). */
+/** @param {string} dir  @param {{ admin: { listen: string } } & Record<string, unknown>} config */
 export async function startCaddyWith(dir, config) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'caddy.json');
@@ -48,6 +55,7 @@ export async function startCaddyWith(dir, config) {
 }
 
 /** A bench stack (lib.mjs) with a wake listener and access log; `add` sets up the wake route. */
+/** @param {string} name  @param {string} ports */
 export async function startStack(name, ports) {
   const wakePort = await freePort();
   const base = await benchStack(`ftbench${process.pid.toString(36)}-`, ports, {
@@ -55,14 +63,16 @@ export async function startStack(name, ports) {
     env: (dir) => ({ FEATHER_TENANT_WAKE_LISTEN: `127.0.0.1:${wakePort}`, FEATHER_TENANT_ACCESS_LOG: join(dir, 'access.log') }),
   });
   const { env } = base;
+  /** @type {import('node:child_process').ChildProcess[]} */
   const watchdogs = [];
   return {
     ...base, wakePort,
-    run: async (args, extra = {}) => {
+    run: async (/** @type {string[]} */ args, /** @type {Record<string, string>} */ extra = {}) => {
       const r = await execa('node', [CLI, ...args], { env: { ...env, ...extra }, extendEnv: false, reject: false });
       if (r.exitCode !== 0) throw new Error(`feather-tenant ${name}: ${args.join(' ')} failed: ${r.stderr}`);
       return r.stdout;
     },
+    /** @param {Record<string, string>} [extra] */
     async watchdog(extra = {}) {
       const child = spawn('node', [CLI, 'watchdog'], { env: { ...env, ...extra }, stdio: 'ignore' });
       watchdogs.push(child);

@@ -1,5 +1,5 @@
 // Why sleep/wake uses Caddy's error routes and not a second upstream with `buffer_requests`,
-// measured on this machine's Caddy 2.6 (PLATFORM.md describes both ways). No podman needed.
+// measured on this machine's Caddy 2.6 (docs/platform.md describes both ways). No podman needed.
 //  A. Correctness: the second-upstream way, under concurrency. Caddy 2.6.2 returns a request's
 //     buffer to its pool when the failed first dial closes the body, then retries from it: another
 //     request can take that buffer meanwhile. Count requests that got someone else's body.
@@ -17,20 +17,25 @@ const dir = mkdtempSync(join(tmpdir(), 'ftb-mech-'));
 const [appPort, deadPort] = await Promise.all([freePort(), freePort()]);
 let firstBodyByteAt = 0;
 const app = http.createServer((req, res) => {
+  /** @type {Buffer[]} */
   const chunks = [];
   req.once('data', () => (firstBodyByteAt = performance.now()));
   req.on('data', (d) => chunks.push(d));
   req.on('end', () => res.end(req.url === '/echo' ? Buffer.concat(chunks) : `${Buffer.concat(chunks).length}`));
 }).listen(appPort, '127.0.0.1');
 
-const plain = (port) => ({ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${port}` }] });
-const twoUpstreams = (first) => ({
+const plain = (/** @type {number} */ port) => ({ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${port}` }] });
+const twoUpstreams = (/** @type {number} */ first) => ({
   handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${first}` }, { dial: `127.0.0.1:${appPort}` }],
   load_balancing: { selection_policy: { policy: 'first' }, try_duration: 5e9, try_interval: 10e6 },
   health_checks: { passive: { fail_duration: 1e9, max_fails: 1 } }, buffer_requests: true,
 });
 const errorRoute = { match: [{ host: ['*.t.local'], expression: '{http.error.status_code} == 502' }], handle: [{ ...plain(appPort), rewrite: { method: 'GET' } }] };
 
+/**
+ * @param {string} name  @param {unknown[]} routes  @param {unknown[] | null} errors
+ * @param {(port: number, pid: number | undefined) => Promise<void>} fn
+ */
 async function withCaddy(name, routes, errors, fn) {
   const [admin, port] = await Promise.all([freePort(), freePort()]);
   const caddy = await startCaddyWith(join(dir, name), {
@@ -45,22 +50,30 @@ async function withCaddy(name, routes, errors, fn) {
   }
 }
 
+/**
+ * @param {number} port  @param {string} host  @param {string} path  @param {string | Buffer} body
+ * @param {{ slowChunks?: number }} [o]
+ * @returns {Promise<{ status: number | undefined, body: string, ms: number, t0: number }>}
+ */
 function send(port, host, path, body, o = {}) {
   const t0 = performance.now();
   return new Promise((res, rej) => {
     const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { host }, agent: false }, (r) => {
+      /** @type {Buffer[]} */
       const c = [];
       r.on('data', (d) => c.push(d));
       r.on('end', () => res({ status: r.statusCode, body: Buffer.concat(c).toString(), ms: performance.now() - t0, t0 }));
     });
     req.on('error', rej);
-    if (!o.slowChunks) return req.end(body);
+    const pieces = o.slowChunks;
+    if (!pieces) return req.end(body);
     // A slow upload: the body in pieces over o.slowChunks * 100 ms.
-    const size = Math.ceil(body.length / o.slowChunks);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const size = Math.ceil(bytes.length / pieces);
     let i = 0;
     const next = () => {
-      if (i >= o.slowChunks) return req.end();
-      req.write(body.subarray(i * size, (i + 1) * size));
+      if (i >= pieces) return req.end();
+      req.write(bytes.subarray(i * size, (i + 1) * size));
       i += 1;
       setTimeout(next, 100);
     };
@@ -68,7 +81,7 @@ function send(port, host, path, body, o = {}) {
   });
 }
 
-const peakRssMb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const peakRssMb = (/** @type {number | undefined} */ pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 // A. Body mix-ups with two upstreams + buffer_requests.
 await withCaddy('mixup', [
@@ -98,6 +111,7 @@ await withCaddy('mixup', [
 });
 
 // B. The normal path.
+/** @type {[name: string, routes: unknown[], errors: unknown[] | null][]} */
 const variants = [
   ['plain route (ours), no error route', [{ match: [{ host: ['a.t.local'] }], handle: [plain(appPort)] }], null],
   ['plain route (ours) + wake error route', [{ match: [{ host: ['a.t.local'] }], handle: [plain(appPort)] }], [errorRoute]],

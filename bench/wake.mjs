@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { report } from './lib.mjs';
 import { DOMAIN, IMAGE, firstByte, median, ms, pct, sleep, startStack } from './wake-lib.mjs';
 
+/** @type {import('./lib.mjs').Row[]} */
 const rows = [];
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const SEEDED = Number(process.env.SEEDED ?? 200);
 
+/** @param {string} obj */
 async function stopped(obj) {
   await execa('podman', ['stop', '-t', '5', obj]);
   await sleep(200);
@@ -96,7 +98,7 @@ async function sweep200() {
     const countCalls = () => {
       const lines = readFileSync(calls, 'utf8').trim().split('\n');
       writeFileSync(calls, '');
-      return lines.reduce((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
+      return lines.reduce((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), /** @type {Record<string, number>} */ ({}));
     };
     writeFileSync(calls, '');
     const env = { FEATHER_TENANT_PODMAN: wrapper, FEATHER_TENANT_IDLE_MINUTES: '0.0001' };

@@ -25,9 +25,9 @@ const env = {
   FEATHER_TENANT_SCHEME: 'http',
 };
 writeFileSync(env.FEATHER_TENANT_CONFIG, '{}');
-const ft = (...args) => $({ env, cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })`node bin/feather-tenant.js ${args}`;
-const step = (s) => console.log(chalk.bold(`\n▶ ${s}`));
-const curl = (name, path = '/') => $`curl -sS -H ${`Host: ${name}.${domain}`} ${`http://127.0.0.1:${caddy.httpPort}${path}`}`;
+const ft = (/** @type {string[]} */ ...args) => $({ env, cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })`node bin/feather-tenant.js ${args}`;
+const step = (/** @type {string} */ s) => console.log(chalk.bold(`\n▶ ${s}`));
+const curl = (/** @type {string} */ name, path = '/') => $`curl -sS -H ${`Host: ${name}.${domain}`} ${`http://127.0.0.1:${caddy.httpPort}${path}`}`;
 
 let ok = false;
 try {

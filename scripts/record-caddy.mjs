@@ -6,11 +6,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaddyAdmin } from '../dist/caddy/admin-client.js';
-import { nodeHttp } from '../dist/caddy/http-transport.js';
+// From the build, imported by path so type-checking needs no dist/ (typed from src/).
+const ROOT = join(import.meta.dirname, '..');
+const { CaddyAdmin } = /** @type {typeof import('../src/caddy/admin-client.js')} */ (await import(join(ROOT, 'dist/caddy/admin-client.js')));
+const { nodeHttp } = /** @type {typeof import('../src/caddy/http-transport.js')} */ (await import(join(ROOT, 'dist/caddy/http-transport.js')));
 import { scenario } from '../test/fixtures/caddy-scenario.mjs';
 
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
+/** @returns {Promise<number>} */
+const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = /** @type {import('node:net').AddressInfo} */ (s.address()); s.close(() => res(port)); }); });
 const [admin, http] = [await freePort(), await freePort()];
 const dir = mkdtempSync(join(tmpdir(), 'ft-record-caddy-'));
 const config = join(dir, 'caddy.json');
@@ -25,7 +28,9 @@ try {
     if (await nodeHttp(`${base}/config/`, { method: 'GET', headers: {}, timeoutMs: 500 }).then(() => true, () => false)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  /** @type {{ method: string, path: string, ifMatch: string | null, answer: import('../src/caddy/http-transport.js').HttpAnswer }[]} */
   const exchanges = [];
+  /** @type {import('../src/caddy/http-transport.js').Transport} */
   const recording = async (url, ask) => {
     const answer = await nodeHttp(url, ask);
     exchanges.push({ method: ask.method, path: url.slice(base.length), ifMatch: ask.headers['if-match'] ?? null, answer });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian machine (as root) for feather-tenant's demo and tests:
-# the packages, the podman settings this kind of machine needs (../shared/PLATFORM.md),
+# the packages, the podman settings this kind of machine needs (docs/platform.md),
 # and the stand-in work image. Safe to run again: every step checks before it changes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # crun fails on this kernel's hybrid cgroups and podman's default nofile ulimit exceeds
-# the hard limit here; runc with explicit ulimits works (PLATFORM.md, "Podman pitfalls").
+# the hard limit here; runc with explicit ulimits works (docs/platform.md, "Podman 4.3 on Debian 12").
 conf=/etc/containers/containers.conf
 if ! grep -q 'feather-tenant setup' "$conf" 2>/dev/null; then
   mkdir -p /etc/containers

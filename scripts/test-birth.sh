@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the birth image (npm run test:birth), on a machine set up by
 # scripts/setup-host.sh: makes the Debian base image (cached), builds the birth image, runs it the
-# way the README says, loads a stand-in work image into it, and drives it from outside with
+# way docs/birth-image.md says, loads a stand-in work image into it, and drives it from outside with
 # `podman exec ... feather-tenant` and requests through its Caddy, like an operator and a user:
 #   add alice -> her page through Caddy -> data written -> she falls asleep -> a request wakes her
 #   -> the birth container restarts -> she is served again with her data -> tenant.sh remove.
@@ -135,9 +135,9 @@ HTTP_PORT=$p HTTPS_PORT=$((p + 1)) ADMIN_PORT=$((p + 2)) REDIS_PORT=$((p + 3)) W
 TENANT_PORTS="$((p + 5))-$((p + 7))"
 echo "http $HTTP_PORT, https $HTTPS_PORT, admin $ADMIN_PORT, redis $REDIS_PORT, wake $WAKE_PORT, tenants $TENANT_PORTS" >&2
 
-step "run the birth container as the README says"
+step "run the birth container as docs/birth-image.md says"
 export ANTHROPIC_API_KEY=birth-test-not-a-real-key
-run_birth() { # the README's line, with this run's names, ports and short timeouts; "$@": more settings
+run_birth() { # docs/birth-image.md's line, with this run's names, ports and short timeouts; "$@": more settings
   podman run -d --name "$name" \
     --privileged --network host --init \
     --ulimit nofile=16384:16384 --ulimit nproc=32768:32768 --pids-limit -1 --stop-timeout 30 \
@@ -229,7 +229,7 @@ grep -qF 'kept 1 route(s) added at run time' <<<"$logs" || fail "the restart did
 expect_in "$(get alice /cgi-bin/info)" "birthmark" "alice after the restart"
 [ "$(state_of alice)" = running ] || fail "alice is not running after the restart"
 
-step "a tenant.sh user in the same storage is adopted (README: upgrading in place)"
+step "a tenant.sh user in the same storage is adopted (docs/birth-image.md: upgrading in place)"
 # What the old birth's tenant.sh left in podman's storage: a container publishing a port of the
 # range, its volume at /home/user, and its state file.
 bob_port=$((${TENANT_PORTS%-*} + 1))
@@ -264,7 +264,7 @@ grep -qF "200 OK" <<<"$(probe alice)" && fail "alice reached bob's container at 
 expect_in "$(in_birth feather-tenant reconcile)" "nothing to do" "a second reconcile"
 
 step "a new birth container on the same volumes, with the login gate on (FEATHER_TENANT_AUTH=jwt)"
-# README, "A new birth image": stop, remove, run the same line. Everything is on the two volumes;
+# docs/birth-image.md, "A new birth image": stop, remove, run the same line. Everything is on the two volumes;
 # reconcile puts the gate in front of the routes carried over; sessions live in the birth's Redis.
 podman stop -t 30 "$name" >/dev/null && podman rm "$name" >/dev/null
 run_birth -e FEATHER_TENANT_AUTH=jwt

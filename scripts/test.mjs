@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs vitest (arguments pass through) and closes with the plain line CI reads:
+// Runs vitest (arguments pass through: `--project unit` or `--project e2e` picks a tier) and closes with the plain line CI reads:
 // "tests: N passed, N failed, N skipped". Exits with vitest's own code.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';

@@ -25,5 +25,5 @@ await Promise.all(ports.split(',').filter(Boolean).map((port) => new Promise((re
   server.listen(Number(port), '127.0.0.1', () => resolve(undefined));
 })));
 const child = spawn(bin, args, { stdio: [0, 1, 2, 3, 4] });
-for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+for (const sig of /** @type {const} */ (['SIGTERM', 'SIGINT', 'SIGHUP'])) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -10,12 +10,13 @@ export function freePort() {
     const s = createServer();
     s.once('error', reject);
     s.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
 }
 
+/** @param {string} dir  @param {{ server?: string }} [opts] */
 export async function startCaddy(dir, { server = 'tenants' } = {}) {
   const [adminPort, httpPort] = [await freePort(), await freePort()];
   mkdirSync(dir, { recursive: true });
@@ -43,7 +44,7 @@ export async function startCaddy(dir, { server = 'tenants' } = {}) {
   return {
     adminUrl, httpPort, server,
     stop: () => new Promise((resolve) => {
-      if (proc.exitCode !== null) return resolve();
+      if (proc.exitCode !== null) return resolve(undefined);
       proc.once('exit', resolve);
       proc.kill('SIGTERM');
     }),

@@ -1,4 +1,4 @@
-import { GATE_HEADER } from '../auth/gate-header.js';
+import { GATE_HEADER, GATE_PASSED } from '../auth/gate-header.js';
 
 // Pure: the latest request time per host in lines of Caddy's JSON access log.
 
@@ -8,12 +8,20 @@ interface AccessLine {
   resp_headers?: Record<string, unknown>;
 }
 
+export interface ParseOptions {
+  /**
+   * The login gate is on: only lines marked as passed by it count (gate-header.ts). Without the
+   * gate, every line counts except the gate's own answers.
+   */
+  gated?: boolean;
+}
+
 /**
  * Adds each line's time (ms) to `into`, keeping the latest per host; lines that are not access
- * entries are skipped, and so are the login gate's answers (gate-header.ts): a request the gate
- * turned away is no one using the tenant.
+ * entries are skipped, and so is every request the gate did not let through (gate-header.ts):
+ * a request the gate turned away is no one using the tenant.
  */
-export function latestByHost(lines: Iterable<string>, into: Map<string, number> = new Map()): Map<string, number> {
+export function latestByHost(lines: Iterable<string>, into: Map<string, number> = new Map(), opts: ParseOptions = {}): Map<string, number> {
   for (const line of lines) {
     if (!line.includes('"request"')) continue;
     let entry: AccessLine;
@@ -23,15 +31,23 @@ export function latestByHost(lines: Iterable<string>, into: Map<string, number> 
       continue; // a torn or foreign line: activity is best effort, the next request counts again
     }
     const host = entry.request?.host;
-    if (typeof host !== 'string' || typeof entry.ts !== 'number' || fromGate(entry)) continue;
+    if (typeof host !== 'string' || typeof entry.ts !== 'number') continue;
+    const gate = gateAnswer(entry);
+    if (opts.gated ? gate !== GATE_PASSED : gate !== undefined && gate !== GATE_PASSED) continue;
     const at = Math.round(entry.ts * 1000);
     if (at > (into.get(host) ?? 0)) into.set(host, at);
   }
   return into;
 }
 
-/** Caddy writes header names canonicalised (X-Feather-Gate); compared without case all the same. */
-function fromGate(entry: AccessLine): boolean {
+/**
+ * The gate's mark on the response, if any: GATE_PASSED when any value says so (a tenant may add
+ * a value of its own), else the gate's answer. Caddy writes header names canonicalised
+ * (X-Feather-Gate) and values as arrays; compared without case all the same.
+ */
+function gateAnswer(entry: AccessLine): string | undefined {
   const name = GATE_HEADER.toLowerCase();
-  return Object.keys(entry.resp_headers ?? {}).some((k) => k.toLowerCase() === name);
+  const values = Object.entries(entry.resp_headers ?? {}).filter(([k]) => k.toLowerCase() === name).flatMap(([, v]) => (Array.isArray(v) ? (v as unknown[]) : [v])).map(String);
+  if (values.length === 0) return undefined;
+  return values.includes(GATE_PASSED) ? GATE_PASSED : values[0];
 }

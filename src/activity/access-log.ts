@@ -1,7 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LogCursor } from '../store/sleep.js';
-import { latestByHost } from './access-log-parse.js';
+import { latestByHost, type ParseOptions } from './access-log-parse.js';
 
 export interface LogRead {
   /** Latest request time (ms) per Host header seen since the cursor. */
@@ -17,7 +17,7 @@ const CHUNK = 1 << 20;
  * rolled the file over (a new inode), the rest of the old file is read first if it is still
  * beside it (Caddy renames it to NAME-<time>.log). Undefined when there is no log yet.
  */
-export async function readAccessLog(file: string, prev: LogCursor | undefined): Promise<LogRead | undefined> {
+export async function readAccessLog(file: string, prev: LogCursor | undefined, opts: ParseOptions = {}): Promise<LogRead | undefined> {
   let st;
   try {
     st = await stat(file);
@@ -33,15 +33,15 @@ export async function readAccessLog(file: string, prev: LogCursor | undefined): 
     start = prev.offset;
   } else if (prev && prev.inode !== inode) {
     const rolled = await findByInode(file, prev.inode);
-    if (rolled) bytes += (await readLines(rolled, prev.offset, lastByHost)) - prev.offset;
+    if (rolled) bytes += (await readLines(rolled, prev.offset, lastByHost, opts)) - prev.offset;
   }
-  const offset = await readLines(file, start, lastByHost);
+  const offset = await readLines(file, start, lastByHost, opts);
   bytes += offset - start;
   return { lastByHost, cursor: { file, inode, offset }, bytes };
 }
 
 /** Reads complete lines from `start`; returns the offset just after the last newline read. */
-async function readLines(file: string, start: number, into: Map<string, number>): Promise<number> {
+async function readLines(file: string, start: number, into: Map<string, number>, opts: ParseOptions): Promise<number> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -59,7 +59,7 @@ async function readLines(file: string, start: number, into: Map<string, number>)
         carry = data;
         continue;
       }
-      latestByHost(data.toString('utf8', 0, end).split('\n'), into);
+      latestByHost(data.toString('utf8', 0, end).split('\n'), into, opts);
       carry = Buffer.from(data.subarray(end + 1));
       consumed = pos - carry.length;
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tenantOfHost } from '../core/hosts.js';
+import { BodyRefused, readBody } from '../net/read-body.js';
 import { send } from '../net/send.js';
 import { RESERVED_NAMES } from '../core/names.js';
 import { verifyPassword } from '../core/password.js';
@@ -61,6 +62,9 @@ export function createGate(d: GateDeps): Gate {
         else if (req.method === 'POST') await logout(d, tenant, req, res);
         else answer(res, 'logout-page', 200, logoutPage({ tenant }), HTML);
       } catch (err) {
+        // A body too large or too slow: refused, and the connection closed (no log line: any
+        // client can send one, and Caddy's access log has it).
+        if (err instanceof BodyRefused) return answer(res, 'bad-body', err.status, `${err.message}\n`, { connection: 'close' });
         // Fail closed: without Redis no session can be checked, so none is accepted.
         d.log({ level: 'error', msg: 'gate unavailable', tenant, error: (err as Error).message });
         answer(res, 'unavailable', 503, 'sessions are unavailable; try again shortly\n', { 'retry-after': '5' });
@@ -140,6 +144,7 @@ async function login(d: GateDeps, tenant: string, req: IncomingMessage, res: Ser
 
 async function logout(d: GateDeps, tenant: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (crossOrigin(d, req, 'POST', false)) return answer(res, 'cross-origin', 403, 'cross-origin request refused\n');
+  await readBody(req, 8192); // the logout button's form says nothing; read within bounds all the same
   const { session } = splitCookies(req.headers.cookie);
   if (session) {
     const v = await verifySession(d.key, session, tenant, d.now());
@@ -182,18 +187,3 @@ function clientAddress(req: IncomingMessage): string {
   return xff || req.socket.remoteAddress || 'unknown';
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new Error('request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

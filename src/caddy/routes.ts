@@ -2,6 +2,7 @@
 import type { Config } from '../core/config.js';
 import type { CaddyRoute } from '../core/route.js';
 import { objectName, tenantHost } from '../core/tenant.js';
+import { GATE_HEADER, GATE_PASSED } from '../auth/gate-header.js';
 
 
 export interface TenantRouteSpec {
@@ -48,7 +49,16 @@ function gated(gate: string, toTenant: Record<string, unknown>): Record<string, 
             headers: { request: { set: { 'X-Forwarded-Method': ['{http.request.method}'], 'X-Forwarded-Uri': ['{http.request.uri}'] } } },
             handle_response: [{
               match: { status_code: [2] },
-              routes: [{ handle: [{ handler: 'headers', request: { set: { Cookie: ['{http.reverse_proxy.header.X-Feather-Cookie}'] } } }] }],
+              routes: [{
+                handle: [{
+                  handler: 'headers',
+                  request: { set: { Cookie: ['{http.reverse_proxy.header.X-Feather-Cookie}'] } },
+                  // The mark of a request that passed: activity counts only access-log lines
+                  // carrying it (activity/access-log-parse.ts). Set on our response before the
+                  // tenant's headers are added, so no client can forge it.
+                  response: { set: { [GATE_HEADER]: [GATE_PASSED] } },
+                }],
+              }],
             }],
           },
           toTenant,

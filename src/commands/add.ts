@@ -6,6 +6,7 @@ import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
+import { claimedElsewhere } from '../core/ownership.js';
 import { inRange } from '../core/ports.js';
 import { generatePassword, hashPassword } from '../core/password.js';
 import { bridgeName, objectName, tenantLabels, tenantUrl } from '../core/tenant.js';
@@ -58,13 +59,22 @@ async function addLocked(ctx: Context, name: string, image: string, opts: AddOpt
   if (store.get(name)) throw new ConflictError(`tenant ${name} already exists`, `see it with: feather-tenant show ${name}`);
 
   // Preflight, in parallel: nothing has changed yet if any of these fails.
-  const [containers, imageOk, volumeExisted, server, staleRoute] = await Promise.all([
+  const [containers, imageOk, volumeLabels, networkLabels, secretLabels, server, staleRoute] = await Promise.all([
     ctx.podman.listContainers(),
     ctx.podman.imageExists(image),
-    ctx.podman.volumeExists(obj),
+    ctx.podman.objectLabels('volume', obj),
+    ctx.podman.objectLabels('network', obj),
+    ctx.podman.objectLabels('secret', obj),
     ctx.caddy.resolveServer(c.caddyServer),
     ctx.caddy.routeById(obj),
   ]);
+  const volumeExisted = volumeLabels !== undefined;
+  const clash = claimedElsewhere(c, name, [
+    ...containers.filter((k) => k.name === obj).map((k) => ({ kind: 'container' as const, name: obj, labels: k.labels })),
+    ...([['volume', volumeLabels], ['network', networkLabels], ['secret', secretLabels]] as const)
+      .flatMap(([kind, labels]) => (labels === undefined ? [] : [{ kind, name: obj, labels }])),
+  ]);
+  if (clash) throw clash;
   if (!imageOk) {
     throw new OperationError(`image ${image} is not in podman's storage`, 'load it (podman load -i FILE), or choose another with --image or FEATHER_TENANT_IMAGE');
   }

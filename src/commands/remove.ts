@@ -2,6 +2,7 @@ import type { Context } from '../runtime/context.js';
 import { withLock } from '../tenant/lock.js';
 import { UsageError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
+import { claimedElsewhere } from '../core/ownership.js';
 import { objectName } from '../core/tenant.js';
 import { noTenant } from '../tenant/require.js';
 import { changeAndRevoke } from '../tenant/revocations.js';
@@ -39,11 +40,22 @@ async function removeLocked(ctx: Context, name: string, opts: RemoveOptions): Pr
   const row = store.get(name);
   // An adopted tenant keeps the volume tenant.sh gave it.
   const volume = row?.volume ?? obj;
-  const [containerExists, route, volumeExists] = await Promise.all([
-    ctx.podman.containerExists(obj),
+  const [container, route, volumeLabels, networkLabels, secretLabels] = await Promise.all([
+    ctx.podman.inspectContainer(obj),
     ctx.caddy.routeById(obj),
-    ctx.podman.volumeExists(volume),
+    ctx.podman.objectLabels('volume', volume),
+    ctx.podman.objectLabels('network', obj),
+    ctx.podman.objectLabels('secret', obj),
   ]);
+  // Objects of that name another installation's label claims are not ours to remove.
+  const clash = claimedElsewhere(c, name, [
+    ...(container ? [{ kind: 'container' as const, name: obj, labels: container.labels }] : []),
+    ...([['volume', volume, volumeLabels], ['network', obj, networkLabels], ['secret', obj, secretLabels]] as const)
+      .flatMap(([kind, n, labels]) => (labels === undefined ? [] : [{ kind, name: n, labels }])),
+  ]);
+  if (clash) throw clash;
+  const containerExists = container !== undefined;
+  const volumeExists = volumeLabels !== undefined;
   if (!row && !containerExists && !route && !(opts.purge && volumeExists)) {
     throw volumeExists ? noTenant(name, `its volume ${volume} is kept; delete it with: feather-tenant remove ${name} --purge --yes`) : noTenant(name);
   }

@@ -56,7 +56,7 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
 
   let log: LogRead | undefined;
   try {
-    log = await readAccessLog(c.accessLog, sleep.cursor(c.accessLog));
+    log = await readAccessLog(c.accessLog, sleep.cursor(c.accessLog), { gated: c.auth === 'jwt' });
   } catch (err) {
     ctx.log(`cannot read the access log ${c.accessLog}: ${(err as Error).message}; only traffic counts as activity this time`);
   }

@@ -65,8 +65,8 @@ export interface Config {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** One row of the configuration table: the README's table is written from the same facts. */
-interface Setting {
+/** One setting. The README's configuration table is checked against these by test/unit/config-doc.test.ts. */
+export interface Setting {
   key: keyof Config;
   env: string;
   /** The key in the JSON file, where it differs from the Config field (units). */
@@ -189,7 +189,7 @@ const envName = (t: string, source: string) => {
   return t;
 };
 
-const SETTINGS: Setting[] = [
+export const SETTINGS: readonly Setting[] = [
   { key: 'stateDir', env: 'FEATHER_TENANT_STATE_DIR', parse: nonEmpty },
   { key: 'domain', env: 'FEATHER_TENANT_DOMAIN', parse: (t, s) => {
     const d = nonEmpty(t, s).toLowerCase().replace(/\.$/, '');

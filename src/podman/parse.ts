@@ -78,3 +78,8 @@ export function parseInspectJson(stdout: string): ContainerDetails | undefined {
     mounts: (e.Mounts ?? []).map((m) => ({ type: m.Type ?? '', name: m.Name ?? '', source: m.Source ?? '', destination: m.Destination ?? '' })),
   };
 }
+
+/** Parses `podman {volume,network,secret} inspect --format '{{json .Labels}}'` (null when it has none). */
+export function parseLabelsJson(stdout: string): Record<string, string> {
+  return (JSON.parse(stdout.trim() || 'null') as Record<string, string> | null) ?? {};
+}

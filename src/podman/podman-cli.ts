@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import type { LogOptions, PodmanClient } from './types.js';
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
 import { runArgv } from './run-args.js';
-import { parseInspectJson, parsePsJson } from './parse.js';
+import { parseInspectJson, parseLabelsJson, parsePsJson } from './parse.js';
 import { IptablesFirewall, type TenantFirewall } from '../firewall/iptables.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
 
@@ -75,6 +75,14 @@ export class PodmanCli implements PodmanClient {
 
   async volumeExists(name: string): Promise<boolean> {
     return (await this.exec(['volume', 'exists', '--', name], { okCodes: [0, 1] })).exitCode === 0;
+  }
+
+  async objectLabels(kind: 'volume' | 'network' | 'secret', name: string): Promise<Record<string, string> | undefined> {
+    const format = kind === 'secret' ? '{{json .Spec.Labels}}' : '{{json .Labels}}';
+    const r = await this.exec([kind, 'inspect', '--format', format, '--', name], { okCodes: [0, 125] });
+    if (r.exitCode === 0) return parseLabelsJson(r.stdout);
+    if (/no such|not found/i.test(r.stderr)) return undefined;
+    throw new EngineError(`podman ${kind} inspect`, r.stderr);
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {

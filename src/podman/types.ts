@@ -15,6 +15,8 @@ export interface PodmanClient {
   containerExists(name: string): Promise<boolean>;
   imageExists(image: string): Promise<boolean>;
   volumeExists(name: string): Promise<boolean>;
+  /** A volume's, network's or secret's labels; undefined when there is no such object. */
+  objectLabels(kind: 'volume' | 'network' | 'secret', name: string): Promise<Record<string, string> | undefined>;
   createVolume(name: string, labels: Record<string, string>): Promise<void>;
   removeVolume(name: string): Promise<void>;
   volumeMountpoint(name: string): Promise<string>;

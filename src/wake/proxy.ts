@@ -6,6 +6,9 @@ import { clientGone } from './client-gone.js';
 // Hands a request that reached the wake server on to the tenant, now that it answers: a plain
 // HTTP request (streamed both ways) or a connection upgrade (WebSocket), spliced as raw bytes.
 
+/** How long a spliced connection stays open once one side has ended its half: enough for a WebSocket close handshake. */
+export const HALF_CLOSE_GRACE_MS = 2_000;
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 /**
@@ -96,7 +99,9 @@ export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer,
       if (head.length) up.write(head);
       up.pipe(client);
       client.pipe(up);
+      let grace: NodeJS.Timeout | undefined;
       const done = () => {
+        clearTimeout(grace);
         up.destroy();
         client.destroy();
         resolve();
@@ -104,6 +109,15 @@ export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer,
       up.once('close', done);
       client.once('close', done);
       client.on('error', done);
+      // A side that ends (a FIN) is done sending; pipe() passes the FIN on. An app that never
+      // closes its own side after that (or a conntrack entry that forgot the flow) would keep
+      // both connections, and the held slot, for good: measured by a review, 20 WebSockets
+      // whose clients had hung up still held their 20 slots 150 s later, until a restart.
+      const halfClosed = () => {
+        grace ??= setTimeout(done, HALF_CLOSE_GRACE_MS);
+      };
+      up.once('end', halfClosed);
+      client.once('end', halfClosed);
     });
   });
 }

@@ -71,11 +71,11 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
    * Takes a held-request slot for this request until its response (or upgraded socket) closes;
    * false at the cap, the refusal counted: the caller answers 503 with Retry-After.
    */
-  function take(onClose: { once(event: 'close', f: () => void): unknown }): boolean {
-    const release = held.take();
-    if (!release) {
+  function take(t: WakeTarget, onClose: { once(event: 'close', f: () => void): unknown }): boolean {
+    const release = held.take(t.name);
+    if (typeof release !== 'function') {
       count('over_capacity');
-      full.fail(`${held.max} requests held at once`);
+      full.fail(release === 'cap' ? `${held.max} requests held at once` : `${t.name} holds its share, ${held.share} of ${held.max}`);
       return false;
     }
     full.ok();
@@ -155,7 +155,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
         count('failed');
         return send(res, 502, `${name} failed to answer this request\n`);
       }
-      if (!take(res)) return busy(res, t);
+      if (!take(t, res)) return busy(res, t);
       return forward(req, res, t, r);
     }
     const wake = d.waker.wake(t);
@@ -164,7 +164,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       send(res, 503, waitingPage(name, d.waker.status(name).expectedMs), { 'content-type': 'text/html; charset=utf-8', 'retry-after': '2', [WAKE_HEADER]: '1' });
       return;
     }
-    if (!take(res)) return busy(res, t);
+    if (!take(t, res)) return busy(res, t);
     count('held');
     const outcome = await wake;
     // The client gave up while the tenant woke: nobody to answer, so nothing is replayed.
@@ -194,7 +194,9 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     const refuse = (status: string, extra = '') => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 10\r\n${extra}\r\n`);
     if (!t) return void refuse('404 Not Found');
     if (d.gate && !failedAtTenantDial(req, t.port)) return void refuse('503 Service Unavailable', `${GATE_HEADER}: unverified\r\n`);
-    if (!take(socket)) {
+    if (!take(t, socket)) {
+      // Refused here, but the tenant is still woken: the client's next try finds it up.
+      if (!d.waker.inFlight(t.name) && !(await d.portOpen(t.port))) void d.waker.wake(t);
       return void socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: ${retryAfter(t)}\r\n\r\n`);
     }
     const r = describeRequest(req);

@@ -102,7 +102,7 @@ describe('add, list, remove against real podman and Caddy', () => {
     expect((await s.run(['add', 'dave'])).exitCode).toBe(0);
     const ip = (await podman('inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', `${s.prefix}dave`)).stdout.trim();
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    // busybox-static's wget crashes on refused connections (PLATFORM.md): use nc for raw HTTP.
+    // busybox-static's wget crashes on refused connections (docs/platform.md): use nc for raw HTTP.
     const probe = (from: string) =>
       podman('exec', `${s.prefix}${from}`, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 8080`);
     const fromCarol = await probe('carol');

@@ -266,9 +266,13 @@ describe('the 401', () => {
       expect(r.status).toBe(401);
       expect(JSON.parse(r.body)).toEqual({ error: 'login required' });
     }
-    expect(logged().slice(before)).toEqual(['revoked', 'JWSSignatureVerificationFailed']);
+    // Logged once a minute per tenant and reason (a replayed cookie would write a line per
+    // request): a reason an earlier test logged for mallory is not repeated within the minute.
+    expect(logged()).toEqual(expect.arrayContaining(['revoked', 'JWSSignatureVerificationFailed']));
+    const after = logged().length;
+    expect(after).toBeGreaterThan(before);
     expect((await s.get('mallory', '/')).status).toBe(401); // no cookie: nothing to log
-    expect(logged().length).toBe(before + 2);
+    expect(logged().length).toBe(after);
   });
 });
 

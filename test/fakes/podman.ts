@@ -67,6 +67,12 @@ export class FakePodman implements PodmanClient {
   }
   containerExists(name: string): Promise<boolean> { this.step('containerExists', name); return Promise.resolve(this.containers.has(name)); }
   imageExists(image: string): Promise<boolean> { this.step('imageExists', image); return Promise.resolve(this.images.has(image)); }
+  objectLabels(kind: 'volume' | 'network' | 'secret', name: string): Promise<Record<string, string> | undefined> {
+    this.step('objectLabels', `${kind} ${name}`);
+    // Secrets are kept by value only here: one that exists carries no labels of ours.
+    const labels = kind === 'volume' ? this.volumes.get(name) : kind === 'network' ? this.networks.get(name) : this.secrets.has(name) ? {} : undefined;
+    return Promise.resolve(labels && { ...labels });
+  }
   volumeExists(name: string): Promise<boolean> { this.step('volumeExists', name); return Promise.resolve(this.volumes.has(name)); }
   createVolume(name: string, labels: Record<string, string>): Promise<void> {
     this.step('createVolume', name);

@@ -4,13 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { request } from 'node:http';
+import { freePort, httpRequest, waitFor, type HttpInit } from './net.js';
 import { randomBytes } from 'node:crypto';
 import { ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute } from '../../src/caddy/wake-config.js';
 import { IptablesFirewall } from '../../src/firewall/iptables.js';
 
 // A private test stack: its own Caddy (admin and HTTP on free loopback ports, its own XDG dirs),
 // its own state directory, port range and name prefix. Never touches an operator's tenants.
+
+// Re-exported: e2e files import them from here; unit tests import ./net.js, which needs no stack.
+export { freePort, httpRequest, waitFor, type HttpInit };
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin/feather-tenant.js');
@@ -49,14 +52,21 @@ export interface Stack {
   caddyConfig(): Promise<string>;
   /** Starts `feather-tenant watchdog` with this stack's settings; stopped by cleanup(). */
   startWatchdog(extraEnv?: Record<string, string>): Promise<Watchdog>;
+  /** The watchdogs startWatchdog started, running or not. */
+  watchdogs(): readonly Watchdog[];
   cleanup(): Promise<void>;
 }
+
+/** Stacks started and not yet cleaned up in this worker: what a failed test dumps (failure-dump.ts). */
+export const liveStacks = new Set<Stack>();
 
 export interface Watchdog {
   /** http://127.0.0.1:PORT of its wake server (for /healthz and /metrics). */
   url: string;
   /** Its stderr, one parsed JSON object a line. */
   logs(): { level: string; msg: string; [key: string]: unknown }[];
+  /** Its stderr as written. */
+  stderr(): string;
   metrics(): Promise<string>;
   /** One sample of /metrics, e.g. metric('feather_tenant_wakes_total{result="ok"}'). */
   metric(series: string): Promise<number>;
@@ -73,16 +83,6 @@ export interface WakeParts {
   accessLog: string;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -131,14 +131,6 @@ export function baseCaddyConfig(adminPort: number, httpPort: number, logFile?: s
   };
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Sends the signal and resolves once the process has exited (at once if it is not running). */
 export async function stopProcess(proc: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
@@ -148,41 +140,17 @@ export async function stopProcess(proc: ChildProcess | undefined, signal: NodeJS
   await exited;
 }
 
-/** fetch() may not set Host, so requests "through Caddy to a subdomain" use node:http. */
-export function httpRequest(
-  port: number, host: string, path: string, init: HttpInit = {},
-): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { ...init.headers, host }, agent: false, localAddress: init.localAddress },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
 
-export interface HttpInit {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Another loopback source address (127.0.0.2, ...): a different client as Caddy sees it. */
-  localAddress?: string;
-}
 
 /**
  * `bareCaddy`: start Caddy without the access log and wake route (as an operator's Caddy would
  * be before the first `add`); by default the base config has them, so `add` changes nothing there.
  */
-export async function startStack(opts: { ports?: number; env?: Record<string, string>; bareCaddy?: boolean; https?: boolean } = {}): Promise<Stack> {
+export async function startStack(opts: { ports?: number; env?: Record<string, string>; bareCaddy?: boolean; https?: boolean; prefix?: string } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'ftt-'));
   // The worker's pid is in the prefix, so a sweeper can tell a live run's objects from leftovers.
-  const prefix = `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
+  // `prefix` (another stack's prefix plus more, for the nested-prefix test) keeps that start.
+  const prefix = opts.prefix ?? `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
   const [adminPort, httpPort, ports, wakePort] = await Promise.all([freePort(), freePort(), freeRange(opts.ports ?? 4), freePort()]);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const logFile = join(dir, 'caddy.log');
@@ -241,7 +209,9 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
       watchdogs.push(w);
       return w;
     },
+    watchdogs: () => watchdogs,
     async cleanup() {
+      liveStacks.delete(stack);
       await Promise.all(watchdogs.map((w) => w.stop('SIGKILL')));
       await stack.stopCaddy();
       await sweep((p) => p === prefix);
@@ -249,6 +219,7 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
     },
   };
   await stack.startCaddy();
+  liveStacks.add(stack);
   return stack;
 }
 
@@ -261,6 +232,7 @@ async function spawnWatchdog(env: Record<string, string>): Promise<Watchdog> {
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const w: Watchdog = {
     url, child,
+    stderr: () => stderr,
     logs: () => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg: string }),
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
     async metric(series) {

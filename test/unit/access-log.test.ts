@@ -30,6 +30,24 @@ describe('latestByHost and the login gate', () => {
     ]);
     expect([...m]).toEqual([['a.x', 10_000]]);
   });
+
+  it('with the gate on, counts only what it let through: an answer without its mark is nobody using the tenant', () => {
+    const answered = (host: string, ts: number, status: number, resp_headers: Record<string, string[]>) =>
+      JSON.stringify({ level: 'info', ts, logger: 'http.log.access.feather_tenant', msg: 'handled request', request: { host, uri: '/' }, status, resp_headers });
+    const lines = [
+      answered('a.x', 10, 200, { 'X-Feather-Gate': ['passed'], 'Content-Type': ['text/plain'] }),
+      // A tenant's own value beside ours does not hide the mark.
+      answered('a.x', 15, 200, { 'X-Feather-Gate': ['passed', 'mine'] }),
+      answered('a.x', 20, 401, { 'X-Feather-Gate': ['login-required'] }),
+      // Caddy's catch-all 404, Node's 431 on verify, the empty 200 of a half-closed client: no mark.
+      answered('b.x', 30, 404, {}),
+      answered('b.x', 31, 431, { 'Content-Length': ['0'] }),
+      answered('b.x', 32, 0, {}),
+    ];
+    expect([...latestByHost(lines, new Map(), { gated: true })]).toEqual([['a.x', 15_000]]);
+    // Without the gate nothing is marked, and everything but a gate answer counts.
+    expect([...latestByHost(lines, new Map(), { gated: false })]).toEqual([['a.x', 15_000], ['b.x', 32_000]]);
+  });
 });
 
 describe('readAccessLog', () => {

@@ -29,16 +29,33 @@ describe('descriptors and the cap on held requests', () => {
   });
 
   it('holds up to the cap; a release counts once however often it is called', () => {
-    const h = new HeldRequests(2);
-    const a = h.take();
-    const b = h.take();
-    expect(h.take()).toBeUndefined();
-    expect(h.count).toBe(2);
-    a?.();
-    a?.();
-    expect(h.count).toBe(1);
-    expect(h.take()).toBeDefined();
-    b?.();
-    expect(h.count).toBe(1);
+    const h = new HeldRequests(4);
+    const a = h.take('alice');
+    const b = h.take('bob');
+    const c = h.take('carol');
+    const d = h.take('dave');
+    expect(h.take('erin')).toBe('cap');
+    expect(h.count).toBe(4);
+    if (typeof a !== 'function' || typeof b !== 'function' || typeof c !== 'function' || typeof d !== 'function') throw new Error('no slot');
+    a();
+    a();
+    expect(h.count).toBe(3);
+    expect(typeof h.take('erin')).toBe('function');
+    b();
+    expect(h.count).toBe(3);
+  });
+
+  it('gives one tenant at most half of the cap, so the others can still be woken', () => {
+    const h = new HeldRequests(5);
+    expect(h.share).toBe(3);
+    const alice = [h.take('alice'), h.take('alice'), h.take('alice')];
+    expect(alice.every((x) => typeof x === 'function')).toBe(true);
+    expect(h.take('alice')).toBe('share');
+    expect(typeof h.take('bob')).toBe('function');
+    // A released slot is alice's to take again.
+    (alice[0] as () => void)();
+    expect(typeof h.take('alice')).toBe('function');
+    expect(new HeldRequests(1).share).toBe(1);
+    expect(new HeldRequests(Infinity).share).toBe(Infinity);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePsJson } from '../../src/podman/parse.js';
+import { parseLabelsJson, parsePsJson } from '../../src/podman/parse.js';
 
 // Recorded from podman 4.3.1 `ps -a --format json` (trimmed): one running container with a
 // published port, one created container (Ports null, zero StartedAt).
@@ -25,5 +25,13 @@ describe('podman ps parsing', () => {
   it('handles no containers', () => {
     expect(parsePsJson('')).toEqual([]);
     expect(parsePsJson('[]')).toEqual([]);
+  });
+});
+
+describe('podman inspect labels parsing', () => {
+  it('reads `{{json .Labels}}` as podman 4.3.1 prints it, with labels and without', () => {
+    expect(parseLabelsJson('{"io.feather-tenant.prefix":"feather-"}\n')).toEqual({ 'io.feather-tenant.prefix': 'feather-' });
+    expect(parseLabelsJson('{}\n')).toEqual({});
+    expect(parseLabelsJson('null\n')).toEqual({});
   });
 });

@@ -6,7 +6,7 @@ import { probeHttp } from '../../src/net/wait-http.js';
 import { Metrics } from '../../src/watchdog/metrics.js';
 import { createWakeServer, type WakeServer } from '../../src/wake/server.js';
 import { Waker } from '../../src/wake/waker.js';
-import { freePort, httpRequest } from '../helpers/stack.js';
+import { freePort, httpRequest } from '../helpers/net.js';
 
 // Held requests and the clients behind them, over real sockets: a client that leaves is let go
 // at once (nothing replayed, the connection to the app closed), and past FEATHER_TENANT_MAX_HELD
@@ -61,7 +61,8 @@ async function setup(maxHeld?: number): Promise<void> {
   metrics = new Metrics();
   wake = createWakeServer({
     domain: 'u.test',
-    lookup: (name) => (name === 'alice' ? { name, container: 'c-alice', port: appPort } : undefined),
+    // bob shares alice's app: a second tenant for the per-tenant share of the cap.
+    lookup: (name) => (name === 'alice' || name === 'bob' ? { name, container: `c-${name}`, port: appPort } : undefined),
     waker, metrics, log: () => {}, portOpen, probe: (p) => probeHttp(p, 500), health: () => ({ ok: true }),
     maxHeld, overCap: { ok: () => overCap.push('ok'), fail: (reason) => overCap.push(reason) },
   });
@@ -170,9 +171,10 @@ describe('held requests and departed clients', () => {
   });
 
   it('beyond FEATHER_TENANT_MAX_HELD a request gets 503 with Retry-After, an upgrade too; the held ones are answered', async () => {
-    await setup(3);
+    await setup(6);
     const first = Array.from({ length: 3 }, (_, i) => httpRequest(wakePort, 'alice.u.test', `/r${i}`, { headers: routed }));
     await until(() => wake.held() === 3, '3 held');
+    // alice holds her share (half of 6): more of hers are refused, an upgrade too ...
     const more = await Promise.all(Array.from({ length: 5 }, (_, i) => httpRequest(wakePort, 'alice.u.test', `/more${i}`, { headers: routed })));
     for (const r of more) {
       expect(r.status).toBe(503);
@@ -181,17 +183,22 @@ describe('held requests and departed clients', () => {
     const upgrade = await rawUpgrade();
     expect(upgrade).toMatch(/^HTTP\/1.1 503 /);
     expect(upgrade).toMatch(/Retry-After: [1-9]/);
+    // ... while another tenant's requests are still held, up to the cap itself.
+    const bobs = Array.from({ length: 3 }, (_, i) => httpRequest(wakePort, 'bob.u.test', `/b${i}`, { headers: routed }));
+    await until(() => wake.held() === 6, '6 held');
+    expect((await httpRequest(wakePort, 'bob.u.test', '/b-over', { headers: routed })).status).toBe(503);
     expect((await Promise.all(first)).map((r) => r.body)).toEqual(['app /r0', 'app /r1', 'app /r2']);
-    expect(received.sort()).toEqual(['/r0', '/r1', '/r2']);
-    expect(overCap.filter((x) => x !== 'ok')).toEqual(Array.from({ length: 6 }, () => '3 requests held at once'));
+    expect((await Promise.all(bobs)).map((r) => r.body)).toEqual(['app /b0', 'app /b1', 'app /b2']);
+    expect(received.sort()).toEqual(['/b0', '/b1', '/b2', '/r0', '/r1', '/r2']);
+    expect(overCap.filter((x) => x !== 'ok')).toEqual([...Array.from({ length: 6 }, () => 'alice holds its share, 3 of 6'), '6 requests held at once']);
     // The slots come back: the server keeps serving, and the outage is over.
     expect((await httpRequest(wakePort, 'alice.u.test', '/after', { headers: routed })).status).toBe(200);
     expect(overCap.at(-1)).toBe('ok');
     expect(wake.held()).toBe(0);
     const m = (await httpRequest(wakePort, '127.0.0.1', '/metrics')).body;
     expect(m).toContain('feather_tenant_held_requests 0');
-    expect(m).toContain('feather_tenant_max_held_requests 3');
-    expect(m).toContain('feather_tenant_wake_requests_total{kind="over_capacity"} 6');
+    expect(m).toContain('feather_tenant_max_held_requests 6');
+    expect(m).toContain('feather_tenant_wake_requests_total{kind="over_capacity"} 7');
   });
 
   it('/metrics shows the requests held right now', async () => {

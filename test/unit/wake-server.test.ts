@@ -10,7 +10,7 @@ import type { Gate } from '../../src/auth/gate.js';
 import { gateRoute } from '../../src/auth/gate-path.js';
 import { send } from '../../src/net/send.js';
 import { Waker } from '../../src/wake/waker.js';
-import { freePort, httpRequest } from '../helpers/stack.js';
+import { freePort, httpRequest, waitFor } from '../helpers/net.js';
 
 // The wake server over real sockets, with a local HTTP server standing in for the tenant's app:
 // "podman start" makes it listen. No podman, no Caddy; the e2e tests cover those.
@@ -93,21 +93,12 @@ describe('wake server', () => {
     const got: string[] = [];
     sock.on('data', (d: Buffer) => got.push(d.toString()));
     sock.write('GET /ws HTTP/1.1\r\nHost: alice.u.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\nX-Feather-Wake-Method: GET\r\n\r\n');
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (got.join('').includes('101 Switching Protocols')) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 10);
-    });
+    await waitFor(() => Promise.resolve(got.join('').includes('101 Switching Protocols')), 10_000, 'the 101 of the spliced upgrade');
     sock.write('ping');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got.join('')).toContain('echo:ping');
+    await waitFor(() => Promise.resolve(got.join('').includes('echo:ping')), 10_000, 'the app to echo ping through the splice');
     expect(wake.upgraded()).toBe(1);
     sock.destroy();
-    for (let i = 0; i < 50 && wake.upgraded() > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(wake.upgraded()).toBe(0);
+    await waitFor(() => Promise.resolve(wake.upgraded() === 0), 10_000, 'the wake server to forget the closed upgrade');
     expect(starts).toBe(1);
   });
 
@@ -135,9 +126,8 @@ describe('wake server', () => {
   it('the status path reports the wake, and "ready" once the app answers', async () => {
     const s1 = JSON.parse((await httpRequest(wakePort, 'alice.u.test', '/.feather-tenant/wake-status', { headers: routed('GET') })).body) as { phase: string };
     expect(['starting', 'waiting', 'stopping']).toContain(s1.phase);
-    await new Promise((r) => setTimeout(r, 300));
-    const s2 = JSON.parse((await httpRequest(wakePort, 'alice.u.test', '/.feather-tenant/wake-status')).body) as { phase: string };
-    expect(s2.phase).toBe('ready');
+    const phase = async () => (JSON.parse((await httpRequest(wakePort, 'alice.u.test', '/.feather-tenant/wake-status')).body) as { phase: string }).phase;
+    await waitFor(async () => (await phase()) === 'ready', 10_000, 'the wake status to say ready');
   });
 });
 
