@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOMAIN, NODE_IMAGE, httpRequest, startStack, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { DOMAIN, NODE_IMAGE, httpRequest, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
+import { SESSION_COOKIE, startGatedStack, type GatedStack } from '../helpers/gated.js';
 import { state } from '../helpers/podman.js';
 import { NOW, startEvents, sweepJson } from '../helpers/wake.js';
 import { wsOpen } from '../helpers/websocket.js';
@@ -11,34 +11,22 @@ import { wsOpen } from '../helpers/websocket.js';
 // one domain, so mallory's pages are "same site" to a browser visiting alice.
 
 const SECRET = 'hostile-secret-'.padEnd(48, 'x');
-const COOKIE = '__Host-feather_session';
+const COOKIE = SESSION_COOKIE;
 const RATE = 5;
 let s: Stack;
-let redis: TestRedis;
 let w: Watchdog;
 const pw: Record<string, string> = {};
 
+let g: GatedStack;
 beforeAll(async () => {
-  redis = await startRedis();
-  s = await startStack({
-    ports: 6,
-    env: {
-      FEATHER_TENANT_AUTH: 'jwt', FEATHER_TENANT_REDIS_URL: redis.url, FEATHER_TENANT_JWT_SECRET: SECRET,
-      FEATHER_TENANT_LOGIN_RATE: String(RATE), FEATHER_TENANT_IMAGE: NODE_IMAGE,
-    },
-  });
-  for (const name of ['alice', 'mallory', 'sleeper']) {
-    const r = await s.run(['add', name, '--json']);
-    expect(r.exitCode).toBe(0);
-    pw[name] = (JSON.parse(r.stdout) as { password: string }).password;
-  }
+  g = await startGatedStack({ secret: SECRET, tenants: ['alice', 'mallory', 'sleeper'], ports: 6, env: { FEATHER_TENANT_LOGIN_RATE: String(RATE), FEATHER_TENANT_IMAGE: NODE_IMAGE } });
+  ({ s, w } = g);
+  Object.assign(pw, g.pw);
   // Sweeps in these tests put only the tenants they are about to sleep.
   for (const name of ['alice', 'mallory']) expect((await s.run(['pin', name])).exitCode).toBe(0);
-  w = await s.startWatchdog({ FEATHER_TENANT_IDLE_MINUTES: '60' });
 });
 afterAll(async () => {
-  await s?.cleanup();
-  await redis?.cleanup();
+  await g?.cleanup();
 });
 
 // The tests' clients send `Host: alice.test.local` (no port), as a browser would for port 80:

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOMAIN, NODE_IMAGE, httpRequest, startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { DOMAIN, NODE_IMAGE, httpRequest, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
+import { SESSION_COOKIE, startGatedStack, type GatedStack } from '../helpers/gated.js';
 import { state } from '../helpers/podman.js';
 import { NOW, sweepJson } from '../helpers/wake.js';
 import { wsOpen } from '../helpers/websocket.js';
@@ -11,28 +11,19 @@ import { wsOpen } from '../helpers/websocket.js';
 // the code it was written against and passes since its fix.
 
 const SECRET = 'review-secret-'.padEnd(48, 'x');
-const COOKIE = '__Host-feather_session';
+const COOKIE = SESSION_COOKIE;
 let s: Stack;
-let redis: TestRedis;
 let w: Watchdog;
 const pw: Record<string, string> = {};
 
+let g: GatedStack;
 beforeAll(async () => {
-  redis = await startRedis();
-  s = await startStack({
-    ports: 7,
-    env: { FEATHER_TENANT_AUTH: 'jwt', FEATHER_TENANT_REDIS_URL: redis.url, FEATHER_TENANT_JWT_SECRET: SECRET, FEATHER_TENANT_IMAGE: NODE_IMAGE },
-  });
-  for (const name of ['dot', 'big', 'raw', 'half', 'sleeper', 'other']) {
-    const r = await s.run(['add', name, '--json']);
-    expect(r.exitCode).toBe(0);
-    pw[name] = (JSON.parse(r.stdout) as { password: string }).password;
-  }
-  w = await s.startWatchdog({ FEATHER_TENANT_IDLE_MINUTES: '60' });
+  g = await startGatedStack({ secret: SECRET, tenants: ['dot', 'big', 'raw', 'half', 'sleeper', 'other'], env: { FEATHER_TENANT_IMAGE: NODE_IMAGE } });
+  ({ s, w } = g);
+  Object.assign(pw, g.pw);
 });
 afterAll(async () => {
-  await s?.cleanup();
-  await redis?.cleanup();
+  await g?.cleanup();
 });
 
 const host = (name: string) => `${name}.${DOMAIN}`;

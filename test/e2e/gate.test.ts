@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { execa } from 'execa';
-import { DOMAIN, httpRequest, startStack, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { DOMAIN, httpRequest, waitFor, type Stack, type Watchdog } from '../helpers/stack.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { SESSION_COOKIE, startGatedStack, type GatedStack } from '../helpers/gated.js';
 import { connectRedis } from '../../src/redis/connect.js';
 import { keys } from '../../src/auth/keys.js';
 
@@ -10,31 +11,20 @@ import { keys } from '../../src/auth/keys.js';
 // redis-server, in front of real podman containers. Sessions idle out after 6 s here.
 
 const SECRET = 'test-secret-'.padEnd(48, 'x');
-const COOKIE = '__Host-feather_session';
+const COOKIE = SESSION_COOKIE;
 let s: Stack;
 let redis: TestRedis;
 let w: Watchdog;
 const pw: Record<string, string> = {};
 
+let g: GatedStack;
 beforeAll(async () => {
-  redis = await startRedis();
-  s = await startStack({
-    ports: 3,
-    env: {
-      FEATHER_TENANT_AUTH: 'jwt', FEATHER_TENANT_REDIS_URL: redis.url, FEATHER_TENANT_JWT_SECRET: SECRET,
-      FEATHER_TENANT_SESSION_IDLE_MINUTES: '0.1', FEATHER_TENANT_LOGIN_RATE: '5',
-    },
-  });
-  for (const name of ['alice', 'bob']) {
-    const r = await s.run(['add', name, '--json']);
-    expect(r.exitCode).toBe(0);
-    pw[name] = (JSON.parse(r.stdout) as { password: string }).password;
-  }
-  w = await s.startWatchdog({ FEATHER_TENANT_IDLE_MINUTES: '60' });
+  g = await startGatedStack({ secret: SECRET, tenants: ['alice', 'bob'], env: { FEATHER_TENANT_SESSION_IDLE_MINUTES: '0.1', FEATHER_TENANT_LOGIN_RATE: '5' } });
+  ({ s, redis, w } = g);
+  Object.assign(pw, g.pw);
 });
 afterAll(async () => {
-  await s?.cleanup();
-  await redis?.cleanup();
+  await g?.cleanup();
 });
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
