@@ -33,7 +33,6 @@ runtime = "runc"
 CONF
 fi
 
-# The stand-in work image used by the demo and the tests.
+# The stand-in work images used by the demo and the tests.
 bash "$here/build-test-image.sh"
-bash "$here/build-node-test-image.sh"
 

@@ -18,7 +18,7 @@ export { freePort, httpRequest, waitFor, type HttpInit };
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin/feather-tenant.js');
 export const TEST_IMAGE = process.env.FEATHER_TEST_IMAGE ?? 'localhost/feather-work-test:latest';
-/** The stand-in whose app is Node's http server (scripts/build-node-test-image.sh): WebSockets, a real backlog. */
+/** The stand-in whose app is Node's http server (scripts/build-test-image.sh): WebSockets, a real backlog. */
 export const NODE_IMAGE = process.env.FEATHER_TEST_NODE_IMAGE ?? 'localhost/feather-work-node:latest';
 /** Every test prefix starts with this, so a sweeper can find leftovers of killed runs. */
 export const TEST_PREFIX_ROOT = 'ftt';
