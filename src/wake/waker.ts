@@ -1,3 +1,8 @@
+// The single-flight waker: however many requests arrive for a sleeping tenant, one wake and one
+// `podman start`. About 200 lines because the flight's phases (waiting out a sweep's stop or
+// another command's lock, starting, polling, restarting a container that stopped meanwhile) and
+// the status the waiting page polls share one piece of state per tenant; splitting them would
+// pass that state around instead of keeping it in one place.
 import type { PodmanClient } from '../podman/types.js';
 import { errorField, type Logger } from '../watchdog/log.js';
 
