@@ -5,14 +5,8 @@ import type { ContainerDetails, ContainerSummary, RunSpec } from '../../src/core
 import { EngineError } from '../../src/core/errors.js';
 import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
 
-interface FakeContainer {
-  id: string;
-  name: string;
-  state: string;
-  image: string;
-  labels: Record<string, string>;
-  hostPorts: number[];
-}
+/** What the fake keeps of a container: the fields both views (summary and details) share. */
+type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'labels' | 'hostPorts'>;
 
 /**
  * A FakePodman whose failures arrive as rejected promises, as the real client's do: the methods
