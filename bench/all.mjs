@@ -23,8 +23,8 @@ try {
     const ratio = r.ours / r.raw;
     const diff = r.ours - r.raw;
     const limit = Number(/[\d.]+/.exec(r.aim)?.[0]);
-    const met = r.fixedCost === 'ratio' ? ratio <= limit : diff <= limit;
-    console.log(`| ${r.what} | ${r.ours.toFixed(1)} | ${r.raw.toFixed(1)} | ${ratio.toFixed(2)}x | ${diff.toFixed(1)} | ${r.aim} | ${met ? 'yes' : 'no'} |`);
+    const met = r.fixedCost === 'floor' ? '-' : (r.fixedCost === 'ratio' ? ratio <= limit : diff <= limit) ? 'yes' : 'no';
+    console.log(`| ${r.what} | ${r.ours.toFixed(1)} | ${r.raw.toFixed(1)} | ${ratio.toFixed(2)}x | ${diff.toFixed(1)} | ${r.aim} | ${met} |`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -4,13 +4,16 @@
 //  2. `add` + `remove --purge --yes` against the same podman and curl steps done by hand
 //  3. `list` with 200 tenants in state (created, not started) against one `podman ps -a --format json`
 //  4. `list` with 100 RUNNING tenants against the same (issue 11's measure: running containers
-//     carry ports, pids and start times, which make podman's answer and ours bigger)
+//     carry ports, pids and start times, which make podman's answer and ours bigger), and the
+//     floor: a bare node that runs only that podman ps
 import { execa } from 'execa';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { benchStack, compare, report, CLI, IMAGE, ROOT } from './lib.mjs';
 
 const N = Number(process.env.BENCH_RUNS ?? 7);
+// A node that only runs podman with the arguments after -e's script, and waits for it.
+const FLOOR = "require('node:child_process').spawnSync('podman', process.argv.slice(1), { stdio: 'ignore' })";
 /** @type {import('./lib.mjs').Row[]} */
 const rows = [];
 
@@ -103,6 +106,9 @@ const rows = [];
     if (running !== names.length) throw new Error(`expected ${names.length} running tenants, list shows ${running}`);
     const r = await compare(N + 3, () => s.ft('list', '--json'), () => execa('podman', ['ps', '-a', '--format', 'json']));
     rows.push({ what: '`list --json` (100 running tenants) vs one `podman ps -a --format json`', ours: r.a, raw: r.b, aim: 'within 1.3x', fixedCost: 'ratio' });
+    // The least any CLI started by node can take: a bare node that runs the same podman ps.
+    const f = await compare(N + 3, () => execa('node', ['-e', FLOOR, 'ps', '-a', '--format', 'json']), () => execa('podman', ['ps', '-a', '--format', 'json']));
+    rows.push({ what: 'floor: bare `node` running that `podman ps` vs the `podman ps`', ours: f.a, raw: f.b, aim: '-', fixedCost: 'floor' });
   } finally {
     await s.close(); // removes the 100 containers too (all named with the prefix)
   }

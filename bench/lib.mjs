@@ -107,9 +107,10 @@ export async function compare(n, a, b) {
 }
 
 /**
- * @typedef {{ what: string, ours: number, raw: number, aim: string, fixedCost?: 'ratio' | 'difference' }} Row
+ * @typedef {{ what: string, ours: number, raw: number, aim: string, fixedCost?: 'ratio' | 'difference' | 'floor' }} Row
  * A measurement against its raw steps (ms); fixedCost marks the three of issue 11 (the CLI's fixed
- * cost), which bench/all.mjs prints again side by side, judged by ratio or by difference.
+ * cost), which bench/all.mjs prints again side by side, judged by ratio or by difference; 'floor'
+ * marks a bare node doing only the raw steps, the least a CLI started by node can take.
  */
 
 /** @param {Row[]} rows  Printed, and appended as JSON lines to $BENCH_ROWS_FILE when bench/all.mjs runs us. */
