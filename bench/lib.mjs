@@ -1,6 +1,6 @@
 // Shared by the benchmarks: a private stack (Caddy, state dir, prefix), timing and reporting.
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -106,10 +106,17 @@ export async function compare(n, a, b) {
   return { a: median(ta), b: median(tb) };
 }
 
-/** @typedef {{ what: string, ours: number, raw: number, aim: string }} Row  A measurement against its raw steps (ms). */
+/**
+ * @typedef {{ what: string, ours: number, raw: number, aim: string, fixedCost?: 'ratio' | 'difference' | 'floor' }} Row
+ * A measurement against its raw steps (ms); fixedCost marks the three of issue 11 (the CLI's fixed
+ * cost), which bench/all.mjs prints again side by side, judged by ratio or by difference; 'floor'
+ * marks a bare node doing only the raw steps, the least a CLI started by node can take.
+ */
 
-/** @param {Row[]} rows */
+/** @param {Row[]} rows  Printed, and appended as JSON lines to $BENCH_ROWS_FILE when bench/all.mjs runs us. */
 export function report(rows) {
+  const file = process.env.BENCH_ROWS_FILE;
+  if (file) for (const r of rows) appendFileSync(file, `${JSON.stringify(r)}\n`);
   console.log('\n| measurement | ours (median ms) | raw (median ms) | ratio | difference (ms) | aim |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) {
