@@ -191,13 +191,13 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       });
     }
     const t = name === undefined ? undefined : d.lookup(name);
-    const refuse = (status: string, extra = '') => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 10\r\n${extra}\r\n`);
+    const refuse = (status: string, retryAfterS = 10, extra = '') => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: ${retryAfterS}\r\n${extra}\r\n`);
     if (!t) return void refuse('404 Not Found');
-    if (d.gate && !failedAtTenantDial(req, t.port)) return void refuse('503 Service Unavailable', `${GATE_HEADER}: unverified\r\n`);
+    if (d.gate && !failedAtTenantDial(req, t.port)) return void refuse('503 Service Unavailable', 10, `${GATE_HEADER}: unverified\r\n`);
     if (!take(t, socket)) {
       // Refused here, but the tenant is still woken: the client's next try finds it up.
       if (!d.waker.inFlight(t.name) && !(await d.portOpen(t.port))) void d.waker.wake(t);
-      return void socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: ${retryAfter(t)}\r\n\r\n`);
+      return void refuse('503 Service Unavailable', retryAfter(t));
     }
     const r = describeRequest(req);
     const watching = dropOnHangup(socket);
