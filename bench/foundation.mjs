@@ -17,6 +17,30 @@ const FLOOR = "require('node:child_process').spawnSync('podman', process.argv.sl
 /** @type {import('./lib.mjs').Row[]} */
 const rows = [];
 
+/**
+ * Seeds `count` tenants in the stack's state and podman, 10 at a time: a state row each, and a
+ * container with our labels made by `podman create` (not started) or `podman run -d` (running).
+ * @param {Awaited<ReturnType<typeof benchStack>>} s
+ * @param {string} prefix
+ * @param {{ first: number, last: number }} range
+ * @param {number} count
+ * @param {'create' | 'run'} how
+ */
+async function seedTenants(s, prefix, range, count, how) {
+  const { openDb } = /** @type {typeof import('../src/store/db.js')} */ (await import(join(ROOT, 'dist/store/db.js')));
+  const { TenantStore } = /** @type {typeof import('../src/store/tenants.js')} */ (await import(join(ROOT, 'dist/store/tenants.js')));
+  const store = new TenantStore(openDb(String(s.env.FEATHER_TENANT_STATE_DIR)));
+  const names = Array.from({ length: count }, (_, i) => `t${i}`);
+  for (let i = 0; i < names.length; i += 10) {
+    await Promise.all(names.slice(i, i + 10).map(async (n) => {
+      const row = store.reserve({ name: n, image: IMAGE, volume: `${prefix}${n}`, range, alsoUsed: new Set(), now: Date.now() });
+      const verb = how === 'run' ? ['run', '-d'] : ['create'];
+      await execa('podman', [...verb, '--name', `${prefix}${n}`, '--label', 'io.feather-tenant.managed=true', '--label', `io.feather-tenant.prefix=${prefix}`, '--label', `io.feather-tenant.tenant=${n}`, '-p', `127.0.0.1:${row.port}:8080`, IMAGE]);
+      store.activate(n, 'x', 'scrypt$x', Date.now());
+    }));
+  }
+}
+
 // 1. Startup.
 {
   const r = await compare(20, () => execa('node', [CLI, '--version']), () => execa('node', ['-e', '0']));
@@ -68,18 +92,8 @@ const rows = [];
 // 3. list with 200 tenants: 200 created (not started) containers with our labels, 200 rows.
 {
   const s = await benchStack('ftbenchl-', '30001-30400');
-  const { openDb } = /** @type {typeof import('../src/store/db.js')} */ (await import(join(ROOT, 'dist/store/db.js')));
-  const { TenantStore } = /** @type {typeof import('../src/store/tenants.js')} */ (await import(join(ROOT, 'dist/store/tenants.js')));
-  const store = new TenantStore(openDb(s.env.FEATHER_TENANT_STATE_DIR));
-  const names = Array.from({ length: 200 }, (_, i) => `t${i}`);
   try {
-    for (let i = 0; i < names.length; i += 10) {
-      await Promise.all(names.slice(i, i + 10).map(async (n) => {
-        const row = store.reserve({ name: n, image: IMAGE, volume: `ftbenchl-${n}`, range: { first: 30001, last: 30400 }, alsoUsed: new Set(), now: Date.now() });
-        await execa('podman', ['create', '--name', `ftbenchl-${n}`, '--label', 'io.feather-tenant.managed=true', '--label', 'io.feather-tenant.prefix=ftbenchl-', '--label', `io.feather-tenant.tenant=${n}`, '-p', `127.0.0.1:${row.port}:8080`, IMAGE]);
-        store.activate(n, 'x', 'scrypt$x', Date.now());
-      }));
-    }
+    await seedTenants(s, 'ftbenchl-', { first: 30001, last: 30400 }, 200, 'create');
     const r = await compare(N + 3, () => s.ft('list', '--json'), () => execa('podman', ['ps', '-a', '--format', 'json']));
     rows.push({ what: '`list` (200 tenants) vs one `podman ps -a --format json`', ours: r.a, raw: r.b, aim: 'within 1.3x' });
   } finally {
@@ -90,20 +104,11 @@ const rows = [];
 // 4. list with 100 running tenants: 100 started containers with our labels, 100 rows.
 {
   const s = await benchStack('ftbenchp-', '30501-30600');
-  const { openDb } = /** @type {typeof import('../src/store/db.js')} */ (await import(join(ROOT, 'dist/store/db.js')));
-  const { TenantStore } = /** @type {typeof import('../src/store/tenants.js')} */ (await import(join(ROOT, 'dist/store/tenants.js')));
-  const store = new TenantStore(openDb(s.env.FEATHER_TENANT_STATE_DIR));
-  const names = Array.from({ length: 100 }, (_, i) => `t${i}`);
+  const count = 100;
   try {
-    for (let i = 0; i < names.length; i += 10) {
-      await Promise.all(names.slice(i, i + 10).map(async (n) => {
-        const row = store.reserve({ name: n, image: IMAGE, volume: `ftbenchp-${n}`, range: { first: 30501, last: 30600 }, alsoUsed: new Set(), now: Date.now() });
-        await execa('podman', ['run', '-d', '--name', `ftbenchp-${n}`, '--label', 'io.feather-tenant.managed=true', '--label', 'io.feather-tenant.prefix=ftbenchp-', '--label', `io.feather-tenant.tenant=${n}`, '-p', `127.0.0.1:${row.port}:8080`, IMAGE]);
-        store.activate(n, 'x', 'scrypt$x', Date.now());
-      }));
-    }
+    await seedTenants(s, 'ftbenchp-', { first: 30501, last: 30600 }, count, 'run');
     const running = JSON.parse((await s.ft('list', '--json')).stdout).filter((/** @type {{ state: string }} */ t) => t.state === 'running').length;
-    if (running !== names.length) throw new Error(`expected ${names.length} running tenants, list shows ${running}`);
+    if (running !== count) throw new Error(`expected ${count} running tenants, list shows ${running}`);
     const r = await compare(N + 3, () => s.ft('list', '--json'), () => execa('podman', ['ps', '-a', '--format', 'json']));
     rows.push({ what: '`list --json` (100 running tenants) vs one `podman ps -a --format json`', ours: r.a, raw: r.b, aim: 'within 1.3x', fixedCost: 'ratio' });
     // The least any CLI started by node can take: a bare node that runs the same podman ps.
