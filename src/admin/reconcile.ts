@@ -2,8 +2,8 @@
 // (core/admin.ts planAdmin decides). Skipped while `admin swap` holds the admin lock: the swap
 // is mid-way and finishes (or dies, and the next reconcile repairs what it left).
 import { sameRoute } from '../caddy/routes.js';
-import { adminRoute } from '../caddy/admin-route.js';
-import { ADMIN_LOCK, adminContainer, adminPort, adminRouteId, planAdmin, type AdminAction } from '../core/admin.js';
+import { adminRoute, routedPort } from '../caddy/admin-route.js';
+import { ADMIN_LOCK, adminContainer, adminPort, adminRouteId, colourAt, planAdmin, type AdminAction } from '../core/admin.js';
 import type { AppliedChange } from '../reconcile/apply.js';
 import type { Context } from '../runtime/context.js';
 import { ifUnlocked } from '../tenant/lock.js';
@@ -14,9 +14,12 @@ export async function reconcileAdmin(ctx: Context, dryRun: boolean): Promise<App
   if (!host) return [];
   const c = ctx.config;
   const [containers, route] = await Promise.all([colourStates(ctx), ctx.caddy.routeById(adminRouteId(c))]);
-  const live = ctx.admin().live();
+  const recorded = ctx.admin().live();
+  // Without a record (a state database lost or restored from before), the route says which colour serves.
+  const routed = colourAt(c, routedPort(route));
+  const live = recorded ? { colour: recorded.colour, image: recorded.image } : routed && { colour: routed, image: c.image };
   const actions = planAdmin(c, {
-    live: live && { colour: live.colour, image: live.image },
+    live,
     containers,
     routeOk: (colour) => route !== undefined && sameRoute(route, adminRoute(c, host, adminPort(c, colour))),
   });
@@ -49,18 +52,18 @@ async function apply(ctx: Context, host: string, a: AdminAction): Promise<void> 
     case 'create':
       await startColour(ctx, a.colour, a.image);
       await waitColour(ctx, a.colour);
-      // First run: from now on the record says which colour is live.
-      if (!ctx.admin().live()) ctx.admin().setLive(a.colour, a.image, ctx.now());
-      return;
+      break;
     case 'start':
       await ctx.podman.startContainer(adminContainer(c, a.colour));
       await waitColour(ctx, a.colour);
-      return;
+      break;
     case 'route':
       return routeAdmin(ctx, host, a.port);
     case 'stop':
       return ctx.podman.stopContainer(adminContainer(c, a.colour), 10);
   }
+  // The first run, or a lost record: from now on the record says which colour is live.
+  if (!ctx.admin().live()) ctx.admin().setLive(a.colour, a.kind === 'create' ? a.image : c.image, ctx.now());
 }
 
 function describe(a: AdminAction): AppliedChange {

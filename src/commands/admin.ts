@@ -1,5 +1,5 @@
 import type { Context } from '../runtime/context.js';
-import { ADMIN_LOCK, adminContainer, adminPort, planSwap, COLOURS, type Colour } from '../core/admin.js';
+import { ADMIN_LOCK, adminContainer, adminPort, colourAt, planSwap, COLOURS, type Colour } from '../core/admin.js';
 import { OperationError, UsageError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { withLock } from '../tenant/lock.js';
@@ -72,8 +72,10 @@ export async function adminSwap(ctx: Context, o: SwapOptions): Promise<SwapResul
   }
   return withLock(ctx, ADMIN_LOCK, 'admin swap', async () => {
     const c = ctx.config;
-    const states = await colourStates(ctx);
-    const plan = planSwap(c, { live: ctx.admin().live()?.colour, image, existing: new Set([...states.keys()].map((k) => adminContainer(c, k))) });
+    const [states, routed] = await Promise.all([colourStates(ctx), currentRoutePort(ctx)]);
+    // Without a record (a state database lost or restored from before), the route says which colour serves.
+    const live = ctx.admin().live()?.colour ?? colourAt(c, routed);
+    const plan = planSwap(c, { live, image, existing: new Set([...states.keys()].map((k) => adminContainer(c, k))) });
     const name = adminContainer(c, plan.standby);
     if (plan.removeStandby) ctx.log(`removing the old ${name} (${states.get(plan.standby) ?? 'unknown'})`);
     ctx.log(`starting ${name} from ${image} on 127.0.0.1:${plan.port}`);

@@ -20,6 +20,11 @@ export function adminPort(c: Pick<Config, 'adminPorts'>, colour: Colour): number
   return c.adminPorts[colour === 'blue' ? 0 : 1];
 }
 
+/** The colour published on `port`, if either is: the live one when the record is missing (a lost state). */
+export function colourAt(c: Pick<Config, 'adminPorts'>, port: number | undefined): Colour | undefined {
+  return port === c.adminPorts[0] ? 'blue' : port === c.adminPorts[1] ? 'green' : undefined;
+}
+
 /**
  * Named with the prefix, like every object of ours (a test's or a second installation's admin
  * never meets the operator's): `feather-user-admin.blue` with the default prefix. The dot keeps

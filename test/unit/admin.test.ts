@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { adminSwap, adminStatus } from '../../src/commands/admin.js';
 import { reconcile } from '../../src/commands/reconcile.js';
+import { adminRoute } from '../../src/caddy/admin-route.js';
 import { adminContainer, adminLabels, adminRunSpec, planAdmin, planSwap, type Colour } from '../../src/core/admin.js';
 import { resolveConfig } from '../../src/core/config.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
@@ -81,12 +82,10 @@ describe('the admin plans (pure)', () => {
   it('runs secure by default, with the API keys as secrets named, never valued, in argv', () => {
     const spec = adminRunSpec(c, 'green', 'img', ['ANTHROPIC_API_KEY']);
     const argv = runArgv('run', spec).join(' ');
-    expect(argv).toContain('--cap-drop ALL');
-    expect(argv).toContain('--security-opt no-new-privileges');
-    expect(argv).toContain('--user 1000:1000');
-    expect(argv).toContain('--publish 127.0.0.1:7002:8080');
-    expect(argv).toContain('--volume feather-admin-home:/home/user');
-    expect(argv).toContain('--secret p-admin.green.key-ANTHROPIC_API_KEY,type=env,target=ANTHROPIC_API_KEY');
+    for (const part of [
+      '--cap-drop ALL', '--security-opt no-new-privileges', '--user 1000:1000', '--publish 127.0.0.1:7002:8080',
+      '--volume feather-admin-home:/home/user', '--secret p-admin.green.key-ANTHROPIC_API_KEY,type=env,target=ANTHROPIC_API_KEY',
+    ]) expect(argv).toContain(part);
   });
 
   it('settings: bad ports, host or volume exit 2', () => {
@@ -112,6 +111,17 @@ describe('admin swap', () => {
     expect(adminRoutePort(c)).toBe(String(c.config.adminPorts[1]));
     expect(c.admin().live()?.colour).toBe('green');
     expect((await adminStatus(c)).containers.map((k) => k.state)).toEqual(['exited', 'running']);
+  });
+
+  it('without a record (a lost state), the colour the route dials is the live one: it keeps serving', async () => {
+    const c = await adminContext();
+    running(c, 'green');
+    await c.caddy.insertRoute('srv0', adminRoute(c.config, HOST, c.config.adminPorts[1]));
+    await answering(c, 'blue');
+    const r = await adminSwap(c, { drainSeconds: '0' });
+    expect(r).toMatchObject({ from: 'green', to: 'blue', stopped: 'fake-admin.green' });
+    expect(c.podman.calls).not.toContain('removeContainer fake-admin.green');
+    expect(adminRoutePort(c)).toBe(String(c.config.adminPorts[0]));
   });
 
   it('a standby that never answers is removed with its secrets; nothing is switched or recorded; exit 1', async () => {
@@ -171,6 +181,19 @@ describe("reconcile's admin step", () => {
     expect(adminRoutePort(c)).toBe(String(c.config.adminPorts[1]));
     const again = await reconcile(c, { dryRun: false, adopt: false });
     expect(again.changes).toEqual([]);
+  });
+
+  it('without a record, keeps the colour the route dials, and records it', async () => {
+    const c = await adminContext();
+    running(c, 'green');
+    await c.caddy.insertRoute('srv0', adminRoute(c.config, HOST, c.config.adminPorts[1]));
+    const r = await reconcile(c, { dryRun: false, adopt: false });
+    expect(r.changes.filter((x) => x.target === 'admin')).toEqual([]);
+    running(c, 'green', 'exited');
+    await answering(c, 'green');
+    await reconcile(c, { dryRun: false, adopt: false });
+    expect(c.admin().live()?.colour).toBe('green');
+    expect(c.podman.containers.has('fake-admin.blue')).toBe(false);
   });
 
   it('skips the admin while a swap holds its lock', async () => {
