@@ -320,7 +320,10 @@ admin_status() { in_birth feather-tenant admin status --json | node -e 'let s=""
 admin_info=$(get admin /cgi-bin/info)
 expect_in "$admin_info" "tenant=admin" "the admin instance's page"
 expect_in "$admin_info" "env:ANTHROPIC_API_KEY=set" "the API key in the admin instance"
-in_birth podman inspect feather-user-admin.blue | grep -qF "$ANTHROPIC_API_KEY" && echo "(the birth's podman shows the admin's API key in podman inspect)" >&2
+# The key is a podman secret: the birth's podman 5 keeps it out of `podman inspect` (4.3 did not).
+admin_inspect=$(in_birth podman inspect feather-user-admin.blue)
+expect_in "$admin_inspect" "feather-user-admin.blue.key-ANTHROPIC_API_KEY" "the admin's API key secret"
+grep -qF "$ANTHROPIC_API_KEY" <<<"$admin_inspect" && fail "the API key shows in podman inspect of the admin instance"
 in_birth sh -c 'ps -eo args' | grep -qF "$ANTHROPIC_API_KEY" && fail "the API key shows in an argv inside the birth"
 # A request every 50 ms (GETs, and POSTs whose body must come back), following redirects, during the swap.
 : >"$tmp/admin-load.sent"
