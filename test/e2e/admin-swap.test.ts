@@ -118,6 +118,11 @@ describe('the admin instance', () => {
     ]);
     console.log(`a tenant's WebSocket opened before the swap, after it: ${wsAfter}`);
     ws.close();
+    // The tenant itself is untouched: a new WebSocket to it opens and echoes.
+    const again = await wsOpen(s.httpPort, `alice.${DOMAIN}`, '/ws');
+    expect(again.status).toBe(101);
+    expect(await again.send('hello')).toBe('echo:hello');
+    again.close();
   });
 
   it('refuses a standby that never answers: removes it, switches nothing, exits 1 with its last log lines', async () => {
