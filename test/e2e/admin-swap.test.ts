@@ -54,7 +54,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s?.cleanup();
-  for (const image of [v2, never]) if (image) await podman('rmi', '-f', image);
+  // By name: a variant made before another one failed has no variable set yet.
+  if (s) for (const tag of ['v2', 'never']) await podman('rmi', '-f', `localhost/${s.prefix}${tag}:latest`);
 });
 
 describe('the admin instance', () => {
