@@ -104,7 +104,7 @@ describe('the admin instance', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ from: 'blue', to: 'green', port: ports[1], image: v2, stopped: admin('blue') });
     expect(report.failures).toEqual([]);
     expect(report.ok).toBe(report.sent);
-    console.log(`admin swap under load: ${report.sent} requests, ${report.ok} ok; ${changes} Caddy change(s)`);
+    console.log(`admin swap under load: ${report.sent} requests, ${report.ok} ok, ${report.retried} resent after a kept-alive connection closed; ${changes} Caddy change(s)`);
     expect(changes).toBe(1);
     expect(await tenantRoutes()).toBe(tenantsBefore);
     const st = await status();

@@ -9,13 +9,20 @@ export interface LoadReport {
   sent: number;
   ok: number;
   failures: string[];
+  /**
+   * Requests sent again because a kept-alive connection was closed before any byte of the answer
+   * came (ECONNRESET on a reused socket): what browsers and Node's docs do (`req.reusedSocket`).
+   * Caddy closes its idle client connections when it reloads; a request sent on one at that very
+   * moment never reached any handler. Only that case is retried, once; every other error counts.
+   */
+  retried: number;
 }
 
 const MAX_REDIRECTS = 5;
 
 export function steadyLoad(port: number, host: string, everyMs = 50): { stop(): Promise<LoadReport> } {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const report: LoadReport = { sent: 0, ok: 0, failures: [] };
+  const report: LoadReport = { sent: 0, ok: 0, failures: [], retried: 0 };
   const inFlight = new Set<Promise<void>>();
   let n = 0;
 
@@ -28,7 +35,7 @@ export function steadyLoad(port: number, host: string, everyMs = 50): { stop(): 
         res.on('error', reject);
       });
       req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(Object.assign(err, { reused: req.reusedSocket })));
       req.end(body);
     });
 
@@ -39,9 +46,16 @@ export function steadyLoad(port: number, host: string, everyMs = 50): { stop(): 
     let method = post ? 'POST' : 'GET';
     try {
       for (let hop = 0; ; hop++) {
-        // No retry, not even of a kept-alive connection closed under us (browsers retry those):
-        // every error counts.
-        const { res, text } = await once(method, path, method === 'POST' ? body : undefined);
+        let answer: { res: IncomingMessage; text: string };
+        try {
+          answer = await once(method, path, method === 'POST' ? body : undefined);
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException & { reused?: boolean };
+          if (!(e.reused && e.code === 'ECONNRESET')) throw err;
+          report.retried++;
+          answer = await once(method, path, method === 'POST' ? body : undefined);
+        }
+        const { res, text } = answer;
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location && hop < MAX_REDIRECTS) {
           path = new URL(res.headers.location, `http://${host}`).pathname;
