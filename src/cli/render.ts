@@ -13,6 +13,7 @@ import type { Revocation } from '../store/outbox.js';
 import type { ShowResult } from '../commands/show.js';
 import type { SweepResult } from '../commands/sweep.js';
 import type { PinResult } from '../commands/pin.js';
+import type { AdminStatus, SwapResult } from '../commands/admin.js';
 import { formatAgo, formatDuration } from '../core/durations.js';
 import { formatBytes } from '../transfer/progress.js';
 
@@ -165,4 +166,16 @@ export function printSweep(r: SweepResult, asJson: boolean): void {
 export function printPin(r: PinResult, asJson: boolean): void {
   if (asJson) return json(r);
   out(r.pinned ? `pinned ${r.name}: sweeps leave it running` : `unpinned ${r.name}: it sleeps after the idle timeout again`);
+}
+
+export function printAdminStatus(r: AdminStatus, asJson: boolean): void {
+  if (asJson) return json(r);
+  const routed = r.containers.find((k) => k.port === r.routedPort);
+  out(`admin ${r.host}: live ${r.live ?? 'none yet'}${r.image ? ` (${r.image})` : ''}, route -> ${r.routedPort === null ? 'none' : `${routed?.colour ?? 'port'} ${r.routedPort}`}`);
+  out(table(['COLOUR', 'CONTAINER', 'PORT', 'STATE'], r.containers.map((k) => [k.colour, k.name, k.port, k.state])));
+}
+
+export function printAdminSwap(r: SwapResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  out(`${r.host} now served by ${r.to} (127.0.0.1:${r.port}, ${r.image})${r.stopped ? `; ${r.stopped} stopped after a ${r.drainSeconds} s drain` : ''}`);
 }

@@ -91,6 +91,34 @@ const sessions: CommandSpec = {
   ],
 };
 
+const admin: CommandSpec = {
+  name: 'admin',
+  description: "the operator's own Feather on FEATHER_TENANT_ADMIN_HOST (not a tenant): status, and blue-green swap to a new image",
+  sub: [
+    {
+      name: 'status',
+      description: 'the live colour, its image, the port the admin route dials, and both colours\' containers',
+      options: [JSON_OUT('print as JSON')],
+      help: examples(['feather-tenant admin status', 'feather-tenant admin status --json']),
+      run: (_a, o) => runAndRender(() => import('../commands/admin.js'), (m, ctx) => m.adminStatus(ctx), (r) => r.printAdminStatus, o),
+    },
+    {
+      name: 'swap',
+      description: 'start the standby colour from the image on the other port, wait until it answers, switch the admin route to it in one Caddy change, stop the old colour after the drain',
+      options: [
+        { flags: '--image <image>', description: 'work image for the standby (default: FEATHER_TENANT_IMAGE); it must already be in podman\'s storage' },
+        { flags: '--drain <seconds>', description: 'how long the old colour finishes what it serves before it stops', default: '30' },
+        JSON_OUT('print the result as JSON'),
+      ],
+      help: `${examples(['feather-tenant admin swap', 'feather-tenant admin swap --image localhost/feather-work:v2 --drain 5'])}
+A standby that does not answer HTTP within FEATHER_TENANT_READY_TIMEOUT (or exits) is removed,
+nothing is switched, and the command exits 1 with its last log lines.
+`,
+      run: (_a, o) => runAndRender(() => import('../commands/admin.js'), (m, ctx) => m.adminSwap(ctx, { image: str(o.image), drainSeconds: str(o.drain) }), (r) => r.printAdminSwap, o),
+    },
+  ],
+};
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'add',
@@ -277,4 +305,5 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
     },
   },
   sessions,
+  admin,
 ];

@@ -61,6 +61,12 @@ export interface Config {
   isolationRules: 'iptables' | 'off';
   /** `import` refuses a volume.tar with more entries (its check keeps every name in memory). */
   importMaxEntries: number;
+  /** The operator's own Feather (the admin instance) is served from this host; undefined: none. */
+  adminHost: string | undefined;
+  /** Its /home/user: a named volume, or an absolute host path. */
+  adminVolume: string;
+  /** The host ports of its two colours, blue then green (a swap moves between them). */
+  adminPorts: readonly [number, number];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -111,6 +117,9 @@ export const DEFAULTS: Config = {
   activeTrafficBytes: 4096,
   isolationRules: 'iptables',
   importMaxEntries: 1_000_000,
+  adminHost: undefined,
+  adminVolume: 'feather-admin-home',
+  adminPorts: [8080, 8081],
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -183,6 +192,22 @@ const memory = (t: string, source: string) => {
   if (!(bytes >= MIN_MEMORY && bytes <= Number.MAX_SAFE_INTEGER)) throw new UsageError(`${source} must be a size of at least 6m, like 4g or 512m, got ${JSON.stringify(t)}`);
   return t.toLowerCase();
 };
+const hostName = (t: string, source: string) => {
+  const h = t.trim().toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h)) throw new UsageError(`${source} must be a DNS host name, got ${JSON.stringify(t)}`);
+  return h;
+};
+/** A named volume (podman's name rules) or an absolute host path, mounted at /home/user. */
+const volumeSource = (t: string, source: string) => {
+  if (/^\/[^:,]*$/.test(t) || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(t)) return t;
+  throw new UsageError(`${source} must be a volume name or an absolute path (no ':' or ','), got ${JSON.stringify(t)}`);
+};
+const portPair = (t: string, source: string): [number, number] => {
+  const m = /^\s*(\d{1,5})\s*,\s*(\d{1,5})\s*$/.exec(t);
+  const [a, b] = [Number(m?.[1]), Number(m?.[2])];
+  if (!m || a < 1 || a > 65535 || b < 1 || b > 65535 || a === b) throw new UsageError(`${source} must be two different ports BLUE,GREEN, like 8080,8081, got ${JSON.stringify(t)}`);
+  return [a, b];
+};
 const list = (t: string) => t.split(/[\s,]+/).filter(Boolean);
 const envName = (t: string, source: string) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) throw new UsageError(`${source} must be an environment variable name, got ${JSON.stringify(t)}`);
@@ -254,6 +279,9 @@ export const SETTINGS: readonly Setting[] = [
     return t;
   } },
   { key: 'importMaxEntries', env: 'FEATHER_TENANT_IMPORT_MAX_ENTRIES', parse: int(1, 10_000_000) },
+  { key: 'adminHost', env: 'FEATHER_TENANT_ADMIN_HOST', parse: (t, s) => (t.trim() ? hostName(t, s) : undefined) },
+  { key: 'adminVolume', env: 'FEATHER_TENANT_ADMIN_VOLUME', parse: volumeSource },
+  { key: 'adminPorts', env: 'FEATHER_TENANT_ADMIN_PORTS', parse: portPair },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
@@ -298,6 +326,7 @@ export function redactConfig(c: Config): Record<string, unknown> {
     ...c,
     caddyAdmin: admin.username ? admin.toString().replace(/\/$/, '') : c.caddyAdmin,
     ports: `${c.ports.first}-${c.ports.last}`,
+    adminPorts: c.adminPorts.join(','),
     jwtSecret: c.jwtSecret === undefined ? undefined : 'REDACTED',
     redisUrl: redis.toString(),
   };

@@ -10,7 +10,8 @@ import { Locks } from '../store/locks.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import { SleepStore } from '../store/sleep.js';
 import { TenantStore } from '../store/tenants.js';
-import type { LockState, RevocationQueue, SleepState, TenantState } from '../store/port.js';
+import type { AdminState, LockState, RevocationQueue, SleepState, TenantState } from '../store/port.js';
+import { AdminStore } from '../store/admin.js';
 import { loadConfig } from './load-config.js';
 import { osProcessProbe } from '../os/process-probe.js';
 
@@ -29,6 +30,8 @@ export interface Context {
   sleep(): SleepState;
   /** Session revocations waiting for Redis: the same database. */
   outbox(): RevocationQueue;
+  /** The admin instance's live colour: the same database. */
+  admin(): AdminState;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -53,6 +56,7 @@ export function createContext(env: Env = process.env): Context {
   let locks: Locks | undefined;
   let sleep: SleepStore | undefined;
   let outbox: RevocationOutbox | undefined;
+  let admin: AdminStore | undefined;
   const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
@@ -69,6 +73,7 @@ export function createContext(env: Env = process.env): Context {
     locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
     sleep: () => (sleep ??= new SleepStore(getDb())),
     outbox: () => (outbox ??= new RevocationOutbox(getDb())),
+    admin: () => (admin ??= new AdminStore(getDb())),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

@@ -56,4 +56,12 @@ export const MIGRATIONS: readonly string[] = [
      reason      TEXT NOT NULL,
      created_at  INTEGER NOT NULL
    ) STRICT;`,
+  // issue 12: admin instance. The colour (blue or green) the admin route serves and its image,
+  // one row: reconcile starts and routes that colour after a birth restart.
+  `CREATE TABLE admin (
+     id          INTEGER PRIMARY KEY CHECK (id = 1),
+     live        TEXT NOT NULL CHECK (live IN ('blue', 'green')),
+     image       TEXT NOT NULL,
+     updated_at  INTEGER NOT NULL
+   ) STRICT;`,
 ];

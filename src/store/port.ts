@@ -7,6 +7,8 @@ import type { LockHolder } from './locks.js';
 import type { Revocation } from './outbox.js';
 import type { LogCursor, TrafficSample } from './sleep.js';
 import type { Reservation } from './tenants.js';
+import type { AdminLive } from './admin.js';
+import type { Colour } from '../core/admin.js';
 
 export interface TenantState {
   /** Runs `fn` in one write transaction: everything in it happens, or nothing. */
@@ -49,4 +51,10 @@ export interface RevocationQueue {
   pending(): Revocation[];
   count(): number;
   delivered(id: number): void;
+}
+
+export interface AdminState {
+  /** The admin instance's live colour and image; undefined before it first ran. */
+  live(): AdminLive | undefined;
+  setLive(colour: Colour, image: string, now: number): void;
 }

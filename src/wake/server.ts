@@ -25,6 +25,8 @@ export interface WakeServerDeps {
   lookup(name: string): WakeTarget | undefined;
   /** A tenant of ours, whatever its state (for on-demand TLS's ask); default: lookup finds it. */
   known?(name: string): boolean;
+  /** The admin instance's host (FEATHER_TENANT_ADMIN_HOST): on-demand TLS gets it a certificate too. */
+  adminHost?: string | undefined;
   waker: Waker;
   metrics: Metrics;
   log: Logger;
@@ -123,7 +125,8 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       // for a tenant of ours, so nobody can make us request certificates for names of theirs.
       const domain = new URL(req.url ?? '/', 'http://ask').searchParams.get('domain') ?? '';
       const name = tenantOfHost(domain, d.domain);
-      const known = name !== undefined && (d.known ? d.known(name) : d.lookup(name) !== undefined);
+      const admin = d.adminHost !== undefined && domain.toLowerCase().replace(/\.$/, '') === d.adminHost;
+      const known = admin || (name !== undefined && (d.known ? d.known(name) : d.lookup(name) !== undefined));
       count(known ? 'ask_allowed' : 'ask_refused');
       send(res, known ? 200 : 404, known ? 'ok\n' : 'not a tenant\n');
     } else if (path === '/metrics') {

@@ -69,6 +69,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
     },
     // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
     known: (name) => store.get(name)?.status === 'active',
+    adminHost: c.adminHost,
     waker, metrics, log, portOpen, probe: (port) => probeHttp(port, 1_000),
     maxHeld, overCap: outages.held,
     health: () => {
