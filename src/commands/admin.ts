@@ -3,7 +3,7 @@ import { ADMIN_LOCK, adminContainer, adminPort, colourAt, planSwap, COLOURS, typ
 import { OperationError, UsageError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { withLock } from '../tenant/lock.js';
-import { colourStates, currentRoutePort, removeColour, requireAdminHost, routeAdmin, startColour, waitColour } from '../admin/instance.js';
+import { colourStates, currentRoutePort, removeColour, requireAdminHost, routeAdmin, startColour, waitColour } from '../admin-instance/instance.js';
 
 const LOG_LINES = 20;
 

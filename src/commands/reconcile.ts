@@ -41,7 +41,7 @@ export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<Reco
   const tenants = await reconcileTenants(ctx, o);
   // The admin instance (FEATHER_TENANT_ADMIN_HOST), after the tenants: its start may wait for it to answer.
   if (!ctx.config.adminHost) return tenants;
-  const admin = await (await import('../admin/reconcile.js')).reconcileAdmin(ctx, o.dryRun);
+  const admin = await (await import('../admin-instance/reconcile.js')).reconcileAdmin(ctx, o.dryRun);
   return result(o.dryRun, [...tenants.changes, ...admin], tenants.notes);
 }
 

@@ -1,6 +1,6 @@
 // The admin instance's side effects, one step each: start a colour, wait until it answers, point
 // the admin route at a port, stop or remove a colour. `admin swap` and reconcile's admin step
-// compose them (commands/admin.ts, admin/reconcile.ts).
+// compose them (commands/admin.ts, admin-instance/reconcile.ts).
 import { adminRoute, routedPort } from '../caddy/admin-route.js';
 import {
   adminContainer, adminKeySecret, adminKeys, adminLabels, adminNetwork, adminPort, adminRouteId, adminRunSpec, type Colour,
