@@ -19,6 +19,7 @@ interface Counter {
 export class AttemptLimiter {
   private readonly clients = new Map<string, Counter>();
   private total: Counter = { count: 0, until: 0 };
+  private nextForget = 0;
 
   constructor(
     private readonly limit: number,
@@ -68,8 +69,10 @@ export class AttemptLimiter {
     return c;
   }
 
+  /** Drops lapsed counters when the map is full, at most once a second (a scan is 10,000 entries). */
   private forgetExpired(now: number): void {
-    if (this.clients.size < MAX_CLIENTS / 2) return;
+    if (this.clients.size < MAX_CLIENTS || now < this.nextForget) return;
+    this.nextForget = now + 1_000;
     for (const [k, c] of this.clients) if (c.until <= now) this.clients.delete(k);
   }
 }
