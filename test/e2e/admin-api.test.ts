@@ -32,7 +32,7 @@ afterAll(async () => {
 type Answer = { status: number; body: string; headers: Record<string, string | string[] | undefined>; json: unknown };
 
 async function api(method: string, path: string, init: HttpInit & { token?: string | null } = {}): Promise<Answer> {
-  const auth = init.token === null ? {} : { authorization: `Bearer ${init.token ?? token}` };
+  const auth: Record<string, string> = init.token === null ? {} : { authorization: `Bearer ${init.token ?? token}` };
   const r = await httpRequest(port, `127.0.0.1:${port}`, path, { ...init, method, headers: { ...auth, ...init.headers } });
   let json: unknown;
   try {

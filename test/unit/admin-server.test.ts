@@ -59,7 +59,7 @@ function tenant(name: string, state: string, o: { desired?: 'running' | 'stopped
 }
 
 async function api(method: string, path: string, init: HttpInit & { token?: string | null } = {}) {
-  const auth = init.token === null ? {} : { authorization: `Bearer ${init.token ?? TOKEN}` };
+  const auth: Record<string, string> = init.token === null ? {} : { authorization: `Bearer ${init.token ?? TOKEN}` };
   const r = await httpRequest(port, `127.0.0.1:${port}`, path, { ...init, method, headers: { ...auth, ...init.headers } });
   return { ...r, json: JSON.parse(r.body) as Record<string, unknown> };
 }
@@ -78,7 +78,7 @@ describe('admin API server', () => {
     expect((await api('POST', '/api/tenants/alice/stop')).json).toMatchObject({ action: 'stopped', state: 'stopped' });
     expect(ctx.store().get('alice')?.desired).toBe('stopped');
     expect(ctx.podman.containers.get('fake-alice')?.state).toBe('exited');
-    expect(await metrics.render(0)).toMatch(/feather_tenant_admin_requests_total\{class="2xx"\} 4\n.*\{class="4xx"\} 1\n/s);
+    expect(metrics.render(0)).toMatch(/feather_tenant_admin_requests_total\{class="2xx"\} 4\n.*\{class="4xx"\} 1\n/s);
   });
 
   it('bad names, unknown paths, wrong methods, query parameters and bodies are refused, and change nothing', async () => {
