@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { startStack, httpRequest, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
+import { DOMAIN, startStack, httpRequest, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
+import { launchBrowser } from '../helpers/browser.js';
 import { sleepAll } from '../helpers/wake.js';
 import { state } from '../helpers/podman.js';
 import { violations } from '../helpers/schema-check.js';
@@ -66,6 +67,29 @@ function raw(request: string, body = 0): Promise<{ status: string; sent: number 
 
 const cliJson = async (args: string[]) => JSON.parse((await s.run([...args, '--json'])).stdout) as unknown;
 const listed = async () => Object.fromEntries(((await cliJson(['list'])) as { name: string; state: string }[]).map((e) => [e.name, e.state]));
+
+/** What a tenant's page can try against the API, five times: run in the browser (no DOM types here). */
+const ATTACK = `async (base) => {
+  const out = [];
+  for (let i = 0; i < 5; i++) {
+    // A bearer header needs a CORS preflight; the API refuses it, so the POST is never sent.
+    out.push(await fetch(base + '/api/tenants/alice/stop', { method: 'POST', headers: { authorization: 'Bearer guess' } }).then((r) => 'read ' + r.status, () => 'blocked'));
+    // A "simple" POST goes without a preflight (the page cannot read the answer).
+    await fetch(base + '/api/tenants/alice/stop', { method: 'POST', mode: 'no-cors' }).catch(() => undefined);
+    // An image, and a form posted into a frame.
+    await new Promise((r) => { const img = new Image(); img.onload = img.onerror = r; img.src = base + '/api/tenants'; });
+    await new Promise((r) => {
+      const frame = document.createElement('iframe');
+      frame.name = 'f' + i;
+      frame.onload = r;
+      document.body.append(frame);
+      const form = Object.assign(document.createElement('form'), { method: 'POST', action: base + '/api/tenants/alice/restart', target: frame.name });
+      document.body.append(form);
+      form.submit();
+    });
+  }
+  return out;
+}`;
 
 describe('admin API', () => {
   it('every endpoint of the OpenAPI document: 401 without the token, and with it answers that fit the document', async () => {
@@ -210,9 +234,30 @@ describe('admin API', () => {
     expect(await w.metric('feather_tenant_admin_requests_total{class="5xx"}')).toBe(0);
   });
 
-  it('a parallel burst of wrong tokens is limited like logins; FEATHER_TENANT_ADMIN_LISTEN=off serves nothing', async () => {
+  it("a tenant's page in a browser on the operator's machine cannot use the API, nor lock the operator out", async () => {
     await w.stop();
     w = await s.startWatchdog({ FEATHER_TENANT_LOGIN_RATE: '5' });
+    const refused4xx = await w.metric('feather_tenant_admin_requests_total{class="4xx"}');
+    const tb = await launchBrowser([s.httpPort, port]);
+    try {
+      const page = await tb.browser.newPage();
+      await page.goto(`http://alice.${DOMAIN}:${s.httpPort}/`);
+      const admin = `http://127.0.0.1:${port}`;
+      const said = await page.evaluate(`(${ATTACK})(${JSON.stringify(admin)})`);
+      expect(said).toEqual(Array(5).fill('blocked'));
+    } finally {
+      await tb.close();
+    }
+    // They reached the API (preflights, simple POSTs, images, forms) and were refused as from a page.
+    expect(await w.metric('feather_tenant_admin_requests_total{class="4xx"}')).toBeGreaterThanOrEqual(refused4xx + 15);
+    expect(w.logs()).toContainEqual(expect.objectContaining({ msg: 'admin API request refused', error: expect.stringMatching(/Origin|Sec-Fetch-Site/) as unknown }));
+    expect(await state(s, 'alice')).toBe('running');
+    expect(await listed()).toEqual({ alice: 'running', bob: 'running' });
+    // None of them counted as a wrong token: the operator is not locked out.
+    expect((await api('GET', '/api/tenants')).status).toBe(200);
+  });
+
+  it('a parallel burst of wrong tokens is limited like logins; FEATHER_TENANT_ADMIN_LISTEN=off serves nothing', async () => {
     const burst = await Promise.all(Array.from({ length: 40 }, () => api('POST', '/api/tenants/alice/stop', { token: 'guess' })));
     const counts = burst.reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
     expect(counts).toEqual({ 401: 5, 429: 35 });
