@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { DOMAIN, startStack, httpRequest, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
+import { DOMAIN, startStack, httpRequest, waitFor, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { sleepAll } from '../helpers/wake.js';
 import { state } from '../helpers/podman.js';
@@ -63,6 +64,15 @@ function raw(request: string, body = 0): Promise<{ status: string; sent: number 
     };
     pump();
   });
+}
+
+function lockHolder(name: string): string | undefined {
+  const db = new Database(join(s.stateDir, 'state.db'), { readonly: true, timeout: 5000 });
+  try {
+    return (db.prepare('SELECT command FROM locks WHERE key = ?').get(name) as { command: string } | undefined)?.command;
+  } finally {
+    db.close();
+  }
 }
 
 const cliJson = async (args: string[]) => JSON.parse((await s.run([...args, '--json'])).stdout) as unknown;
@@ -156,6 +166,17 @@ describe('admin API', () => {
     expect((await s.get('bob', '/cgi-bin/info')).body).toContain('tenant=bob');
     expect(await api('POST', '/api/tenants/bob/restart')).toMatchObject({ status: 200, json: { action: 'restarted' } });
     expect((await s.get('bob', '/cgi-bin/info')).status).toBe(200);
+    // The CLI's per-tenant lock: an API stop waits for a CLI passwd (slowed down to hold the lock).
+    const slowPodman = join(s.dir, 'slow-podman');
+    writeFileSync(slowPodman, '#!/bin/sh\nif [ "$1 $2" = "secret create" ]; then sleep 3; fi\nexec podman "$@"\n');
+    chmodSync(slowPodman, 0o755);
+    const passwd = s.run(['passwd', 'bob'], { FEATHER_TENANT_PODMAN: slowPodman });
+    await waitFor(() => Promise.resolve(lockHolder('bob') === 'passwd'), 10_000, 'passwd to hold the lock');
+    const stopped = await api('POST', '/api/tenants/bob/stop');
+    expect((await passwd).exitCode).toBe(0);
+    expect(stopped).toMatchObject({ status: 200, json: { action: 'stopped' } }); // after passwd had started bob again
+    expect(w.logs()).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^waiting for tenant bob: passwd \(pid \d+\) is working on it$/) as unknown }));
+    expect(await api('POST', '/api/tenants/bob/start')).toMatchObject({ status: 200, json: { action: 'started' } });
   });
 
   it('warmup wakes a sleeping tenant and answers when it answers; its first request then needs no wake', async () => {
