@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { DOMAIN, startStack, httpRequest, waitFor, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
+import { BROWSER_ATTACK, adminRequest, rawRequest, type Answer } from '../helpers/admin-api.js';
+import { lockHolder as lockHolderIn } from '../helpers/locks.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { sleepAll } from '../helpers/wake.js';
 import { state } from '../helpers/podman.js';
@@ -31,75 +32,11 @@ afterAll(async () => {
   await s?.cleanup();
 });
 
-type Answer = { status: number; body: string; headers: Record<string, string | string[] | undefined>; json: unknown };
-
-async function api(method: string, path: string, init: HttpInit & { token?: string | null } = {}): Promise<Answer> {
-  const auth: Record<string, string> = init.token === null ? {} : { authorization: `Bearer ${init.token ?? token}` };
-  const r = await httpRequest(port, `127.0.0.1:${port}`, path, { ...init, method, headers: { ...auth, ...init.headers } });
-  let json: unknown;
-  try {
-    json = JSON.parse(r.body);
-  } catch {
-    json = undefined;
-  }
-  return { ...r, json };
-}
-
-/** A request written by hand, then `body` bytes of zeros as fast as the server takes them: the status line, and how much was sent. */
-function raw(request: string, body = 0): Promise<{ status: string; sent: number }> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    let got = '';
-    c.on('data', (d: Buffer) => (got += d.toString('latin1')));
-    c.on('error', () => {});
-    c.on('close', () => resolve({ status: got.split('\r\n')[0] ?? '', sent }));
-    c.write(request);
-    const chunk = Buffer.alloc(64 << 10);
-    let sent = 0;
-    const pump = () => {
-      while (sent < body && !c.destroyed) {
-        sent += chunk.length;
-        if (!c.write(chunk)) return void c.once('drain', pump);
-      }
-    };
-    pump();
-  });
-}
-
-function lockHolder(name: string): string | undefined {
-  const db = new Database(join(s.stateDir, 'state.db'), { readonly: true, timeout: 5000 });
-  try {
-    return (db.prepare('SELECT command FROM locks WHERE key = ?').get(name) as { command: string } | undefined)?.command;
-  } finally {
-    db.close();
-  }
-}
-
+const api = (method: string, path: string, init: HttpInit & { token?: string | null } = {}) => adminRequest(port, token, method, path, init);
+const raw = (request: string, body = 0) => rawRequest(port, request, body);
+const lockHolder = (name: string) => lockHolderIn(s.stateDir, name);
 const cliJson = async (args: string[]) => JSON.parse((await s.run([...args, '--json'])).stdout) as unknown;
 const listed = async () => Object.fromEntries(((await cliJson(['list'])) as { name: string; state: string }[]).map((e) => [e.name, e.state]));
-
-/** What a tenant's page can try against the API, five times: run in the browser (no DOM types here). */
-const ATTACK = `async (base) => {
-  const out = [];
-  for (let i = 0; i < 5; i++) {
-    // A bearer header needs a CORS preflight; the API refuses it, so the POST is never sent.
-    out.push(await fetch(base + '/api/tenants/alice/stop', { method: 'POST', headers: { authorization: 'Bearer guess' } }).then((r) => 'read ' + r.status, () => 'blocked'));
-    // A "simple" POST goes without a preflight (the page cannot read the answer).
-    await fetch(base + '/api/tenants/alice/stop', { method: 'POST', mode: 'no-cors' }).catch(() => undefined);
-    // An image, and a form posted into a frame.
-    await new Promise((r) => { const img = new Image(); img.onload = img.onerror = r; img.src = base + '/api/tenants'; });
-    await new Promise((r) => {
-      const frame = document.createElement('iframe');
-      frame.name = 'f' + i;
-      frame.onload = r;
-      document.body.append(frame);
-      const form = Object.assign(document.createElement('form'), { method: 'POST', action: base + '/api/tenants/alice/restart', target: frame.name });
-      document.body.append(form);
-      form.submit();
-    });
-  }
-  return out;
-}`;
 
 describe('admin API', () => {
   it('every endpoint of the OpenAPI document: 401 without the token, and with it answers that fit the document', async () => {
@@ -264,7 +201,7 @@ describe('admin API', () => {
       const page = await tb.browser.newPage();
       await page.goto(`http://alice.${DOMAIN}:${s.httpPort}/`);
       const admin = `http://127.0.0.1:${port}`;
-      const said = await page.evaluate(`(${ATTACK})(${JSON.stringify(admin)})`);
+      const said = await page.evaluate(`(${BROWSER_ATTACK})(${JSON.stringify(admin)})`);
       expect(said).toEqual(Array(5).fill('blocked'));
     } finally {
       await tb.close();

@@ -9,6 +9,7 @@ import { tenantLabels } from '../../src/core/tenant.js';
 import type { WakeTarget } from '../../src/wake/waker.js';
 import { Metrics } from '../../src/watchdog/metrics.js';
 import { httpRequest, type HttpInit } from '../helpers/net.js';
+import { adminRequest } from '../helpers/admin-api.js';
 import { fakeContext, type FakeContext } from '../fakes/context.js';
 
 // The admin API's server over fake podman and Caddy with real SQLite: the CLI's commands behind
@@ -59,9 +60,8 @@ function tenant(name: string, state: string, o: { desired?: 'running' | 'stopped
 }
 
 async function api(method: string, path: string, init: HttpInit & { token?: string | null } = {}) {
-  const auth: Record<string, string> = init.token === null ? {} : { authorization: `Bearer ${init.token ?? TOKEN}` };
-  const r = await httpRequest(port, `127.0.0.1:${port}`, path, { ...init, method, headers: { ...auth, ...init.headers } });
-  return { ...r, json: JSON.parse(r.body) as Record<string, unknown> };
+  const r = await adminRequest(port, TOKEN, method, path, init);
+  return { ...r, json: r.json as Record<string, unknown> };
 }
 
 describe('admin API server', () => {
