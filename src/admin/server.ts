@@ -42,7 +42,8 @@ const header = (req: IncomingMessage, name: string) => {
 
 /** The token of `Authorization: Bearer <token>`, or undefined. */
 function bearer(req: IncomingMessage): string | undefined {
-  return /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header(req, 'authorization') ?? '')?.[1];
+  // The scheme's name is case-insensitive (RFC 9110); the token is compared as sent.
+  return /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
 }
 
 /** A request with a body: any Content-Length but 0, or Transfer-Encoding. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { DOMAIN, startStack, httpRequest, waitFor, type HttpInit, type Stack, type Watchdog } from '../helpers/stack.js';
 import { BROWSER_ATTACK, adminRequest, rawRequest, type Answer } from '../helpers/admin-api.js';
 import { lockHolder as lockHolderIn } from '../helpers/locks.js';
@@ -230,5 +230,17 @@ describe('admin API', () => {
     });
     expect(refused).toBe('ECONNREFUSED');
     expect(w.logs()).toContainEqual(expect.objectContaining({ msg: 'watchdog started', adminListen: 'off' }));
+    // An admin address that is taken: the watchdog says so and exits, holding nothing open.
+    await w.stop();
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen({ host: '127.0.0.1', port }, r));
+    try {
+      const failed = await s.run(['watchdog']);
+      expect(failed.exitCode).toBe(1);
+      expect(failed.stderr).toContain(`the admin API cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+      expect(failed.stderr).toContain('FEATHER_TENANT_ADMIN_LISTEN');
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 });

@@ -109,6 +109,7 @@ describe('admin API server', () => {
     tenant('alice', 'running');
     expect(await api('POST', '/api/tenants/alice/stop', { token: null })).toMatchObject({ status: 401, headers: { 'www-authenticate': expect.stringMatching(/^Bearer/) as unknown } });
     expect((await api('POST', '/api/tenants/alice/stop', { headers: { authorization: `Basic ${TOKEN}` }, token: null })).status).toBe(401);
+    expect((await api('GET', '/api/tenants', { headers: { authorization: `bearer ${TOKEN}` }, token: null })).status).toBe(200); // the scheme in any case
     const burst = await Promise.all(Array.from({ length: 30 }, () => api('POST', '/api/tenants/alice/stop', { token: 'wrong' })));
     const statuses = burst.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 401)).toHaveLength(3); // 5 a minute, 2 spent above
