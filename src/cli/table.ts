@@ -286,13 +286,30 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
   ...pin,
   {
     name: 'watchdog',
-    description: 'run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr',
-    help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics']),
+    description: 'run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), the admin API (FEATHER_TENANT_ADMIN_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr',
+    help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics', 'curl -s -H "Authorization: Bearer $(feather-tenant admin-token)" http://127.0.0.1:9097/api/tenants']),
     run: async () => {
       const [{ watchdog }, ctx] = await Promise.all([import('../watchdog/daemon.js'), context()]);
       const stop = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
       await watchdog(ctx, { signal: stop.signal });
+    },
+  },
+  {
+    name: 'admin-token',
+    description: "print the admin API's bearer token (made on first use, kept 0600 in the state directory); --rotate replaces it",
+    options: [{ flags: '--rotate', description: 'make a new token; the old one stops working at once, the watchdog need not restart' }],
+    help: `${examples([
+      'feather-tenant admin-token',
+      'curl -s -H "Authorization: Bearer $(feather-tenant admin-token)" http://127.0.0.1:9097/api/tenants',
+      'feather-tenant admin-token --rotate',
+    ])}
+The watchdog serves the admin API on FEATHER_TENANT_ADMIN_LISTEN (default 127.0.0.1:9097; off disables it).
+See docs/admin-api.md for the endpoints.
+`,
+    run: async (_a, o) => {
+      const [{ adminToken }, { loadConfig }] = await Promise.all([import('../commands/admin-token.js'), import('../runtime/load-config.js')]);
+      process.stdout.write(`${adminToken(loadConfig(process.env), { rotate: flag(o.rotate) })}\n`);
     },
   },
   {

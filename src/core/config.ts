@@ -46,6 +46,8 @@ export interface Config {
   idleMs: number;
   /** host:port of the wake server (the watchdog); Caddy's wake route dials it. */
   wakeListen: string;
+  /** host:port of the watchdog's admin API (docs/admin-api.md); undefined: off. */
+  adminListen: string | undefined;
   /** Caddy's JSON access log for tenant hosts: Caddy writes it, `sweep` reads it. */
   accessLog: string;
   /** How often the watchdog sweeps. */
@@ -111,6 +113,7 @@ export const DEFAULTS: Config = {
   adoptFile: '/tmp/tenants.json',
   idleMs: 20 * 60_000,
   wakeListen: '127.0.0.1:9098',
+  adminListen: '127.0.0.1:9097',
   accessLog: '/var/log/feather-tenant/access.log',
   sweepIntervalMs: 60_000,
   maxHeld: undefined,
@@ -270,6 +273,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
   { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
   { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
+  { key: 'adminListen', env: 'FEATHER_TENANT_ADMIN_LISTEN', parse: (t, s) => (t.trim() === 'off' ? undefined : listenAddress(t, s)) },
   { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: absolutePath },
   { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
   { key: 'maxHeld', env: 'FEATHER_TENANT_MAX_HELD', parse: int(1, 1_000_000) },

@@ -11,6 +11,7 @@ import type { LogOptions, PodmanClient } from './types.js';
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
 import { runArgv } from './run-args.js';
 import { parseInspectJson, parseLabelsJson, parsePsJson } from './parse.js';
+import { parseTimestampedLogs, type LogLine } from './parse-logs.js';
 import { IptablesFirewall, type TenantFirewall } from '../firewall/iptables.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
 
@@ -166,6 +167,12 @@ export class PodmanCli implements PodmanClient {
   async logsTail(name: string, lines: number): Promise<string> {
     const r = await this.exec(['logs', '--tail', String(lines), '--', name], { okCodes: [0, 125] });
     return `${r.stdout}\n${r.stderr.split('\n').filter((l) => !/failed to connect to syslog/.test(l)).join('\n')}`.trim();
+  }
+
+  async readLogs(name: string, opts: { tail: number; since?: string | undefined }): Promise<LogLine[]> {
+    const since = opts.since === undefined ? [] : ['--since', opts.since];
+    const r = await this.exec(['logs', '--timestamps', '--tail', String(opts.tail), ...since, '--', name]);
+    return parseTimestampedLogs(r.stdout, r.stderr);
   }
 
   async containerState(name: string): Promise<string | undefined> {

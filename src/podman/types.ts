@@ -1,4 +1,5 @@
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
+import type { LogLine } from './parse-logs.js';
 
 
 export interface LogOptions {
@@ -45,6 +46,8 @@ export interface PodmanClient {
   stopContainer(name: string, stopSeconds: number): Promise<void>;
   networkExists(name: string): Promise<boolean>;
   secretExists(name: string): Promise<boolean>;
+  /** The container's last log lines (stdout and stderr, in time order); never follows. */
+  readLogs(name: string, opts: { tail: number; since?: string | undefined }): Promise<LogLine[]>;
   /** Streams the container's logs to our stdout/stderr; resolves with podman's exit code. */
   streamLogs(name: string, opts: LogOptions): Promise<number>;
   /** `podman volume export` into a file (podman 4.3 cannot write to Node's socket pipes). */

@@ -31,7 +31,8 @@ export interface LockState {
   /** Takes the lock, or returns who holds it (a live process). */
   tryAcquire(key: string, command: string, now: number): LockHolder | undefined;
   release(key: string): void;
-  heldByOthers(): LockHolder[];
+  /** Every lock a live process holds, this process included. */
+  held(): LockHolder[];
 }
 
 export interface SleepState {

@@ -1,8 +1,7 @@
-import type { Server } from 'node:http';
 import type { Context } from '../runtime/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
-import { OperationError } from '../core/errors.js';
 import { objectName, prefixFilter } from '../core/tenant.js';
+import { listen } from '../net/listen.js';
 import { portOpen } from '../net/port-open.js';
 import { probeHttp } from '../net/wait-http.js';
 import { ASSUMED_SOFT_LIMIT, LOW_FD_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from './fds.js';
@@ -12,6 +11,7 @@ import { Metrics } from './metrics.js';
 import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
 import { startGate } from './gate-runtime.js';
+import { startAdmin } from './admin-runtime.js';
 import { leaseMs, sweep } from '../commands/sweep.js';
 import { busyTenants } from '../tenant/lock.js';
 
@@ -58,6 +58,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   });
 
   let draining = false;
+  const probe = (port: number) => probeHttp(port, 1_000);
   const auth = c.auth === 'jwt' ? startGate(ctx, log, outages.redis) : undefined;
   const { server, active, destroyAll } = createWakeServer({
     gate: auth?.gate,
@@ -70,7 +71,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
     // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
     known: (name) => store.get(name)?.status === 'active',
     adminHost: c.adminHost,
-    waker, metrics, log, portOpen, probe: (port) => probeHttp(port, 1_000),
+    waker, metrics, log, portOpen, probe,
     maxHeld, overCap: outages.held,
     health: () => {
       const lastSweepError = outages.sweeps.current;
@@ -82,7 +83,15 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       };
     },
   });
-  await listen(server, c.wakeListen);
+  await listen(server, c.wakeListen, 'the wake server', 'is another watchdog running? set FEATHER_TENANT_WAKE_LISTEN');
+  const admin = c.adminListen === undefined ? undefined
+    : await startAdmin(sweepCtx, c.adminListen, { log, metrics, warm: { wake: (t) => waker.wake(t), inFlight: (n) => waker.inFlight(n), probe } })
+      .catch(async (err: unknown) => {
+        // Fatal, like the wake server's address: nothing may stay open, or the process would not exit.
+        server.close();
+        await auth?.close();
+        throw err;
+      });
   // A failed accept is an 'error' event on the server, which would end the watchdog without a
   // listener. (Not EMFILE: libuv accepts and closes the excess connections itself, measured: 200
   // at once on a server at 64 descriptors, 44 answered and 156 reset, no event. The cap on held
@@ -90,7 +99,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   server.on('error', (err: NodeJS.ErrnoException) => outages.accept.fail(`${err.code ?? ''} ${err.message}`.trim()));
   server.on('connection', () => outages.accept.ok());
   log('info', 'watchdog started', {
-    listen: c.wakeListen, idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000,
+    listen: c.wakeListen, adminListen: c.adminListen ?? 'off', idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000,
     maxHeld, openFilesLimit: limit?.soft ?? null,
   });
   // Node has raised its soft limit to the hard one already: only a higher hard limit gives more.
@@ -163,18 +172,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   const until = ctx.now() + 5_000;
   while (active() > 0 && ctx.now() < until) await new Promise((r) => setTimeout(r, 25));
   destroyAll();
-  await Promise.all([closed, ticking]);
+  await Promise.all([closed, ticking, admin?.close()]);
   await auth?.close();
   log('info', 'watchdog stopped');
-}
-
-function listen(server: Server, address: string): Promise<void> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new OperationError(`the wake server cannot listen on ${address}: ${err.code ?? err.message}`, 'is another watchdog running? set FEATHER_TENANT_WAKE_LISTEN')));
-    server.listen({ host, port }, () => resolve());
-  });
 }

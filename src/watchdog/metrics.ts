@@ -7,6 +7,8 @@ export class Metrics {
   readonly wakes = new Map<string, number>();
   readonly requests = new Map<string, number>();
   readonly sweeps = new Map<string, number>();
+  /** Admin API answers by status class (2xx, 4xx, 5xx): bounded, whatever clients send. */
+  readonly adminRequests = new Map<string, number>();
   containerStarts = 0;
   sweptTenants = 0;
   lastSweepAt: number | undefined;
@@ -61,6 +63,8 @@ export class Metrics {
     const fds = this.fds();
     if (fds.open !== undefined) metric('feather_tenant_open_fds', 'gauge', 'File descriptors the watchdog has open.', [['', fds.open]]);
     if (fds.limit !== undefined && Number.isFinite(fds.limit)) metric('feather_tenant_max_fds', 'gauge', "The watchdog's soft limit on open file descriptors.", [['', fds.limit]]);
+    metric('feather_tenant_admin_requests_total', 'counter', 'Admin API answers by status class (401, 403 and 429 are 4xx).',
+      labelled('class', { '2xx': 0, '4xx': 0, '5xx': 0, ...Object.fromEntries(this.adminRequests) }));
     metric('feather_tenant_sweeps_total', 'counter', 'Sweeps by result.', labelled('result', { ok: 0, error: 0, ...Object.fromEntries(this.sweeps) }));
     metric('feather_tenant_swept_tenants_total', 'counter', 'Tenants put to sleep by sweeps.', [['', this.sweptTenants]]);
     metric('feather_tenant_last_sweep_timestamp_seconds', 'gauge', 'When the last successful sweep finished (Unix time).', [['', this.lastSweepAt ? this.lastSweepAt / 1000 : 0]]);

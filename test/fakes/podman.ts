@@ -4,6 +4,7 @@
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../../src/core/container.js';
 import { EngineError } from '../../src/core/errors.js';
 import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
+import type { LogLine } from '../../src/podman/parse-logs.js';
 
 /** What the fake keeps of a container: the fields both views (summary and details) share. */
 type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'labels' | 'hostPorts'>;
@@ -35,6 +36,8 @@ export class FakePodman implements PodmanClient {
   readonly networks = new Map<string, Record<string, string>>();
   readonly secrets = new Map<string, string>();
   readonly images = new Set<string>();
+  /** A container's log lines, oldest first (readLogs answers its tail). */
+  readonly logs = new Map<string, LogLine[]>();
   /** Method names that throw, as podman failing would. */
   readonly failOn = new Set<keyof PodmanClient>();
   /** Every call, in order: `createVolume x`, `run x`, ... */
@@ -129,6 +132,11 @@ export class FakePodman implements PodmanClient {
   }
   networkExists(name: string): Promise<boolean> { this.step('networkExists', name); return Promise.resolve(this.networks.has(name)); }
   secretExists(name: string): Promise<boolean> { this.step('secretExists', name); return Promise.resolve(this.secrets.has(name)); }
+  readLogs(name: string, opts: { tail: number }): Promise<LogLine[]> {
+    this.step('readLogs', name);
+    if (!this.containers.has(name)) throw new EngineError(`podman logs ${name}`, `Error: no container with name or ID "${name}" found`);
+    return Promise.resolve(opts.tail === 0 ? [] : (this.logs.get(name) ?? []).slice(-opts.tail));
+  }
   streamLogs(name: string, _opts: LogOptions): Promise<number> { this.step('streamLogs', name); return Promise.resolve(0); }
   exportVolume(name: string): Promise<void> { this.step('exportVolume', name); return Promise.resolve(); }
   importVolume(name: string): Promise<void> { this.step('importVolume', name); return Promise.resolve(); }
