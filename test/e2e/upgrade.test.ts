@@ -18,12 +18,16 @@ let good: VariantImage;
 let broken: VariantImage;
 let cookie: string;
 const LOAD_MS = 50;
-/** Short, so a rollback's held requests wait seconds, not the default 45 s. */
+/**
+ * Short, so a rollback's held requests wait seconds, not the default 45 s; the watchdog has the
+ * same: a rollback holds requests longer than one ready timeout (the new container's, then the
+ * old one's start), which a plain wake's hold (up to one ready timeout) would answer with 503.
+ */
 const READY = { FEATHER_TENANT_READY_TIMEOUT: '4' };
 
 beforeAll(async () => {
   [good, broken] = await Promise.all([buildVariant(NODE_IMAGE), buildVariant(NODE_IMAGE, { cmd: ['/bin/sleep', '3600'] })]);
-  g = await startGatedStack({ secret: 'upgrade-test-secret-0123456789abcdef', tenants: ['alice'], ports: 6, env: { FEATHER_TENANT_IMAGE: NODE_IMAGE } });
+  g = await startGatedStack({ secret: 'upgrade-test-secret-0123456789abcdef', tenants: ['alice'], ports: 6, env: { FEATHER_TENANT_IMAGE: NODE_IMAGE, ...READY } });
   const r = await g.s.get('alice', '/_feather/login', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
