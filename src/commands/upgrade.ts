@@ -5,6 +5,7 @@ import { nextContainerName, objectName } from '../core/tenant.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { planUpgrade, type PlannedUpgrade, type UpgradeMode, type UpgradeOutcome } from '../core/upgrade-plan.js';
 import type { Context } from '../runtime/context.js';
+import { leaseMs } from './sweep.js';
 import { runCanary } from '../tenant/canary.js';
 import { withLock } from '../tenant/lock.js';
 import { requireTenant } from '../tenant/require.js';
@@ -38,6 +39,16 @@ export interface UpgradeResult {
   tenants: UpgradeEntry[];
   /** Tenants rolled back or failed (upgrade then exits 1). */
   failed: number;
+}
+
+/**
+ * A sweep that claimed the tenant before we took its lock may be stopping it: let that stop end
+ * (the tenant is then asleep, and recreated as such), or our new container would be marked asleep
+ * while it runs.
+ */
+async function sweepStopDone(ctx: Context, name: string): Promise<void> {
+  const until = Date.now() + ctx.config.readyTimeoutMs;
+  while (ctx.sleep().stopInProgress(name, ctx.now() - leaseMs(ctx)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
 function parseParallel(v: string | undefined): number {
@@ -87,6 +98,7 @@ export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeR
     const t0 = ctx.now();
     try {
       await withLock(ctx, p.name, 'upgrade', async () => {
+        await sweepStopDone(ctx, p.name);
         const row = requireTenant(ctx, p.name);
         if (row.status !== 'active' || row.upgrade) throw new OperationError(`${p.name} changed meanwhile (${row.upgrade ? 'an upgrade of it was interrupted' : row.status}): run feather-tenant reconcile, then upgrade again`);
         // Its state now, under the lock: a wake or a sweep may have changed it since the plan.

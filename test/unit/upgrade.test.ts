@@ -195,6 +195,22 @@ describe('upgrade against fake podman', () => {
     expect(ctx.podman.containers.get('fake-bob')).toMatchObject({ state: 'created', image: NEW });
   });
 
+  it('waits for a sweep that is stopping the tenant, then recreates it asleep rather than starting it', async () => {
+    ctx = fakeContext({ FEATHER_TENANT_READY_TIMEOUT: '2' });
+    ctx.podman.images.add(NEW);
+    tenant('alice', 'running');
+    ctx.db.prepare('UPDATE tenants SET stop_started_at = ? WHERE name = ?').run(ctx.now() + 1e9, 'alice');
+    // The sweep's stop ends a moment later: container exited, tenant asleep, lease released.
+    setTimeout(() => {
+      const k = ctx.podman.containers.get('fake-alice');
+      if (k) k.state = 'exited';
+      ctx.db.prepare('UPDATE tenants SET stop_started_at = NULL, asleep_at = ? WHERE name = ?').run(ctx.now(), 'alice');
+    }, 150);
+    const r = await upgrade(ctx, { names: ['alice'], all: false, image: NEW, dryRun: false });
+    expect(r.tenants).toMatchObject([{ outcome: 'upgraded', mode: 'asleep' }]);
+    expect(changes()).toEqual(['create fake-alice.next', 'removeContainer fake-alice', 'renameContainer fake-alice.next fake-alice']);
+  });
+
   it('bad input is exit 2 before anything is read', async () => {
     ctx = fakeContext();
     for (const o of [{ names: [], all: false }, { names: ['a'], all: true }, { names: ['a'], all: false, parallel: '0' }, { names: ['A'], all: false }, { names: ['a'], all: false, image: 'Bad Image' }]) {
