@@ -16,11 +16,12 @@ const LOG_LINES = 20;
 export class RolledBack extends OperationError {
   constructor(
     readonly tenant: string,
+    /** What went wrong, as a sentence: "the new container did not answer ...", "podman create failed: ...". */
     readonly reason: string,
     readonly logs: string,
   ) {
     super(
-      `${tenant}: the new container ${reason}; rolled back to the old one${logs ? `\nlast log lines of the new container:\n${logs}` : ''}`,
+      `${tenant}: ${reason}; rolled back to the old one${logs ? `\nlast log lines of the new container:\n${logs}` : ''}`,
       'fix the image (or raise FEATHER_TENANT_READY_TIMEOUT) and run upgrade again',
     );
   }
@@ -107,7 +108,8 @@ async function rollBack(ctx: Context, row: TenantRow, running: boolean, cause: u
     throw new OperationError(`${row.name}: the upgrade failed (${reason}) and so did its rollback: ${(err as Error).message}`, 'run feather-tenant reconcile: it rolls the upgrade back');
   }
   ctx.store().endUpgrade(row.name, ctx.now());
-  throw new RolledBack(row.name, reason.replace(/^container \S+ /, ''), logs);
+  // waitForHttp names the container: "container <prefix>alice.next did not answer ...".
+  throw new RolledBack(row.name, reason.startsWith(`container ${next} `) ? `the new container ${reason.slice(`container ${next} `.length)}` : reason, logs);
 }
 
 /** The interrupted-upgrade steps reconcile takes (the row's step says which way it goes). */
