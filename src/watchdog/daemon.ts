@@ -75,7 +75,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       const row = store.get(name);
       // Never wake a tenant an operator stopped on purpose (`feather-tenant stop`).
       if (row?.status !== 'active' || row.desired !== 'running') return undefined;
-      return { name, container: objectName(c, name), port: row.port, switching: row.upgrade !== null && switchingStep(name) !== undefined };
+      return { name, container: objectName(c, name), port: row.port, switching: row.upgrade !== null && busyTenants(ctx).has(name) };
     },
     // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
     known: (name) => store.get(name)?.status === 'active',

@@ -5,7 +5,7 @@ import { SESSION_COOKIE, startGatedStack, type GatedStack } from '../helpers/gat
 import { steadyLoad, type LoadReport } from '../helpers/steady-load.js';
 import { buildVariant, imageIdOf, type VariantImage } from '../helpers/variant-image.js';
 import { podman, state } from '../helpers/podman.js';
-import { sleepAll } from '../helpers/wake.js';
+import { NOW, sleepAll, sweepJson } from '../helpers/wake.js';
 import { wsOpen } from '../helpers/websocket.js';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -94,7 +94,17 @@ describe('upgrade a running tenant under load', () => {
 
   it('rolls back an image whose app never answers, every request answered by the old one; exit 1 with its logs', async () => {
     const before = await imageIdOf(obj('alice'));
-    const { out: r, load } = await underLoad('alice', () => g.s.run(['upgrade', 'alice', '--image', broken.ref], READY));
+    const db = new Database(join(g.s.stateDir, 'state.db'), { readonly: true, timeout: 5000 });
+    const switching = () => (db.prepare('SELECT upgrade_step AS s FROM tenants WHERE name = ?').get('alice') as { s: string | null }).s !== null;
+    // A sweep that would stop anything idle, run while the switch is on: it leaves alice alone.
+    const sweepDuring = async () => {
+      await waitFor(() => Promise.resolve(switching()), 20_000, 'the switch to begin');
+      return sweepJson(g.s, NOW.idle, { env: NOW.env });
+    };
+    const { out: [r, swept], load } = await underLoad('alice', () => Promise.all([g.s.run(['upgrade', 'alice', '--image', broken.ref], READY), sweepDuring()]));
+    db.close();
+    // Nothing stopped, and alice is not marked asleep afterwards (checked below with list).
+    expect(swept.stopped).toEqual([]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/alice\s+rolled back/);
     expect(r.stderr).toContain('did not answer HTTP');
@@ -104,6 +114,7 @@ describe('upgrade a running tenant under load', () => {
     expect(await state(g.s, 'alice')).toBe('running');
     expect(await exec('alice', 'cat /home/user/data')).toBe('precious');
     expect(JSON.parse((await g.s.run(['show', 'alice', '--json'])).stdout)).toMatchObject({ image: good.ref, upgrading: null });
+    expect((JSON.parse((await g.s.run(['list', '--json'])).stdout) as { name: string; state: string }[]).find((e) => e.name === 'alice')?.state).toBe('running');
     expect(await podman('container', 'exists', `${obj('alice')}.next`).then((x) => x.exitCode)).toBe(1);
   });
 
