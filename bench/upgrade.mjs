@@ -9,6 +9,7 @@
 //    same port poll until it answers. No holding, no rollback safety, no state.
 //  - held: a steady load through Caddy during ours (a GET every 50 ms, the watchdog holding what
 //    arrives during the switch): every request's result, and the longest one.
+// Each round runs ours, then the bare steps, so both see the same load on a shared machine.
 // Loopback only; a private Caddy, state dir and prefix; cleaned up even when a part fails.
 import { execa } from 'execa';
 import { request } from 'node:http';
@@ -87,6 +88,10 @@ try {
   const rows = /** @type {{ name: string, port: number }[]} */ (JSON.parse(await s.run(['list', '--json'])));
   const portOf = (/** @type {string} */ n) => /** @type {number} */ (rows.find((r) => r.name === n)?.port);
 
+  const config = resolveConfig({ ...s.env });
+  const spec = tenantRunSpec(config, { name: 'bare', port: portOf('bare'), image: NODE_IMAGE }, {});
+  const bare = [];
+  let current = `${s.prefix}bare`;
   const ours = [];
   const cli = [];
   const held = [];
@@ -117,22 +122,18 @@ try {
     clearInterval(timer);
     await Promise.all(load);
     held.push(maxMs);
-  }
 
-  const config = resolveConfig({ ...s.env });
-  const spec = tenantRunSpec(config, { name: 'bare', port: portOf('bare'), image: NODE_IMAGE }, {});
-  const bare = [];
-  let current = `${s.prefix}bare`;
-  for (let i = 0; i < ROUNDS; i++) {
+    // The bare steps right after, on the other tenant's container: both see the same machine.
     const next = `${s.prefix}bare-${i}`;
-    const poll = poller(portOf('bare'));
-    const t0 = performance.now();
+    const barePoll = poller(portOf('bare'));
+    const b0 = performance.now();
     await execa('podman', ['stop', '--time', '10', current]);
-    await execa('podman', runArgv('run', { ...spec, name: next, image: images[i % 2] ?? NODE_IMAGE }));
-    bare.push(await poll.until(t0));
+    await execa('podman', runArgv('run', { ...spec, name: next, image }));
+    bare.push(await barePoll.until(b0));
     await execa('podman', ['rm', current]);
     current = next;
   }
+
 
   const m = (/** @type {number[]} */ xs) => median(xs).toFixed(0);
   console.log(`\nupgrade of a running tenant (${ROUNDS} rounds each, node stand-in image, median ms):\n`);

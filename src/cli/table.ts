@@ -185,10 +185,12 @@ one's last log lines. Asleep and stopped tenants are recreated and stay as they 
     run: async (args, o) => {
       // A variadic argument arrives as one array.
       const names = (args[0] as unknown as string[] | undefined) ?? [];
+      // Like list: the podman ps the launcher started runs while the rest loads.
+      const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
       let errors: string[] = [];
       await runAndRender(
         () => import('../commands/upgrade.js'),
-        (m, ctx) => m.upgrade(ctx, { names, all: flag(o.all), image: str(o.image), dryRun: flag(o.dryRun), parallel: str(o.parallel) }),
+        (m, ctx) => m.upgrade(ctx, { names, all: flag(o.all), image: str(o.image), dryRun: flag(o.dryRun), parallel: str(o.parallel), early }),
         (r) => (result, asJson) => {
           r.printUpgrade(result, asJson);
           errors = result.tenants.flatMap((t) => (t.error ? [t.error] : []));

@@ -2,6 +2,7 @@ import { OperationError, UsageError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
 import { nextContainerName, objectName } from '../core/tenant.js';
+import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { planUpgrade, type PlannedUpgrade, type UpgradeMode, type UpgradeOutcome } from '../core/upgrade-plan.js';
 import type { Context } from '../runtime/context.js';
@@ -17,6 +18,8 @@ export interface UpgradeOptions {
   image?: string | undefined;
   dryRun: boolean;
   parallel?: string | undefined;
+  /** The `podman ps` the launcher started before the CLI loaded (runtime/early-read.ts). */
+  early?: Promise<ContainerSummary[]> | undefined;
 }
 
 export interface UpgradeEntry {
@@ -44,11 +47,16 @@ export interface UpgradeResult {
 /**
  * A sweep that claimed the tenant before we took its lock may be stopping it: let that stop end
  * (the tenant is then asleep, and recreated as such), or our new container would be marked asleep
- * while it runs.
+ * while it runs. True when it waited (the plan's view of the container is then stale).
  */
-async function sweepStopDone(ctx: Context, name: string): Promise<void> {
+async function sweepStopDone(ctx: Context, name: string): Promise<boolean> {
   const until = Date.now() + ctx.config.readyTimeoutMs;
-  while (ctx.sleep().stopInProgress(name, ctx.now() - leaseMs(ctx)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  let waited = false;
+  while (ctx.sleep().stopInProgress(name, ctx.now() - leaseMs(ctx)) && Date.now() < until) {
+    waited = true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return waited;
 }
 
 function parseParallel(v: string | undefined): number {
@@ -76,7 +84,7 @@ export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeR
   const images = [...new Set(rows.map((r) => image ?? r.image))];
   const [ids, containers] = await Promise.all([
     Promise.all(images.map(async (i) => [i, await ctx.podman.imageId(i)] as const)),
-    ctx.podman.listContainersNamed(c.prefix),
+    o.early ?? ctx.podman.listContainersNamed(c.prefix),
   ]);
   const missing = ids.filter(([, id]) => id === undefined).map(([i]) => i);
   if (missing.length > 0) {
@@ -98,11 +106,14 @@ export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeR
     const t0 = ctx.now();
     try {
       await withLock(ctx, p.name, 'upgrade', async () => {
-        await sweepStopDone(ctx, p.name);
+        const waited = await sweepStopDone(ctx, p.name);
         const row = requireTenant(ctx, p.name);
         if (row.status !== 'active' || row.upgrade) throw new OperationError(`${p.name} changed meanwhile (${row.upgrade ? 'an upgrade of it was interrupted' : row.status}): run feather-tenant reconcile, then upgrade again`);
-        // Its state now, under the lock: a wake or a sweep may have changed it since the plan.
-        const state = await ctx.podman.containerState(objectName(c, p.name));
+        // The state podman gave the plan, unless the row changed since (a sweep put it to sleep,
+        // a command started or stopped it): then asked again. One podman call less on the way.
+        const planned = rows.find((r) => r.name === p.name);
+        const same = !waited && planned?.updatedAt === row.updatedAt && planned.asleepAt === row.asleepAt && planned.wakeStartedAt === row.wakeStartedAt;
+        const state = same ? byName.get(objectName(c, p.name))?.state : await ctx.podman.containerState(objectName(c, p.name));
         const mode: UpgradeMode = state === 'running' ? 'running' : row.asleepAt !== null ? 'asleep' : 'stopped';
         await switchImage(ctx, row, p.image, mode, { leftover: byName.has(nextContainerName(c, p.name)) });
         p.mode = mode;
