@@ -1,5 +1,5 @@
 // The single-flight waker: however many requests arrive for a sleeping tenant, one wake and one
-// `podman start`. About 230 lines because the flight's phases (waiting out a sweep's stop, an
+// `podman start`. About 240 lines because the flight's phases (waiting out a sweep's stop, an
 // upgrade's switch or another command's lock, starting, polling, restarting a container that
 // stopped meanwhile) and
 // the status the waiting page polls share one piece of state per tenant; splitting them would

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 // redirects), a running tenant moves to a new image and every request succeeds; an image whose
 // app never answers is rolled back, again with every request answered; `--all` stops at a
 // failing canary. The "new images" are the Node stand-in with another label, and one that never listens.
+// Over 200 lines: the tests share one gated stack and its images (a stack and two builds cost ~10 s).
 
 let g: GatedStack;
 let good: VariantImage;

@@ -14,6 +14,7 @@ import { fakeContext, type FakeContext } from '../fakes/context.js';
 // upgrade's decisions (plan, the canary order, reconcile's recovery, the wake's hold through a
 // switch) and the command against fake podman with real SQLite; a real loopback HTTP server
 // plays "the container answers". The same paths run for real in test/e2e/upgrade.test.ts.
+// Over 200 lines: one file for the one command's decisions, so its fakes are set up once.
 
 const NEW = 'localhost/feather-work:v2';
 
