@@ -4,8 +4,8 @@
 # way docs/birth-image.md says, loads a stand-in work image into it, and drives it from outside with
 # `podman exec ... feather-tenant` and requests through its Caddy, like an operator and a user:
 #   add alice -> her page through Caddy -> data written -> she falls asleep -> a request wakes her
-#   -> the birth container restarts -> she is served again with her data -> the admin instance
-#   (swap.sh under load) -> tenant.sh remove.
+#   -> the birth container restarts -> she is served again with her data -> upgrade to a new
+#   work image under load -> the admin instance (swap.sh under load) -> tenant.sh remove.
 # Everything it makes (container, volumes, the work archive) is removed at the end; the base and
 # birth images stay for the next run unless --clean-images is given.
 #
@@ -277,6 +277,40 @@ curl -sS -o /dev/null --max-time 60 -k --resolve "alice.$DOMAIN:$HTTPS_PORT:127.
 grep -q '__Host-feather_session' "$jar" || fail "logging in with alice's password set no session cookie"
 expect_in "$(get alice /cgi-bin/info -b "$jar")" "birthmark" "alice's page with her session, in a new birth container"
 expect_in "$(in_birth feather-tenant sessions list alice --json)" '"sid"' "alice's session in the birth's Redis"
+
+# ---- issue 12: upgrade (one block; `admin swap` has its own) ----------------------------------
+step "upgrade: a new work image under the same tag; every request answered meanwhile, data and session kept"
+# What an operator does: load the new feather-work.tar (same tag, another image ID). Here: the
+# stand-in with one more label, built inside the birth's own storage.
+in_birth sh -c 'd=$(mktemp -d) && printf "FROM localhost/feather-work:latest\nLABEL feather-tenant.birth-upgrade=%s\n" "$$" >"$d/Containerfile" && podman build --pull=never -q -t localhost/feather-work:latest "$d" >/dev/null && rm -rf "$d"'
+expect_in "$(in_birth feather-tenant list)" "running, pinned, out of date" "list after the new image was loaded"
+expect_in "$(in_birth feather-tenant upgrade --all --dry-run)" "would be upgraded" "upgrade --all --dry-run"
+# A GET and a POST with a body in turn, following redirects (the 307 of a held POST), until told to stop.
+(
+  i=0
+  while [ ! -e "$tmp/load.stop" ]; do
+    if ((i % 2)); then
+      get alice /cgi-bin/echo -b "$jar" -L --data-binary "n$i" -o /dev/null -w '%{http_code} POST\n' || echo "curl-failed POST"
+    else
+      get alice /cgi-bin/info -b "$jar" -L -o /dev/null -w '%{http_code} GET\n' || echo "curl-failed GET"
+    fi
+    i=$((i + 1))
+    sleep 0.05
+  done
+) >"$tmp/load.out" 2>&1 &
+load_pid=$!
+sleep 1
+in_birth feather-tenant upgrade --all >&2 || fail "upgrade --all"
+sleep 1
+touch "$tmp/load.stop"
+wait "$load_pid"
+echo "requests during the upgrade: $(wc -l <"$tmp/load.out"), not 200: $(grep -vc '^200 ' "$tmp/load.out" || true)" >&2
+grep -v '^200 ' "$tmp/load.out" && fail "requests failed during the upgrade (above)"
+[ "$(wc -l <"$tmp/load.out")" -ge 10 ] || fail "the load made too few requests"
+grep -qF "out of date" <<<"$(in_birth feather-tenant list)" && fail "a tenant is still out of date after upgrade --all"
+expect_in "$(get alice /cgi-bin/info -b "$jar")" "birthmark" "alice's data and session after the upgrade"
+expect_in "$(in_birth feather-tenant reconcile)" "nothing to do" "reconcile after the upgrade"
+# ---- end of issue 12: upgrade ------------------------------------------------------------------
 
 step "Redis asks for a password, kept in a file that only root reads and that no process shows"
 # (the birth shares the host's network: every process on the host reaches 127.0.0.1:$REDIS_PORT)

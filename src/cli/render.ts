@@ -14,6 +14,7 @@ import type { ShowResult } from '../commands/show.js';
 import type { SweepResult } from '../commands/sweep.js';
 import type { PinResult } from '../commands/pin.js';
 import type { AdminStatus, SwapResult } from '../commands/admin.js';
+import type { UpgradeResult } from '../commands/upgrade.js';
 import { formatAgo, formatDuration } from '../core/durations.js';
 import { formatBytes } from '../transfer/progress.js';
 
@@ -74,7 +75,7 @@ export function printList(entries: ListEntry[], asJson: boolean): void {
     ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE'],
     entries.map((e) => [
       e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`,
-      `${e.state}${e.pinned ? ', pinned' : ''}${e.tracked ? '' : ', not in state'}`,
+      `${e.state}${e.pinned ? ', pinned' : ''}${e.outOfDate ? ', out of date' : ''}${e.tracked ? '' : ', not in state'}`,
       formatAgo(e.lastActive ? Date.parse(e.lastActive) : null, now),
     ]),
   ));
@@ -117,13 +118,14 @@ export function printShow(r: ShowResult, asJson: boolean): void {
     ['port', String(r.port)],
     ['state', `${r.state}${r.status === 'active' ? '' : ` (${r.status})`}; wanted: ${r.desired}`],
     ['container', `${r.container}${r.containerId ? ` (${r.containerId.slice(0, 12)})` : ''}`],
-    ['image', r.image],
+    ['image', `${r.image}${r.imageId ? ` (${r.imageId.slice(0, 12)})` : ''}${r.outOfDate ? `; out of date: ${r.image} names another image now (feather-tenant upgrade ${r.name})` : ''}`],
     ['limits', limits],
     ['volume', `${r.volume.name} (${size(r.volume.sizeBytes)})`],
     ['password', r.password === 'set' ? 'set' : 'unknown (set one with: feather-tenant passwd)'],
     ['created', r.createdAt],
     ['started', r.startedAt ?? 'never'],
   ];
+  if (r.upgrading) lines.push(['upgrading', `to ${r.upgrading.image} (step ${r.upgrading.step}; if no upgrade runs, feather-tenant reconcile finishes or rolls it back)`]);
   if (r.adopted) lines.push(['adopted', 'from tenant.sh (its container is kept until passwd)']);
   out(lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
 }
@@ -178,4 +180,22 @@ export function printAdminStatus(r: AdminStatus, asJson: boolean): void {
 export function printAdminSwap(r: SwapResult, asJson: boolean): void {
   if (asJson) return json(r);
   out(`${r.host} now served by ${r.to} (127.0.0.1:${r.port}, ${r.image})${r.stopped ? `; ${r.stopped} stopped after a ${r.drainSeconds} s drain` : ''}`);
+}
+
+const shortId = (id: string | null) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : '-');
+
+/** One line per tenant in the plan's order, then the summary counts (what an operator scans for). */
+export function printUpgrade(r: UpgradeResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  if (r.tenants.length === 0) return out('no tenants');
+  const would = r.dryRun ? 'would be ' : '';
+  out(table(
+    ['USERNAME', 'RESULT', 'WAS', 'IMAGE', 'FROM', 'TO', 'DETAIL'],
+    r.tenants.map((t) => [t.name, `${t.outcome === 'upgraded' ? would : ''}${t.outcome}`, t.mode, t.image, shortId(t.fromId), shortId(t.toId),
+      `${t.detail}${t.ms === undefined ? '' : ` (${(t.ms / 1000).toFixed(1)} s)`}`]),
+  ));
+  const count = (o: string) => r.tenants.filter((t) => t.outcome === o).length;
+  out(r.dryRun
+    ? `${count('upgraded')} would be upgraded, ${count('skipped')} skipped; run without --dry-run to upgrade`
+    : `${count('upgraded')} upgraded, ${count('rolled back')} rolled back, ${count('failed')} failed, ${count('skipped')} skipped, ${count('untouched')} untouched`);
 }

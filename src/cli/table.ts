@@ -194,6 +194,41 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: ([name = ''], o) => runAndRender(() => import('../commands/passwd.js'), (m, ctx) => m.passwd(ctx, name), (r) => r.printPasswd, o),
   },
   {
+    name: 'upgrade',
+    description: "move tenants to a new work image (or their image's newly loaded ID) with no failed request: held while the container is switched, rolled back if the new one does not answer",
+    args: [['[name...]', 'tenant names (or --all)']],
+    options: [
+      { flags: '--all', description: 'every tenant, one at a time (see --parallel); the first is a canary: on the first failure the rest are left untouched' },
+      { flags: '--image <image>', description: "the image to move to (default: each tenant's configured image, as podman's storage names it now)" },
+      { flags: '--dry-run', description: 'print the plan, change nothing' },
+      { flags: '--parallel <n>', description: 'after the canary, upgrade up to N tenants at once', default: '1' },
+      JSON_OUT('print the outcome per tenant as JSON'),
+    ],
+    help: `${examples(['podman load -i feather-work.tar && feather-tenant upgrade --all --dry-run', 'feather-tenant upgrade --all', 'feather-tenant upgrade alice --image localhost/feather-work:v2'])}
+A running tenant's requests are held while its container is replaced and answered by the new one
+(Caddy is not touched: open WebSockets of other tenants stay). If the new one does not answer within
+FEATHER_TENANT_READY_TIMEOUT or exits, the old one is started again and upgrade exits 1 with the new
+one's last log lines. Asleep and stopped tenants are recreated and stay as they were.
+`,
+    run: async (args, o) => {
+      // A variadic argument arrives as one array.
+      const names = (args[0] as unknown as string[] | undefined) ?? [];
+      // Like list: the podman ps the launcher started runs while the rest loads.
+      const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
+      let errors: string[] = [];
+      await runAndRender(
+        () => import('../commands/upgrade.js'),
+        (m, ctx) => m.upgrade(ctx, { names, all: flag(o.all), image: str(o.image), dryRun: flag(o.dryRun), parallel: str(o.parallel), early }),
+        (r) => (result, asJson) => {
+          r.printUpgrade(result, asJson);
+          errors = result.tenants.flatMap((t) => (t.error ? [t.error] : []));
+        },
+        o,
+      );
+      if (errors.length > 0) throw new OperationError(errors.join('\n'), 'nothing else was changed; fix the cause and run upgrade again');
+    },
+  },
+  {
     name: 'reconcile',
     description: 'make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands, restore tenant isolation rules',
     options: [

@@ -3,6 +3,7 @@ import { requireTenant } from '../tenant/require.js';
 import { validateName } from '../core/names.js';
 import { HOME, objectName, tenantUrl } from '../core/tenant.js';
 import { dirSize } from '../fs/dir-size.js';
+import { outOfDate } from '../core/upgrade-plan.js';
 
 export interface ShowResult {
   name: string;
@@ -17,6 +18,12 @@ export interface ShowResult {
   container: string;
   containerId: string | null;
   image: string;
+  /** The image ID its container runs. */
+  imageId: string | null;
+  /** It runs another image ID than its configured image names now (`upgrade` moves it); null when unknown. */
+  outOfDate: boolean | null;
+  /** An upgrade in progress, or one that died and `reconcile` finishes or rolls back. */
+  upgrading: { image: string; step: string } | null;
   limits: { cpus: number | null; memoryBytes: number | null; pids: number | null };
   volume: { name: string; sizeBytes: number | null };
   password: 'set' | 'unknown';
@@ -30,7 +37,7 @@ export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
   const name = validateName(rawName);
   const row = requireTenant(ctx, name);
   const obj = objectName(ctx.config, name);
-  const k = await ctx.podman.inspectContainer(obj);
+  const [k, current] = await Promise.all([ctx.podman.inspectContainer(obj), ctx.podman.imageId(row.image).catch(() => undefined)]);
   // The volume's files are read from the host: the container need not run.
   const mount = k?.mounts.find((m) => m.destination === HOME);
   const source = mount?.source || (await ctx.podman.volumeMountpoint(row.volume).catch(() => undefined));
@@ -45,6 +52,9 @@ export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
     container: obj,
     containerId: k?.id ?? row.containerId,
     image: k?.image || row.image,
+    imageId: k?.imageId ?? null,
+    outOfDate: outOfDate(k?.imageId, current) ?? null,
+    upgrading: row.upgrade && { image: row.upgrade.image, step: row.upgrade.step },
     limits: {
       cpus: k && k.nanoCpus > 0 ? k.nanoCpus / 1e9 : null,
       memoryBytes: k && k.memoryBytes > 0 ? k.memoryBytes : null,

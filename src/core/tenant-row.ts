@@ -3,6 +3,17 @@
 
 export type TenantStatus = 'provisioning' | 'active' | 'removing';
 export type DesiredState = 'running' | 'stopped';
+/**
+ * How far an `upgrade` got: stopping (the old container may still be serving), starting (the old
+ * one is down; whatever answers on the port stays), answered (the new one answered; the row names it).
+ */
+export type UpgradeStep = 'stopping' | 'starting' | 'answered';
+
+export interface UpgradeInProgress {
+  image: string;
+  step: UpgradeStep;
+  startedAt: number;
+}
 
 export interface TenantRow {
   name: string;
@@ -32,6 +43,8 @@ export interface TenantRow {
   stopStartedAt: number | null;
   /** Lease: a wake is starting it since then. */
   wakeStartedAt: number | null;
+  /** An `upgrade` moving it to a new image (or one that died: reconcile finishes or rolls it back). */
+  upgrade: UpgradeInProgress | null;
 }
 
 /** An adopted tenant: already running somewhere, so it is inserted active with its own port. */

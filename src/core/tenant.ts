@@ -50,3 +50,17 @@ export function tenantUrl(c: Pick<Config, 'domain' | 'scheme'>, name: string): s
 export function nextSecretName(c: Pick<Config, 'prefix'>, name: string, now: number): string {
   return `${objectName(c, name)}.pw-${now.toString(36)}`;
 }
+
+/**
+ * The container an `upgrade` builds from the new image while the old one still has the tenant's
+ * name (renamed to it once it answered; removed if it never does). A '.' cannot occur in a tenant
+ * name, so this never collides with another tenant's container.
+ */
+export function nextContainerName(c: Pick<Config, 'prefix'>, name: string): string {
+  return `${objectName(c, name)}.next`;
+}
+
+/** True for an upgrade's next container (see nextContainerName): not a tenant's own container. */
+export function isNextContainer(containerName: string): boolean {
+  return containerName.endsWith('.next');
+}

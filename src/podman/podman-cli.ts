@@ -74,6 +74,13 @@ export class PodmanCli implements PodmanClient {
     return (await this.exec(['image', 'exists', '--', image], { okCodes: [0, 1] })).exitCode === 0;
   }
 
+  async imageId(image: string): Promise<string | undefined> {
+    const r = await this.exec(['image', 'inspect', '--format', '{{.Id}}', '--', image], { okCodes: [0, 125] });
+    if (r.exitCode === 0) return r.stdout.trim();
+    if (/image not known|no such image/i.test(r.stderr)) return undefined;
+    throw new EngineError('podman image inspect', r.stderr);
+  }
+
   async volumeExists(name: string): Promise<boolean> {
     return (await this.exec(['volume', 'exists', '--', name], { okCodes: [0, 1] })).exitCode === 0;
   }
@@ -195,6 +202,10 @@ export class PodmanCli implements PodmanClient {
 
   async startContainer(name: string): Promise<void> {
     await this.exec(['start', '--', name]);
+  }
+
+  async renameContainer(name: string, newName: string): Promise<void> {
+    await this.exec(['rename', '--', name, newName]);
   }
 
   async stopContainer(name: string, stopSeconds: number): Promise<void> {

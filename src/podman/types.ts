@@ -15,6 +15,8 @@ export interface PodmanClient {
   listContainersNamed(prefix: string): Promise<ContainerSummary[]>;
   containerExists(name: string): Promise<boolean>;
   imageExists(image: string): Promise<boolean>;
+  /** The ID an image reference names in podman's storage now; undefined when it is not there. */
+  imageId(image: string): Promise<string | undefined>;
   volumeExists(name: string): Promise<boolean>;
   /** A volume's, network's or secret's labels; undefined when there is no such object. */
   objectLabels(kind: 'volume' | 'network' | 'secret', name: string): Promise<Record<string, string> | undefined>;
@@ -43,6 +45,8 @@ export interface PodmanClient {
   /** `podman create`: the same container as run, not started. */
   create(spec: RunSpec): Promise<string>;
   startContainer(name: string): Promise<void>;
+  /** `podman rename` (a running container keeps running, with its id). */
+  renameContainer(name: string, newName: string): Promise<void>;
   stopContainer(name: string, stopSeconds: number): Promise<void>;
   networkExists(name: string): Promise<boolean>;
   secretExists(name: string): Promise<boolean>;

@@ -6,6 +6,7 @@ import type { Context } from '../runtime/context.js';
 import { ifUnlocked } from '../tenant/lock.js';
 import { teardownTenant } from '../tenant/teardown.js';
 import { createTenantContainer, waitReady } from '../tenant/container.js';
+import { recoverUpgrade } from '../tenant/switch.js';
 
 export interface AppliedChange {
   target: string;
@@ -64,6 +65,10 @@ async function applyOne(ctx: Context, a: TenantAction, row: TenantRow): Promise<
     case 'start':
       await ctx.podman.startContainer(obj);
       await waitReady(ctx, row);
+      return;
+    case 'finish-upgrade':
+    case 'rollback-upgrade':
+      await recoverUpgrade(ctx, row, a.start);
       return;
     case 'drop-secret':
       await ctx.podman.removeSecret(a.secret);

@@ -64,4 +64,12 @@ export const MIGRATIONS: readonly string[] = [
      image       TEXT NOT NULL,
      updated_at  INTEGER NOT NULL
    ) STRICT;`,
+  // issue 12: upgrade. A tenant being moved to a new image: the image it goes to, how far the
+  // switch got (stopping: the old container may still serve; starting: whatever answers on the
+  // port is the one that stays; answered: the new one answered and the row names it), and when
+  // it began. The wake server holds a tenant's requests while a live upgrade has it; reconcile
+  // rolls back (before answered) or finishes (from answered) an upgrade that died.
+  `ALTER TABLE tenants ADD COLUMN upgrade_image TEXT;
+   ALTER TABLE tenants ADD COLUMN upgrade_step TEXT CHECK (upgrade_step IN ('stopping', 'starting', 'answered'));
+   ALTER TABLE tenants ADD COLUMN upgrade_started_at INTEGER;`,
 ];

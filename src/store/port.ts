@@ -2,7 +2,7 @@
 // session-revocation outbox. One implementation each, on one SQLite database (tenants.ts, locks.ts,
 // sleep.ts, outbox.ts); the context hands them out. Unit tests use the same classes on a temp
 // database (test/fakes/context.ts): SQLite's transactions are part of what they test.
-import type { Adoption, DesiredState, TenantRow, TenantStatus } from '../core/tenant-row.js';
+import type { Adoption, DesiredState, TenantRow, TenantStatus, UpgradeStep } from '../core/tenant-row.js';
 import type { LockHolder } from './locks.js';
 import type { Revocation } from './outbox.js';
 import type { LogCursor, TrafficSample } from './sleep.js';
@@ -24,6 +24,9 @@ export interface TenantState {
   setContainerId(name: string, containerId: string, now: number): void;
   setPendingSecret(name: string, secret: string | null, now: number): void;
   switchSecret(name: string, secret: string, passwordHash: string, oldSecret: string | null, now: number): void;
+  setUpgrade(name: string, image: string, step: UpgradeStep, now: number): void;
+  upgradeAnswered(name: string, image: string, containerId: string, now: number): void;
+  endUpgrade(name: string, now: number): void;
   delete(name: string): void;
 }
 

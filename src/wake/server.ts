@@ -151,7 +151,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     }
     if ((req.url ?? '').split('?')[0] === STATUS_PATH) return status(res, t);
     const r = describeRequest(req);
-    if (!d.waker.inFlight(name) && (await d.portOpen(t.port))) {
+    if (!d.waker.inFlight(name) && !t.switching && (await d.portOpen(t.port))) {
       // Up already: it came up since Caddy tried, or it failed in another way than a refused
       // dial; then only a request that is safe to repeat is repeated.
       if (!r.refused && r.method !== 'GET' && r.method !== 'HEAD') {
@@ -204,7 +204,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     }
     const r = describeRequest(req);
     const watching = dropOnHangup(socket);
-    if (d.waker.inFlight(t.name) || !(await d.portOpen(t.port))) {
+    if (d.waker.inFlight(t.name) || t.switching || !(await d.portOpen(t.port))) {
       count('held');
       const outcome = await d.waker.wake(t);
       if (socket.destroyed) return void count('abandoned');

@@ -14,6 +14,7 @@ import { startGate } from './gate-runtime.js';
 import { startAdmin } from './admin-runtime.js';
 import { leaseMs, sweep } from '../commands/sweep.js';
 import { busyTenants } from '../tenant/lock.js';
+import { STOP_GRACE_S } from '../tenant/switch.js';
 
 export interface WatchdogOptions {
   /** Aborting it shuts the watchdog down cleanly (the CLI aborts on SIGTERM/SIGINT). */
@@ -37,6 +38,11 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   const limit = readOpenFilesLimit();
   const maxHeld = c.maxHeld ?? defaultMaxHeld(limit?.soft ?? ASSUMED_SOFT_LIMIT);
   metrics.fds = () => ({ open: openFds(), limit: limit?.soft });
+  // An upgrade's step while a live upgrade holds the tenant (one that died is reconcile's to finish).
+  const switchingStep = (name: string) => {
+    const step = store.get(name)?.upgrade?.step;
+    return step !== undefined && busyTenants(ctx).has(name) ? step : undefined;
+  };
   // Sweeps log through our JSON logger, not as bare lines.
   const sweepCtx: Context = { ...ctx, log: (line) => log('warn', line) };
   const waker = new Waker({
@@ -47,8 +53,11 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       end: (n, startedAt, now, ok) => leases.endWake(n, startedAt, now, ok),
       stopInProgress: (n, staleBefore) => leases.stopInProgress(n, staleBefore),
       busyWith: (n) => busyTenants(ctx).get(n),
+      switching: (n) => switchingStep(n),
     },
     readyTimeoutMs: c.readyTimeoutMs,
+    // The old container's grace, the new one's ready timeout, and the old one's again after a rollback.
+    switchTimeoutMs: STOP_GRACE_S * 1000 + 2 * c.readyTimeoutMs + 5_000,
     leaseMs: leaseMs(ctx),
     log,
     now: () => ctx.now(),
@@ -66,7 +75,8 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
     lookup: (name) => {
       const row = store.get(name);
       // Never wake a tenant an operator stopped on purpose (`feather-tenant stop`).
-      return row?.status === 'active' && row.desired === 'running' ? { name, container: objectName(c, name), port: row.port } : undefined;
+      if (row?.status !== 'active' || row.desired !== 'running') return undefined;
+      return { name, container: objectName(c, name), port: row.port, switching: row.upgrade !== null && busyTenants(ctx).has(name) };
     },
     // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
     known: (name) => store.get(name)?.status === 'active',

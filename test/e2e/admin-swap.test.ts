@@ -93,7 +93,7 @@ describe('the admin instance', () => {
     const ws = await wsOpen(s.httpPort, `alice.${DOMAIN}`, '/ws');
     expect(ws.status).toBe(101);
     const tenantsBefore = await tenantRoutes();
-    const load = steadyLoad(s.httpPort, ADMIN_HOST, 50);
+    const load = steadyLoad({ port: s.httpPort, host: ADMIN_HOST, everyMs: 50 });
     await new Promise((r) => setTimeout(r, 1000));
     const changesBefore = s.configChanges();
     const r = await run(['admin', 'swap', '--image', v2, '--drain', '2', '--json']);
@@ -103,8 +103,7 @@ describe('the admin instance', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ from: 'blue', to: 'green', port: ports[1], image: v2, stopped: admin('blue') });
     expect(report.failures).toEqual([]);
-    expect(report.ok).toBe(report.sent);
-    console.log(`admin swap under load: ${report.sent} requests, ${report.ok} ok, ${report.retried} resent after a kept-alive connection closed; ${changes} Caddy change(s)`);
+    console.log(`admin swap under load: ${report.sent} requests, ${report.failures.length} failed, the longest ${report.maxMs} ms; ${changes} Caddy change(s)`);
     expect(changes).toBe(1);
     expect(await tenantRoutes()).toBe(tenantsBefore);
     const st = await status();
@@ -129,7 +128,7 @@ describe('the admin instance', () => {
   it('refuses a standby that never answers: removes it, switches nothing, exits 1 with its last log lines', async () => {
     const { live, routedPort, image } = await status();
     const changesBefore = s.configChanges();
-    const load = steadyLoad(s.httpPort, ADMIN_HOST, 50);
+    const load = steadyLoad({ port: s.httpPort, host: ADMIN_HOST, everyMs: 50 });
     const r = await run(['admin', 'swap', '--image', never, '--drain', '0'], { FEATHER_TENANT_READY_TIMEOUT: '3' });
     const report = await load.stop();
     expect(r.exitCode).toBe(1);

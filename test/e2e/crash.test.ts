@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { TEST_IMAGE, startStack, type Stack } from '../helpers/stack.js';
 import { exists, podman } from '../helpers/podman.js';
+import { buildVariant, imageIdOf, type VariantImage } from '../helpers/variant-image.js';
 
-// A feather-tenant SIGKILLed at each named step of add, remove and passwd (the test-only
+// A feather-tenant SIGKILLed at each named step of add, remove, passwd and upgrade (the test-only
 // FEATHER_TENANT_TEST_DIE_AT), then `reconcile`: the tenant is either fully there and served or
 // fully gone, no volume is lost, no route is duplicated, and a second reconcile changes nothing.
 
@@ -92,5 +93,52 @@ describe('killed mid-command, then reconcile', () => {
     expect(next.exitCode).toBe(0);
     expect((await s.get(name, '/cgi-bin/check', { method: 'POST', body: `${PASSWORD.exec(next.stdout.trim())?.[1]}\n` })).status).toBe(200);
     expect((await s.run(['remove', name, '--purge', '--yes'])).exitCode).toBe(0);
+  });
+
+  describe('upgrade', () => {
+    let next: VariantImage;
+    beforeAll(async () => {
+      next = await buildVariant(TEST_IMAGE);
+    });
+    afterAll(async () => {
+      await next?.remove();
+    });
+
+    // Before `answered` the new container never served: rolled back. From it on: finished.
+    it.each([
+      ['upgrade:begun', 'old'], ['upgrade:stopped', 'old'], ['upgrade:started', 'old'], ['upgrade:answered', 'new'], ['upgrade:removed', 'new'],
+    ])('a running tenant whose upgrade is killed at %s serves again on the %s image after reconcile', async (step, which) => {
+      const name = step.replace(':', '-');
+      expect((await s.run(['add', name])).exitCode).toBe(0);
+      await s.get(name, '/cgi-bin/write?precious');
+      const old = await imageIdOf(`${s.prefix}${name}`);
+      await killedAt(step, ['upgrade', name, '--image', next.ref]);
+      expect(await reconcileAndCheck(name)).toBe('present');
+      expect(await imageIdOf(`${s.prefix}${name}`)).toBe(which === 'new' ? next.id : old);
+      expect(await exists('container', `${s.prefix}${name}.next`)).toBe(false);
+      expect((await s.get(name, '/cgi-bin/info')).body).toMatch(/home:\nprecious/);
+      expect(JSON.parse((await s.run(['show', name, '--json'])).stdout)).toMatchObject({ upgrading: null, image: which === 'new' ? next.ref : TEST_IMAGE });
+      // And the upgrade can be run (again): it goes through.
+      const again = await s.run(['upgrade', name, '--image', next.ref, '--json']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(await imageIdOf(`${s.prefix}${name}`)).toBe(next.id);
+      expect((await s.run(['remove', name, '--purge', '--yes'])).exitCode).toBe(0);
+    });
+
+    it('a stopped tenant whose upgrade is killed at upgrade:created stays stopped on its old image after reconcile', async () => {
+      const name = 'upgrade-created';
+      expect((await s.run(['add', name])).exitCode).toBe(0);
+      expect((await s.run(['stop', name])).exitCode).toBe(0);
+      const old = await imageIdOf(`${s.prefix}${name}`);
+      await killedAt('upgrade:created', ['upgrade', name, '--image', next.ref]);
+      const r = await s.run(['reconcile']);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('roll back upgrade');
+      expect(await imageIdOf(`${s.prefix}${name}`)).toBe(old);
+      expect(await exists('container', `${s.prefix}${name}.next`)).toBe(false);
+      expect(JSON.parse((await s.run(['show', name, '--json'])).stdout)).toMatchObject({ state: 'exited', desired: 'stopped', upgrading: null });
+      expect(JSON.parse((await s.run(['reconcile', '--json'])).stdout)).toMatchObject({ changes: [], failed: 0 });
+      expect((await s.run(['remove', name, '--purge', '--yes'])).exitCode).toBe(0);
+    });
   });
 });

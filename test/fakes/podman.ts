@@ -7,7 +7,7 @@ import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
 import type { LogLine } from '../../src/podman/parse-logs.js';
 
 /** What the fake keeps of a container: the fields both views (summary and details) share. */
-type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'labels' | 'hostPorts'>;
+type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'imageId' | 'labels' | 'hostPorts'>;
 
 /**
  * A FakePodman whose failures arrive as rejected promises, as the real client's do: the methods
@@ -38,6 +38,8 @@ export class FakePodman implements PodmanClient {
   readonly images = new Set<string>();
   /** A container's log lines, oldest first (readLogs answers its tail). */
   readonly logs = new Map<string, LogLine[]>();
+  /** The ID each image reference names now (default `id:<ref>`); set one to "load" a new image under a tag. */
+  readonly imageIds = new Map<string, string>();
   /** Method names that throw, as podman failing would. */
   readonly failOn = new Set<keyof PodmanClient>();
   /** Every call, in order: `createVolume x`, `run x`, ... */
@@ -64,6 +66,10 @@ export class FakePodman implements PodmanClient {
   }
   containerExists(name: string): Promise<boolean> { this.step('containerExists', name); return Promise.resolve(this.containers.has(name)); }
   imageExists(image: string): Promise<boolean> { this.step('imageExists', image); return Promise.resolve(this.images.has(image)); }
+  imageId(image: string): Promise<string | undefined> { this.step('imageId', image); return Promise.resolve(this.idOf(image)); }
+  private idOf(image: string): string | undefined {
+    return this.images.has(image) ? (this.imageIds.get(image) ?? `id:${image}`) : undefined;
+  }
   objectLabels(kind: 'volume' | 'network' | 'secret', name: string): Promise<Record<string, string> | undefined> {
     this.step('objectLabels', `${kind} ${name}`);
     // Secrets are kept by value only here: one that exists carries no labels of ours.
@@ -95,7 +101,7 @@ export class FakePodman implements PodmanClient {
 
   private container(spec: RunSpec, state: string): FakeContainer {
     if (this.containers.has(spec.name)) throw new EngineError('podman run', `Error: the container name "${spec.name}" is already in use`);
-    const k: FakeContainer = { id: `fake${this.nextId++}`, name: spec.name, state, image: spec.image, labels: { ...spec.labels }, hostPorts: spec.publish.map((p) => p.hostPort) };
+    const k: FakeContainer = { id: `fake${this.nextId++}`, name: spec.name, state, image: spec.image, imageId: this.idOf(spec.image), labels: { ...spec.labels }, hostPorts: spec.publish.map((p) => p.hostPort) };
     this.containers.set(k.name, k);
     return k;
   }
@@ -116,6 +122,15 @@ export class FakePodman implements PodmanClient {
     this.step('inspectContainer', name);
     const k = this.containers.get(name);
     return Promise.resolve(k && { ...k, createdAt: undefined, startedAt: undefined, nanoCpus: 0, memoryBytes: 0, pidsLimit: 0, mounts: [] });
+  }
+  renameContainer(name: string, newName: string): Promise<void> {
+    this.step('renameContainer', `${name} ${newName}`);
+    const k = this.containers.get(name);
+    if (!k) return Promise.reject(new EngineError(`podman rename ${name}`, `Error: no container with name or ID "${name}" found`));
+    if (this.containers.has(newName)) return Promise.reject(new EngineError(`podman rename ${name}`, `Error: the container name "${newName}" is already in use`));
+    this.containers.delete(name);
+    this.containers.set(newName, { ...k, name: newName });
+    return Promise.resolve();
   }
   startContainer(name: string): Promise<void> {
     this.step('startContainer', name);

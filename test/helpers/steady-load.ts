@@ -1,88 +1,79 @@
-import { Agent, request, type IncomingMessage } from 'node:http';
+import { request } from 'node:http';
 
-// A steady load through Caddy, as a browser would make it: one request every `everyMs`, whether
-// the last one has finished or not, alternating a GET of `/` and a POST with a body to `/echo`
-// (the Node stand-in echoes it), on kept-alive connections, following redirects. Every answer
-// that is not a 2xx with the expected body is a failure, with what went wrong.
+// A steady load through Caddy, as an operator's users make it during an upgrade: one request
+// every `everyMs` (not waiting for the previous one), GETs and POSTs with a body in turn, each
+// client following redirects the way browsers, fetch and curl -L do (307/308 keep method and body).
 
 export interface LoadReport {
   sent: number;
-  ok: number;
+  /** Every request that did not end in 200 with the expected body, as "METHOD path: what". */
   failures: string[];
-  /**
-   * Requests sent again because a kept-alive connection was closed before any byte of the answer
-   * came (ECONNRESET on a reused socket): what browsers and Node's docs do (`req.reusedSocket`).
-   * Caddy closes its idle client connections when it reloads; a request sent on one at that very
-   * moment never reached any handler. Only that case is retried, once; every other error counts.
-   */
-  retried: number;
+  /** The longest a request took, redirects included (ms). */
+  maxMs: number;
+  /** Requests that were redirected at least once (the 307 of a body that did not survive the wake route). */
+  redirected: number;
 }
 
-const MAX_REDIRECTS = 5;
+interface Answer {
+  status: number;
+  body: string;
+  location?: string | undefined;
+}
 
-export function steadyLoad(port: number, host: string, everyMs = 50): { stop(): Promise<LoadReport> } {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const report: LoadReport = { sent: 0, ok: 0, failures: [], retried: 0 };
-  const inFlight = new Set<Promise<void>>();
-  let n = 0;
-
-  const once = (method: string, path: string, body: string | undefined): Promise<{ res: IncomingMessage; text: string }> =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method, agent, headers: { host, ...(body ? { 'content-type': 'text/plain' } : {}) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ res, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
-      req.on('error', (err: NodeJS.ErrnoException) => reject(Object.assign(err, { reused: req.reusedSocket })));
-      req.end(body);
+function once(port: number, host: string, method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, host }, agent: false, timeout: 120_000 }, (res) => {
+      let data = '';
+      res.on('data', (c: Buffer) => (data += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, location: res.headers.location }));
+      res.on('error', reject);
     });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
-  const one = async (i: number): Promise<void> => {
-    const post = i % 2 === 1;
-    const body = post ? `body-${i}-${'x'.repeat(1000)}` : undefined;
-    let path = post ? '/echo' : '/';
-    let method = post ? 'POST' : 'GET';
-    try {
-      for (let hop = 0; ; hop++) {
-        let answer: { res: IncomingMessage; text: string };
-        try {
-          answer = await once(method, path, method === 'POST' ? body : undefined);
-        } catch (err) {
-          const e = err as NodeJS.ErrnoException & { reused?: boolean };
-          if (!(e.reused && e.code === 'ECONNRESET')) throw err;
-          report.retried++;
-          answer = await once(method, path, method === 'POST' ? body : undefined);
-        }
-        const { res, text } = answer;
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && res.headers.location && hop < MAX_REDIRECTS) {
-          path = new URL(res.headers.location, `http://${host}`).pathname;
-          if (status === 303) method = 'GET';
-          continue;
-        }
-        if (status < 200 || status >= 300) throw new Error(`${method} ${path}: ${status} ${text.slice(0, 120)}`);
-        if (post && !text.includes(body as string)) throw new Error(`POST ${path}: the body did not come back: ${text.slice(0, 120)}`);
-        report.ok++;
-        return;
-      }
-    } catch (err) {
-      report.failures.push(`#${i} ${method} ${path}: ${(err as Error).message}`);
+/** One request, following up to five redirects; resolves with the final answer and whether it was redirected. */
+async function follow(port: number, host: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer & { redirected: boolean }> {
+  let m = method;
+  let p = path;
+  let b = body;
+  for (let hops = 0; ; hops++) {
+    const a = await once(port, host, m, p, b === undefined ? headers : { ...headers, 'content-type': 'text/plain' }, b);
+    if (![301, 302, 303, 307, 308].includes(a.status) || hops >= 5 || !a.location) return { ...a, redirected: hops > 0 };
+    if (a.status === 303 || ((a.status === 301 || a.status === 302) && m === 'POST')) {
+      m = 'GET';
+      b = undefined;
     }
-  };
+    p = new URL(a.location, `http://${host}`).pathname + new URL(a.location, `http://${host}`).search;
+  }
+}
 
-  const timer = setInterval(() => {
-    report.sent++;
-    const p = one(n++).finally(() => inFlight.delete(p));
+export function steadyLoad(o: { port: number; host: string; everyMs: number; headers?: Record<string, string> }): { stop(): Promise<LoadReport> } {
+  const report: LoadReport = { sent: 0, failures: [], maxMs: 0, redirected: 0 };
+  const inFlight = new Set<Promise<void>>();
+  const fire = (i: number) => {
+    const post = i % 2 === 1;
+    const body = post ? `body-${i}-${'x'.repeat(i % 7)}` : undefined;
+    const path = post ? '/echo' : `/?n=${i}`;
+    const t0 = Date.now();
+    const p = follow(o.port, o.host, post ? 'POST' : 'GET', path, o.headers ?? {}, body)
+      .then((a) => {
+        report.maxMs = Math.max(report.maxMs, Date.now() - t0);
+        if (a.redirected) report.redirected += 1;
+        const ok = a.status === 200 && (!post || a.body === body);
+        if (!ok) report.failures.push(`${post ? 'POST' : 'GET'} ${path}: ${a.status} ${a.body.slice(0, 120).trim()}`);
+      })
+      .catch((err: unknown) => void report.failures.push(`${post ? 'POST' : 'GET'} ${path}: ${(err as Error).message}`))
+      .finally(() => inFlight.delete(p));
     inFlight.add(p);
-  }, everyMs);
-
+  };
+  const timer = setInterval(() => fire(report.sent++), o.everyMs);
   return {
     async stop() {
       clearInterval(timer);
       while (inFlight.size > 0) await Promise.all([...inFlight]);
-      agent.destroy();
       return report;
     },
   };
