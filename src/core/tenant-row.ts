@@ -32,6 +32,16 @@ export interface TenantRow {
   stopStartedAt: number | null;
   /** Lease: a wake is starting it since then. */
   wakeStartedAt: number | null;
+  /** What the latest activity was (core/last-activity.ts): request, traffic, wake, pin; null before issue 13. */
+  lastActiveKind: string | null;
+  /** Its detail as JSON (the request, or the traffic's bytes). */
+  lastActiveDetail: string | null;
+  /** SHA-256 (hex) of the summary ingest token; null for a tenant that has none yet. */
+  ingestHash: string | null;
+  /** The podman secret holding the ingest token. */
+  ingestSecret: string | null;
+  /** An ingest secret a rotate-ingest-token was switching to or from (removed by it, or by reconcile). */
+  ingestPending: string | null;
 }
 
 /** An adopted tenant: already running somewhere, so it is inserted active with its own port. */

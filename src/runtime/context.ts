@@ -10,7 +10,9 @@ import { Locks } from '../store/locks.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import { SleepStore } from '../store/sleep.js';
 import { TenantStore } from '../store/tenants.js';
-import type { LockState, RevocationQueue, SleepState, TenantState } from '../store/port.js';
+import { UsageStore } from '../store/usage.js';
+import { SummaryStore } from '../store/summaries.js';
+import type { LockState, RevocationQueue, SleepState, SummaryState, TenantState, UsageState } from '../store/port.js';
 import { loadConfig } from './load-config.js';
 import { osProcessProbe } from '../os/process-probe.js';
 
@@ -29,6 +31,10 @@ export interface Context {
   sleep(): SleepState;
   /** Session revocations waiting for Redis: the same database. */
   outbox(): RevocationQueue;
+  /** Usage per tenant and day: the same database. */
+  usage(): UsageState;
+  /** Summaries tenants pushed: the same database. */
+  summaries(): SummaryState;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -53,6 +59,8 @@ export function createContext(env: Env = process.env): Context {
   let locks: Locks | undefined;
   let sleep: SleepStore | undefined;
   let outbox: RevocationOutbox | undefined;
+  let usage: UsageStore | undefined;
+  let summaries: SummaryStore | undefined;
   const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
@@ -69,6 +77,8 @@ export function createContext(env: Env = process.env): Context {
     locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
     sleep: () => (sleep ??= new SleepStore(getDb())),
     outbox: () => (outbox ??= new RevocationOutbox(getDb())),
+    usage: () => (usage ??= new UsageStore(getDb())),
+    summaries: () => (summaries ??= new SummaryStore(getDb())),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

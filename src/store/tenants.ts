@@ -24,6 +24,11 @@ interface Raw {
   asleep_at: number | null;
   stop_started_at: number | null;
   wake_started_at: number | null;
+  last_active_kind: string | null;
+  last_active_detail: string | null;
+  ingest_hash: string | null;
+  ingest_secret: string | null;
+  ingest_pending: string | null;
 }
 
 const fromRaw = (r: Raw): TenantRow => ({
@@ -45,6 +50,11 @@ const fromRaw = (r: Raw): TenantRow => ({
   asleepAt: r.asleep_at,
   stopStartedAt: r.stop_started_at,
   wakeStartedAt: r.wake_started_at,
+  lastActiveKind: r.last_active_kind,
+  lastActiveDetail: r.last_active_detail,
+  ingestHash: r.ingest_hash,
+  ingestSecret: r.ingest_secret,
+  ingestPending: r.ingest_pending,
 });
 
 export interface Reservation {
@@ -132,6 +142,15 @@ export class TenantStore implements TenantState {
   switchSecret(name: string, secret: string, passwordHash: string, oldSecret: string | null, now: number): void {
     prepared(this.db, 'UPDATE tenants SET secret = ?, password_hash = ?, secret_pending = ?, updated_at = ? WHERE name = ?')
       .run(secret, passwordHash, oldSecret, now, name);
+  }
+
+  setPendingIngest(name: string, secret: string | null, now: number): void {
+    prepared(this.db, 'UPDATE tenants SET ingest_pending = ?, updated_at = ? WHERE name = ?').run(secret, now, name);
+  }
+
+  switchIngest(name: string, secret: string, hash: string, oldSecret: string | null, now: number): void {
+    prepared(this.db, 'UPDATE tenants SET ingest_secret = ?, ingest_hash = ?, ingest_pending = ?, updated_at = ? WHERE name = ?')
+      .run(secret, hash, oldSecret, now, name);
   }
 
   delete(name: string): void {

@@ -13,7 +13,8 @@ function row(name: string, port: number, extra: Partial<TenantRow> = {}): Tenant
   return {
     name, port, status: 'active', image: 'img', volume: `${P}${name}`, containerId: 'id', passwordHash: 'h', createdAt: 1, updatedAt: 1,
     secret: `${P}${name}`, secretPending: null, desired: 'running', adoptedAt: null,
-    lastActiveAt: null, pinned: false, asleepAt: null, stopStartedAt: null, wakeStartedAt: null, ...extra,
+    lastActiveAt: null, pinned: false, asleepAt: null, stopStartedAt: null, wakeStartedAt: null,
+    lastActiveKind: null, lastActiveDetail: null, ingestHash: null, ingestSecret: null, ingestPending: null, ...extra,
   };
 }
 function container(name: string, port: number, extra: Partial<ContainerSummary> = {}): ContainerSummary {
