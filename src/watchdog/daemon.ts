@@ -12,6 +12,7 @@ import { Metrics } from './metrics.js';
 import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
 import { startGate } from './gate-runtime.js';
+import { createIngest } from '../auth/summary-ingest.js';
 import { leaseMs, sweep } from '../commands/sweep.js';
 import { busyTenants } from '../tenant/lock.js';
 
@@ -59,8 +60,19 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
 
   let draining = false;
   const auth = c.auth === 'jwt' ? startGate(ctx, log, outages.redis) : undefined;
+  const summaries = ctx.summaries();
+  const ingest = createIngest({
+    domain: c.domain,
+    ingestHash: (name) => {
+      const row = store.get(name);
+      return row?.status === 'active' ? row.ingestHash : undefined;
+    },
+    store: (name, at, body, keep) => summaries.add(name, at, body, keep),
+    now: () => ctx.now(),
+  });
   const { server, active, destroyAll } = createWakeServer({
     gate: auth?.gate,
+    ingest,
     domain: c.domain,
     lookup: (name) => {
       const row = store.get(name);
