@@ -2,6 +2,7 @@ import type { Context } from '../runtime/context.js';
 import { containerTenant } from '../reconcile/plan.js';
 import { objectName, tenantUrl } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
+import { lastActivity, type LastActivity } from '../core/last-activity.js';
 
 export interface ListEntry {
   name: string;
@@ -13,6 +14,8 @@ export interface ListEntry {
   /** Last HTTP request or traffic, as of the last sweep (ISO time), or null. */
   lastActive: string | null;
   pinned: boolean;
+  /** What last counted as activity and when (null for a container our state does not know). */
+  lastActivity: LastActivity | null;
   /** false for a container of ours that our state does not know (see reconcile). */
   tracked: boolean;
 }
@@ -34,11 +37,12 @@ export async function list(ctx: Context, early?: Promise<ContainerSummary[]>): P
     const asleep = r.asleepAt !== null && k !== undefined && k.state !== 'running';
     const state = r.status === 'active' ? (asleep ? 'asleep' : (k?.state ?? 'missing')) : r.status;
     const lastActive = r.lastActiveAt === null ? null : new Date(r.lastActiveAt).toISOString();
-    return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, lastActive, pinned: r.pinned, tracked: true };
+    const activity = lastActivity(r, k?.state === 'running' ? k.startedAt?.getTime() : undefined);
+    return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, lastActive, pinned: r.pinned, lastActivity: activity, tracked: true };
   });
   for (const k of byName.values()) {
     const name = containerTenant(c.prefix, k)?.name ?? k.name;
-    out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, lastActive: null, pinned: false, tracked: false });
+    out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, lastActive: null, pinned: false, lastActivity: null, tracked: false });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

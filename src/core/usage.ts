@@ -146,3 +146,18 @@ export function totals(rows: readonly UsageRow[]): { tenants: UsageTotal[]; tota
   total.days = new Set(rows.map((r) => r.day)).size;
   return { tenants, total };
 }
+
+/**
+ * The first day `--since` covers: `7d` is today and the six days before, `12h` the days those
+ * hours touch, or a date (`2026-11-01`). Usage is kept per day, so days are the finest grain.
+ */
+export function sinceDay(text: string, now: number): string | undefined {
+  const m = /^(\d{1,5})([dh])$/.exec(text);
+  if (m) {
+    const n = Number(m[1]);
+    if (n < 1) return undefined;
+    return m[2] === 'd' ? oldestKeptDay(now, n) : dayOf(now - n * 3_600_000);
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && dayOf(Date.parse(`${text}T00:00:00Z`)) === text) return text;
+  return undefined;
+}
