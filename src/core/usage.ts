@@ -37,7 +37,8 @@ export interface UsageDelta {
   peakMemory: number;
 }
 
-export interface UsageRow extends UsageDelta {}
+/** A stored day: the sum of its sweeps' deltas. */
+export type UsageRow = UsageDelta;
 
 export interface RollupInput {
   now: number;

@@ -13,6 +13,7 @@ import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
 import { startGate } from './gate-runtime.js';
 import { createIngest } from '../auth/summary-ingest.js';
+import { dayOf } from '../core/usage.js';
 import { leaseMs, sweep } from '../commands/sweep.js';
 import { busyTenants } from '../tenant/lock.js';
 
@@ -138,6 +139,9 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       metrics.lastSweepAt = ctx.now();
       metrics.lastSweepSeconds = (ctx.now() - t0) / 1000;
       metrics.tenants = r.states;
+      // Only tenants that exist: removed ones' rows stay in usage, not in the series.
+      const today = dayOf(ctx.now());
+      metrics.usageToday = ctx.usage().days(today).filter((u) => u.day === today && store.get(u.name) !== undefined);
       outages.sweeps.ok();
       const fields = { stopped: r.stopped.map((s) => s.name), running: r.kept.length, ms: ctx.now() - t0 };
       log(r.stopped.length ? 'info' : 'debug', 'sweep', fields);
