@@ -24,10 +24,12 @@ export class SummaryStore implements SummaryState {
     return rows.reverse();
   }
 
-  /** Replaces a tenant's summaries (import), in one transaction with the caller's. */
+  /** Replaces a tenant's summaries (import), in one transaction. */
   replace(name: string, list: readonly StoredSummary[]): void {
-    prepared(this.db, 'DELETE FROM summaries WHERE name = ?').run(name);
     const ins = prepared(this.db, 'INSERT INTO summaries (name, received_at, body) VALUES (?, ?, ?)');
-    for (const s of list) ins.run(name, s.receivedAt, s.body);
+    this.db.transaction(() => {
+      prepared(this.db, 'DELETE FROM summaries WHERE name = ?').run(name);
+      for (const s of list) ins.run(name, s.receivedAt, s.body);
+    }).immediate();
   }
 }
