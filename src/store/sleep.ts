@@ -26,10 +26,10 @@ export interface RecordedActivity {
   detail: string;
 }
 
-/** Sets last_active_at to the later of it and ?1, and kind (?2) and detail (?3) with it when ?1 is the later. */
-const TOUCH = `last_active_kind = CASE WHEN ?1 >= COALESCE(last_active_at, 0) THEN ?2 ELSE last_active_kind END,
-  last_active_detail = CASE WHEN ?1 >= COALESCE(last_active_at, 0) THEN ?3 ELSE last_active_detail END,
-  last_active_at = MAX(COALESCE(last_active_at, 0), ?1)`;
+/** Sets last_active_at to the later of it and @at, and @kind and @detail with it when @at is the later. */
+const TOUCH = `last_active_kind = CASE WHEN @at >= COALESCE(last_active_at, 0) THEN @kind ELSE last_active_kind END,
+  last_active_detail = CASE WHEN @at >= COALESCE(last_active_at, 0) THEN @detail ELSE last_active_detail END,
+  last_active_at = MAX(COALESCE(last_active_at, 0), @at)`;
 
 /**
  * Activity, pins and the sleep/wake leases. The sweep (often another process, from cron) and
@@ -41,7 +41,7 @@ export class SleepStore implements SleepState {
 
   /** One transaction: activity only ever moves forward, samples and the log position are replaced. */
   recordActivity(activity: RecordedActivity[], samples: TrafficSample[], cursor: LogCursor | undefined): void {
-    const touch = prepared(this.db, `UPDATE tenants SET ${TOUCH} WHERE name = ?4`);
+    const touch = prepared(this.db, `UPDATE tenants SET ${TOUCH} WHERE name = @name`);
     const sample = prepared(this.db,
       `INSERT INTO traffic_samples (name, pid, bytes, sampled_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tenants WHERE name = ?)
        ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, bytes = excluded.bytes, sampled_at = excluded.sampled_at`,
@@ -51,7 +51,7 @@ export class SleepStore implements SleepState {
        ON CONFLICT (file) DO UPDATE SET inode = excluded.inode, offset = excluded.offset`,
     );
     this.db.transaction(() => {
-      for (const a of activity) touch.run(a.at, a.kind, a.detail, a.name);
+      for (const a of activity) touch.run({ at: a.at, kind: a.kind, detail: a.detail, name: a.name });
       for (const s of samples) sample.run(s.name, s.pid, s.bytes, s.sampledAt, s.name);
       if (cursor) setCursor.run(cursor.file, cursor.inode, cursor.offset);
     }).immediate();
@@ -70,7 +70,7 @@ export class SleepStore implements SleepState {
   setPinned(name: string, pinned: boolean, now: number): boolean {
     if (!pinned) return prepared(this.db, 'UPDATE tenants SET pinned = 0, updated_at = ? WHERE name = ?').run(now, name).changes > 0;
     // Pinning is the operator's say-so that it stays up: the latest activity until another comes.
-    return prepared(this.db, `UPDATE tenants SET pinned = 1, updated_at = ?1, ${TOUCH} WHERE name = ?4`).run(now, 'pin', '{}', name).changes > 0;
+    return prepared(this.db, `UPDATE tenants SET pinned = 1, updated_at = @at, ${TOUCH} WHERE name = @name`).run({ at: now, kind: 'pin', detail: '{}', name }).changes > 0;
   }
 
   /**
@@ -79,9 +79,9 @@ export class SleepStore implements SleepState {
    */
   beginWake(name: string, now: number): { stopStartedAt: number | null } | undefined {
     return this.db.transaction(() => {
-      const r = prepared(this.db, `UPDATE tenants SET wake_started_at = ?1, ${TOUCH}, asleep_at = NULL
-                  WHERE name = ?4 RETURNING stop_started_at AS stopStartedAt`)
-        .get(now, 'wake', '{}', name) as { stopStartedAt: number | null } | undefined;
+      const r = prepared(this.db, `UPDATE tenants SET wake_started_at = @at, ${TOUCH}, asleep_at = NULL
+                  WHERE name = @name RETURNING stop_started_at AS stopStartedAt`)
+        .get({ at: now, kind: 'wake', detail: '{}', name }) as { stopStartedAt: number | null } | undefined;
       return r;
     }).immediate();
   }
@@ -93,8 +93,8 @@ export class SleepStore implements SleepState {
         prepared(this.db, 'UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = ? THEN NULL ELSE wake_started_at END WHERE name = ?').run(startedAt, name);
         return;
       }
-      prepared(this.db, `UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = ?5 THEN NULL ELSE wake_started_at END, ${TOUCH}
-                  WHERE name = ?4`).run(now, 'wake', '{}', name, startedAt);
+      prepared(this.db, `UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = @startedAt THEN NULL ELSE wake_started_at END, ${TOUCH}
+                  WHERE name = @name`).run({ at: now, kind: 'wake', detail: '{}', name, startedAt });
       prepared(this.db, `INSERT INTO usage_days (name, day, wakes) VALUES (?, ?, 1)
                   ON CONFLICT (name, day) DO UPDATE SET wakes = wakes + 1`).run(name, dayOf(now));
     }).immediate();
