@@ -131,4 +131,10 @@ describe('summaries', () => {
     expect((await s.run(['show', 'alice3'])).exitCode).toBe(3);
     expect(w.child.exitCode).toBeNull();
   });
+
+  it('a push is not activity: its answer carries the gate\'s header, so no sweep counts it', async () => {
+    expect((await s.run(['sweep'], { FEATHER_TENANT_IDLE_MINUTES: '60' })).exitCode).toBe(0);
+    const u = JSON.parse((await s.run(['usage', 'alice', '--json'])).stdout) as { days: { requests: number }[] };
+    expect(u.days.map((d) => d.requests)).toEqual([0]);
+  });
 });
