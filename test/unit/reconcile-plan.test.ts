@@ -133,6 +133,28 @@ describe('planReconcile', () => {
     ]);
   });
 
+  it('cleans up after a dead rotate-ingest-token: a container holding an unrecorded token is recreated, the pending secret dropped', () => {
+    const labels = (name: string, ingest?: string) => ({ ...container(name, 0).labels, ...(ingest ? { 'io.feather-tenant.ingest': ingest } : {}) });
+    const plan = planReconcile(input({
+      rows: [
+        row('dana', 9004, { ingestSecret: 'fu-dana.ingest-1', ingestPending: 'fu-dana.ingest-2' }),
+        row('erin', 9005, { ingestSecret: 'fu-erin.ingest-1' }),
+        row('old', 9006),
+      ],
+      containers: [
+        container('dana', 9004, { labels: labels('dana', 'fu-dana.ingest-2') }),
+        container('erin', 9005, { labels: labels('erin', 'fu-erin.ingest-1') }),
+        // From before issue 13: no token and no label, and no recreation for it.
+        container('old', 9006),
+      ],
+      routes: [route('dana', 9004), route('erin', 9005), route('old', 9006), CATCH_ALL],
+    }));
+    expect(plan.actions).toEqual([
+      { kind: 'recreate', name: 'dana', start: true, why: 'it holds another ingest token (secret fu-dana.ingest-2, not fu-dana.ingest-1)' },
+      { kind: 'drop-secret', name: 'dana', secret: 'fu-dana.ingest-2', ingest: true },
+    ]);
+  });
+
   it('leaves tenants another command holds alone, routes and all', () => {
     const plan = planReconcile(input({
       rows: [row('alice', 9001, { status: 'provisioning' }), row('bob', 9002)],
