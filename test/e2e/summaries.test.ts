@@ -20,7 +20,7 @@ beforeAll(async () => {
   for (const n of ['alice', 'bob']) {
     const gateway = await gatewayOf(s, n);
     const f = await forwarder(gateway, s.httpPort);
-    closers.push(f.close);
+    closers.push(() => f.close());
     via[n] = { gateway, port: f.port };
   }
 });
