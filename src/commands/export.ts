@@ -110,7 +110,10 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
         ctx.checkpoint('export:writing');
         p?.update('writing archive', n, bytes);
       };
-      const summaries = renderSummaries(ctx.summaries().last(name, MAX_SUMMARIES_PER_TENANT));
+      // Only when there are any: the archive of a tenant that never pushed one is as before, so an
+      // older feather-tenant still imports it.
+      const list = ctx.summaries().last(name, MAX_SUMMARIES_PER_TENANT);
+      const summaries = list.length > 0 ? renderSummaries(list) : undefined;
       await pipeline(Readable.from(archiveChunks(manifest, spool.path, mtime, onBytes, summaries)), out.stream);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
