@@ -11,7 +11,7 @@ import { planSweep, type SweepDecision, type SweepReason } from '../core/sweep-p
 import { objectName, prefixFilter } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
-import type { RecordedActivity } from '../store/sleep.js';
+import type { LogCursor, RecordedActivity } from '../store/sleep.js';
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -52,6 +52,9 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
   const c = ctx.config;
   const store = ctx.store();
   const sleep = ctx.sleep();
+  // Where this sweep starts reading the log: read first, so another sweep that records before
+  // this one does is always noticed (below).
+  const startCursor = sleep.cursor(c.accessLog);
   const [rows, containers] = await Promise.all([Promise.resolve(store.list()), ctx.podman.listContainers(prefixFilter(c))]);
   const now = ctx.now();
   const byObj = new Map(containers.map((k) => [k.name, k]));
@@ -63,7 +66,7 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
 
   let log: LogRead | undefined;
   try {
-    log = await readAccessLog(c.accessLog, sleep.cursor(c.accessLog), { gated: c.auth === 'jwt' });
+    log = await readAccessLog(c.accessLog, startCursor, { gated: c.auth === 'jwt' });
   } catch (err) {
     ctx.log(`cannot read the access log ${c.accessLog}: ${(err as Error).message}; only traffic counts as activity this time`);
   }
@@ -73,13 +76,19 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
     readNet: readNetSplit, readCgroup: (pid) => readCgroupUsage(pid),
   });
   if (!opts.dryRun) {
-    sleep.recordActivity(collected.activity, collected.samples, collected.cursor);
-    const usage = ctx.usage();
-    const u = rollup({
-      now, readings: collected.readings, prev: usage.samples(), requests: collected.requests,
-      active: new Set(collected.activity.map((a) => a.name)), intervalMs: c.sweepIntervalMs,
+    // One transaction, the baselines read inside it: two sweeps at once (cron and the watchdog)
+    // never count the same bytes, CPU time or log lines twice. Whichever comes second finds the
+    // log position moved from where it began reading, and leaves those requests to the first.
+    store.transaction(() => {
+      const usage = ctx.usage();
+      const fresh = sameCursor(sleep.cursor(c.accessLog), startCursor);
+      const u = rollup({
+        now, readings: collected.readings, prev: usage.samples(), requests: fresh ? collected.requests : new Map(),
+        active: new Set(collected.activity.map((a) => a.name)), intervalMs: c.sweepIntervalMs,
+      });
+      usage.record(u.deltas, u.samples, oldestKeptDay(now, c.usageDays));
+      sleep.recordActivity(collected.activity, collected.samples, fresh ? collected.cursor : undefined);
     });
-    usage.record(u.deltas, u.samples, oldestKeptDay(now, c.usageDays));
   }
   // What this sweep saw counts as if recorded (so --dry-run, which records nothing, says the same).
   const seen = new Map<string, RecordedActivity>();
@@ -125,6 +134,10 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
   }
   result.states = countStates(rows.map((r) => r.name), byName, new Set(result.stopped.map((s) => s.name)), new Set(rows.filter((r) => r.asleepAt).map((r) => r.name)), opts.dryRun);
   return result;
+}
+
+function sameCursor(a: LogCursor | undefined, b: LogCursor | undefined): boolean {
+  return a?.inode === b?.inode && a?.offset === b?.offset;
 }
 
 function countStates(names: string[], byName: Map<string, ContainerSummary>, stopped: Set<string>, asleep: Set<string>, dryRun: boolean): Record<string, number> {

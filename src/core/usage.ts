@@ -62,8 +62,7 @@ export function dayOf(ms: number): string {
 /** A counter's growth since the sample: from zero when the process (and so the counter) is new. */
 function grown(prev: UsageSample | undefined, pid: number, before: (s: UsageSample) => number, now: number): number {
   if (!prev || prev.pid !== pid) return now;
-  const b = before(prev);
-  return now >= b ? now - b : now;
+  return Math.max(0, now - before(prev));
 }
 
 /**
@@ -88,6 +87,8 @@ export function rollup(i: RollupInput): { deltas: UsageDelta[]; samples: UsageSa
   const samples: UsageSample[] = [];
   for (const r of i.readings) {
     const prev = i.prev.get(r.name);
+    // A sweep that ran alongside this one (cron and the watchdog) sampled later: it counted this.
+    if (prev && prev.sampledAt >= i.now) continue;
     const d = delta(r.name);
     d.bytesIn += grown(prev, r.pid, (s) => s.rx, r.rx);
     d.bytesOut += grown(prev, r.pid, (s) => s.tx, r.tx);

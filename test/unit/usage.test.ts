@@ -21,7 +21,12 @@ describe('usage rollup', () => {
 
   it('counts a new process (a restart, a wake) from zero, and never subtracts', () => {
     const r = rollup({ now: noon, readings: [reading('a', { pid: 8 }), reading('b', { rx: 10 })], prev: new Map([['a', sample('a')], ['b', sample('b')]]), requests: new Map(), active: new Set(), intervalMs: 60_000 });
-    expect(r.deltas.map((d) => [d.name, d.bytesIn, d.bytesOut, d.cpuUs, d.activeMs])).toEqual([['a', 1000, 2000, 5_000_000, 0], ['b', 10, 1500, 4_000_000, 0]]);
+    expect(r.deltas.map((d) => [d.name, d.bytesIn, d.bytesOut, d.cpuUs, d.activeMs])).toEqual([['a', 1000, 2000, 5_000_000, 0], ['b', 0, 1500, 4_000_000, 0]]);
+  });
+
+  it('skips a reading older than the sample another sweep (cron beside the watchdog) took meanwhile', () => {
+    const r = rollup({ now: noon, readings: [reading('a')], prev: new Map([['a', sample('a', { sampledAt: noon + 5 })]]), requests: new Map(), active: new Set(), intervalMs: 60_000 });
+    expect([r.deltas, r.samples]).toEqual([[], []]);
   });
 
   it('active time is at most one interval, less when the last sample is nearer; requests to a stopped tenant count', () => {
