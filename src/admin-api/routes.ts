@@ -6,7 +6,7 @@ import type { Context } from '../runtime/context.js';
 import type { WarmupDeps } from '../commands/warmup.js';
 import type { LifecycleVerb } from '../commands/lifecycle.js';
 import type { RouteShape } from './router.js';
-import { LIFECYCLE, LIST_ENTRY, LOGS, OPENAPI, SHOW, WARMUP, type Schema } from './schemas.js';
+import { LIFECYCLE, LIST_ENTRY, LOGS, OPENAPI, SHOW, SUMMARIES, USAGE, WARMUP, type Schema } from './schemas.js';
 import { openapi } from './openapi.js';
 
 export interface Call {
@@ -34,5 +34,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/api/tenants/{name}/stop', summary: '`stop`: stop its container; it stays stopped (no wake) until started', response: LIFECYCLE, run: lifecycle('stop') },
   { method: 'POST', path: '/api/tenants/{name}/restart', summary: '`restart`: stop and start it, answering when it answers HTTP', response: LIFECYCLE, run: lifecycle('restart') },
   { method: 'POST', path: '/api/tenants/{name}/warmup', summary: 'wake it if asleep; answers when it answers HTTP', response: WARMUP, run: async (c) => (await import('../commands/warmup.js')).warmup(c.ctx, c.warm, c.name) },
+  { method: 'GET', path: '/api/tenants/{name}/usage', query: ['since'], summary: '`usage NAME`: its usage per day since `since` (7d, 12h or a date; default 7d)', response: USAGE, run: async (c) => (await import('../commands/usage.js')).usage(c.ctx, { name: c.name, since: c.query.since }) },
+  { method: 'GET', path: '/api/tenants/{name}/summaries', query: ['last'], summary: '`summaries NAME`: the last `last` (default 10) summaries it pushed, oldest first', response: SUMMARIES, run: async (c) => (await import('../commands/summaries.js')).summaries(c.ctx, c.name, { last: c.query.last }) },
+  { method: 'GET', path: '/api/usage', query: ['since'], summary: '`usage`: every tenant\'s usage since `since` and the total, most active first', response: USAGE, run: async (c) => (await import('../commands/usage.js')).usage(c.ctx, { since: c.query.since }) },
   { method: 'GET', path: '/api/openapi.json', summary: 'this API, as an OpenAPI 3.1 document', response: OPENAPI, run: () => Promise.resolve(openapi(ROUTES)) },
 ];

@@ -25,8 +25,21 @@ export function object(properties: Record<string, Schema>, optional: string[] = 
 
 export const ERROR = object({ error: str, hint: str }, ['hint']);
 
+const boolOrNull: Schema = { type: ['boolean', 'null'] };
+const num: Schema = { type: 'number' };
+const nullable = (sch: Schema): Schema => ({ ...sch, type: [sch.type as string, 'null'] });
+
+/** What last counted as activity (core/last-activity.ts): why a tenant is awake. */
+export const LAST_ACTIVITY = object({
+  kind: { type: 'string', enum: ['request', 'traffic', 'wake', 'warmup', 'start', 'pin'] },
+  at: str,
+  request: object({ method: str, path: str, client: str }),
+  bytes: int,
+}, ['request', 'bytes']);
+
 export const LIST_ENTRY = object({
-  name: str, port: intOrNull, url: str, container: str, state: str, lastActive: strOrNull, pinned: bool, tracked: bool,
+  name: str, port: intOrNull, url: str, container: str, state: str, lastActive: strOrNull, pinned: bool,
+  lastActivity: nullable(LAST_ACTIVITY), tracked: bool, outOfDate: boolOrNull,
 });
 
 export const SHOW = object({
@@ -35,7 +48,23 @@ export const SHOW = object({
   volume: object({ name: str, sizeBytes: intOrNull }),
   password: { type: 'string', enum: ['set', 'unknown'] },
   adopted: bool, createdAt: str, startedAt: strOrNull,
+  imageId: strOrNull, outOfDate: boolOrNull, upgrading: nullable(object({ image: str, step: str })),
+  lastActivity: LAST_ACTIVITY, pinned: bool, ingestToken: { type: 'string', enum: ['set', 'none'] },
 });
+
+const USAGE_TOTAL = object({
+  name: str, days: int, activeMinutes: num, requests: int, bytesIn: int, bytesOut: int, wakes: int, cpuSeconds: num, peakMemory: int,
+});
+
+const USAGE_DAY = object({
+  name: str, day: str, activeMs: int, requests: int, bytesIn: int, bytesOut: int, wakes: int, cpuUs: int, peakMemory: int,
+});
+
+/** `usage --json`: per tenant and the total; with a name, that tenant's days too. */
+export const USAGE = object({ since: str, until: str, tenants: { type: 'array', items: USAGE_TOTAL }, total: USAGE_TOTAL, days: { type: 'array', items: USAGE_DAY } }, ['days']);
+
+/** `summaries --json`: the objects a tenant pushed, oldest first. */
+export const SUMMARIES: Schema = { type: 'array', items: object({ receivedAt: str, summary: { type: 'object' } }) };
 
 export const LIFECYCLE = object({
   name: str,

@@ -18,10 +18,14 @@ import type { UpgradeResult } from '../commands/upgrade.js';
 import { formatAgo, formatDuration } from '../core/durations.js';
 import { formatBytes } from '../transfer/progress.js';
 
-function out(s: string): void {
+import { describeActivity } from '../core/last-activity.js';
+
+export { printRotateIngest, printSummaries, printUsage } from './render-usage.js';
+
+export function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 }
-function json(v: unknown): void {
+export function json(v: unknown): void {
   out(JSON.stringify(v, null, 2));
 }
 
@@ -124,6 +128,8 @@ export function printShow(r: ShowResult, asJson: boolean): void {
     ['password', r.password === 'set' ? 'set' : 'unknown (set one with: feather-tenant passwd)'],
     ['created', r.createdAt],
     ['started', r.startedAt ?? 'never'],
+    ['activity', `${describeActivity(r.lastActivity)}, ${formatAgo(Date.parse(r.lastActivity.at), Date.now())}${r.pinned ? '; pinned' : ''}`],
+    ['summaries', r.ingestToken === 'set' ? 'ingest token set' : 'no ingest token yet (make one with: feather-tenant rotate-ingest-token)'],
   ];
   if (r.upgrading) lines.push(['upgrading', `to ${r.upgrading.image} (step ${r.upgrading.step}; if no upgrade runs, feather-tenant reconcile finishes or rolls it back)`]);
   if (r.adopted) lines.push(['adopted', 'from tenant.sh (its container is kept until passwd)']);
@@ -159,9 +165,13 @@ export function printReconcile(r: ReconcileResult, asJson: boolean): void {
 export function printSweep(r: SweepResult, asJson: boolean): void {
   if (asJson) return json(r);
   const verb = r.dryRun ? 'would stop' : 'stopped';
-  for (const s of r.stopped) out(`${verb} ${s.name} (idle ${formatDuration(s.idleForMs)})`);
-  const why = { woken: 'woken while being stopped', waking: 'waking up', busy: 'another command is working on it' } as Record<string, string>;
-  for (const k of r.kept) if (why[k.reason]) out(`kept ${k.name}: ${why[k.reason]}`);
+  const last = (s: SweepResult['stopped'][number]) => `last ${describeActivity(s.activity)} ${formatDuration(s.idleForMs)} ago`;
+  for (const s of r.stopped) out(`${verb} ${s.name} (idle ${formatDuration(s.idleForMs)}; ${last(s)})`);
+  const why = { woken: 'woken while being stopped', waking: 'waking up', busy: 'another command is working on it', pinned: 'pinned', stopping: 'being stopped' } as Record<string, string>;
+  // --dry-run says why each running tenant stays; a real sweep only the unusual reasons.
+  for (const k of r.kept) {
+    if (why[k.reason] || r.dryRun) out(`${r.dryRun ? 'would keep' : 'kept'} ${k.name}: ${why[k.reason] ?? 'active'} (${last(k)})`);
+  }
   if (r.stopped.length === 0) out(`nothing to stop (${r.kept.length} running)`);
 }
 

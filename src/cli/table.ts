@@ -162,7 +162,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'show',
-    description: 'one tenant: port, URL, state, image, limits, volume and its size, created and started times',
+    description: 'one tenant: port, URL, state, image, limits, volume and its size, created and started times, and what last counted as activity',
     args: [NAME],
     options: [JSON_OUT('print as JSON')],
     help: examples(['feather-tenant show alice', 'feather-tenant show alice --json']),
@@ -227,6 +227,39 @@ one's last log lines. Asleep and stopped tenants are recreated and stay as they 
       );
       if (errors.length > 0) throw new OperationError(errors.join('\n'), 'nothing else was changed; fix the cause and run upgrade again');
     },
+  },
+  {
+    name: 'rotate-ingest-token',
+    description: "give a tenant a new summary ingest token (the container is recreated with it, as by passwd; the old one stops working); a tenant created before summaries existed gets its first",
+    args: [NAME],
+    options: [JSON_OUT('print the result as JSON')],
+    help: `${examples(['feather-tenant rotate-ingest-token alice'])}
+The token is never printed: the container reads it from /run/secrets/feather-ingest-token and
+pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <token>).
+`,
+    run: ([name = ''], o) => runAndRender(() => import('../commands/rotate-ingest-token.js'), (m, ctx) => m.rotateIngestToken(ctx, name), (r) => r.printRotateIngest, o),
+  },
+  {
+    name: 'summaries',
+    description: 'the last summaries a tenant pushed (POST /_feather/summary with its ingest token), oldest first',
+    args: [NAME],
+    options: [
+      { flags: '--last <n>', description: 'how many (1-1000)', default: '10' },
+      JSON_OUT('print as JSON'),
+    ],
+    help: examples(['feather-tenant summaries alice', 'feather-tenant summaries alice --last 50 --json']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/summaries.js'), (m, ctx) => m.summaries(ctx, name, { last: str(o.last) }), (r) => r.printSummaries, o),
+  },
+  {
+    name: 'usage',
+    description: 'usage per tenant over days: active minutes, requests, bytes in and out, wakes, CPU seconds, peak memory; most active first',
+    args: [['[name]', 'one tenant: its days one by one']],
+    options: [
+      { flags: '--since <when>', description: 'days or hours back (7d, 12h) or a date (2026-11-01); days are UTC', default: '7d' },
+      JSON_OUT('print as JSON'),
+    ],
+    help: examples(['feather-tenant usage', 'feather-tenant usage alice --since 30d', 'feather-tenant usage --since 2026-11-01 --json']),
+    run: ([name], o) => runAndRender(() => import('../commands/usage.js'), (m, ctx) => m.usage(ctx, { name, since: str(o.since) }), (r) => r.printUsage, o),
   },
   {
     name: 'reconcile',
@@ -312,7 +345,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
     name: 'sweep',
     description: 'one pass for cron: stop every running tenant idle longer than FEATHER_TENANT_IDLE_MINUTES; prints what it stopped',
     options: [
-      { flags: '--dry-run', description: 'only say what would be stopped' },
+      { flags: '--dry-run', description: 'only say, for each running tenant, whether it would be stopped and why (its last activity)' },
       JSON_OUT('print the result as JSON'),
     ],
     help: examples(['feather-tenant sweep', 'feather-tenant sweep --dry-run --json', '* * * * * podman exec feather-birth feather-tenant sweep   (crontab)']),

@@ -14,6 +14,7 @@ import { portIsFree } from '../net/port-probe.js';
 import type { Reservation } from '../store/tenants.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { tenantRunSpec } from '../core/tenant-run-spec.js';
+import { mintIngestToken } from '../tenant/ingest.js';
 import { Undo } from '../tenant/undo.js';
 
 export interface AddOptions {
@@ -108,9 +109,15 @@ async function addLocked(ctx: Context, name: string, image: string, opts: AddOpt
     ctx.log(reuse ? `reusing existing volume ${obj} (the user's data is kept)` : `${volumeExisted ? 'replaced' : 'created'} volume ${obj}`);
     ctx.checkpoint('add:objects');
 
+    // The summary ingest token: its secret's name is in the row before it exists (tenant/ingest.ts).
+    undo.push('ingest token', async () => {
+      const r = store.get(name);
+      for (const s of new Set([r?.ingestSecret, r?.ingestPending])) if (s) await ctx.podman.removeSecret(s);
+    });
+    const ingestSecret = await mintIngestToken(ctx, name, null);
     // Pushed before the run: a run that fails after creating the container leaves one behind.
     undo.push(`container ${obj}`, () => ctx.podman.removeContainer(obj, 2));
-    const containerId = await ctx.podman.run(tenantRunSpec(c, { name, port: row.port, image }, ctx.env));
+    const containerId = await ctx.podman.run(tenantRunSpec(c, { name, port: row.port, image, ingestSecret }, ctx.env));
     ctx.checkpoint('add:started');
     await waitReady(ctx, row);
     ctx.checkpoint('add:ready');

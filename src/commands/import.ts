@@ -5,6 +5,7 @@ import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
 import { readArchive } from '../transfer/archive-reader.js';
 import type { Manifest } from '../transfer/manifest.js';
+import type { StoredSummary } from '../store/port.js';
 import { formatBytes, type Progress } from '../transfer/progress.js';
 import { BatchedWriter, createSpool } from '../transfer/spool.js';
 import { VolumeCheck, refuseVolume } from '../transfer/volume-check.js';
@@ -63,6 +64,7 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
     const writer = new BatchedWriter(spool.handle);
     const check = new VolumeCheck(c.importMaxEntries);
     let target: Target | undefined;
+    let summaries: StoredSummary[] = [];
     const m = await readArchive(opts.input, {
       onManifest: async (manifest) => {
         target = await preflight(ctx, manifest, opts);
@@ -73,6 +75,7 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
         return check.problem === undefined ? writer.write(chunk) : undefined;
       },
       onVolumeBytes: (done, total) => p?.update('receiving', done, total),
+      onSummaries: (list) => void (summaries = list),
     });
     await writer.flush();
     await spool.handle.close();
@@ -103,6 +106,8 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
         }
         ctx.log(`importing ${formatBytes(m.volume.bytes)} into volume ${volume}`);
         await ctx.podman.importVolume(volume, spool.path);
+        // With the row still provisioning: an add rolled back (or a crash reconcile rolls back) takes them with it.
+        ctx.summaries().replace(name, summaries);
         ctx.checkpoint('import:filled');
       },
       replaceVolume: target.volumeHasData && opts.force,

@@ -10,6 +10,7 @@ export async function imageIds(ctx: Context, images: string[]): Promise<Map<stri
   const ids = await Promise.all(distinct.map((i) => ctx.podman.imageId(i).catch(() => undefined)));
   return new Map(distinct.flatMap((i, n) => (ids[n] === undefined ? [] : [[i, ids[n]] as const])));
 }
+import { lastActivity, type LastActivity } from '../core/last-activity.js';
 
 export interface ListEntry {
   name: string;
@@ -21,6 +22,8 @@ export interface ListEntry {
   /** Last HTTP request or traffic, as of the last sweep (ISO time), or null. */
   lastActive: string | null;
   pinned: boolean;
+  /** What last counted as activity and when (null for a container our state does not know). */
+  lastActivity: LastActivity | null;
   /** false for a container of ours that our state does not know (see reconcile). */
   tracked: boolean;
   /**
@@ -49,11 +52,12 @@ export async function list(ctx: Context, early?: Promise<ContainerSummary[]>): P
     const asleep = r.asleepAt !== null && k !== undefined && k.state !== 'running';
     const state = r.status === 'active' ? (asleep ? 'asleep' : (k?.state ?? 'missing')) : r.status;
     const lastActive = r.lastActiveAt === null ? null : new Date(r.lastActiveAt).toISOString();
-    return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, lastActive, pinned: r.pinned, tracked: true, outOfDate: outOfDate(k?.imageId, ids.get(r.image)) ?? null };
+    const activity = lastActivity(r, k?.state === 'running' ? k.startedAt?.getTime() : undefined);
+    return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state, lastActive, pinned: r.pinned, lastActivity: activity, tracked: true, outOfDate: outOfDate(k?.imageId, ids.get(r.image)) ?? null };
   });
   for (const k of byName.values()) {
     const name = containerTenant(c.prefix, k)?.name ?? k.name;
-    out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, lastActive: null, pinned: false, tracked: false, outOfDate: null });
+    out.push({ name, port: k.hostPorts[0] ?? null, url: tenantUrl(c, name), container: k.name, state: k.state, lastActive: null, pinned: false, lastActivity: null, tracked: false, outOfDate: null });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -4,6 +4,7 @@ import { validateName } from '../core/names.js';
 import { HOME, objectName, tenantUrl } from '../core/tenant.js';
 import { dirSize } from '../fs/dir-size.js';
 import { outOfDate } from '../core/upgrade-plan.js';
+import { lastActivity, type LastActivity } from '../core/last-activity.js';
 
 export interface ShowResult {
   name: string;
@@ -30,6 +31,11 @@ export interface ShowResult {
   adopted: boolean;
   createdAt: string;
   startedAt: string | null;
+  /** What last counted as activity, and when: why it is (or was last) awake. */
+  lastActivity: LastActivity;
+  pinned: boolean;
+  /** Whether it has a summary ingest token (tenants from before issue 13 get one with rotate-ingest-token). */
+  ingestToken: 'set' | 'none';
 }
 
 /** One tenant: our row, plus one `podman inspect` for what the container really runs with. */
@@ -65,5 +71,8 @@ export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
     adopted: row.adoptedAt !== null,
     createdAt: new Date(row.createdAt).toISOString(),
     startedAt: k?.startedAt?.toISOString() ?? null,
+    lastActivity: lastActivity(row, k?.state === 'running' ? k.startedAt?.getTime() : undefined),
+    pinned: row.pinned,
+    ingestToken: row.ingestHash ? 'set' : 'none',
   };
 }

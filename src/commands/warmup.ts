@@ -39,7 +39,7 @@ export async function warmup(ctx: Context, w: WarmupDeps, rawName: string): Prom
   const now = ctx.now();
   // Activity first: a sweep that has not claimed the tenant yet now leaves it up for the user
   // about to arrive; one that has is stopping it, and the wake below waits for that stop.
-  ctx.sleep().recordActivity([{ name, at: now }], [], undefined);
+  ctx.sleep().recordActivity([{ name, at: now, kind: 'warmup', detail: '{}' }], [], undefined);
   const stopping = ctx.sleep().stopInProgress(name, now - leaseMs(ctx));
   if (!w.inFlight(name) && !stopping && (await w.probe(row.port))) {
     return { name, action: 'none', state: 'running', ms: 0, message: `${name} is already running` };

@@ -52,6 +52,8 @@ export interface Config {
   accessLog: string;
   /** How often the watchdog sweeps. */
   sweepIntervalMs: number;
+  /** Days of usage per tenant kept in the state (issue 13). */
+  usageDays: number;
   /**
    * Requests the wake server holds or relays at once (each costs two descriptors); beyond it,
    * 503 with Retry-After. Undefined: fitted to the watchdog's open-files limit (watchdog/fds.ts).
@@ -116,6 +118,7 @@ export const DEFAULTS: Config = {
   adminListen: '127.0.0.1:9097',
   accessLog: '/var/log/feather-tenant/access.log',
   sweepIntervalMs: 60_000,
+  usageDays: 90,
   maxHeld: undefined,
   activeTrafficBytes: 4096,
   isolationRules: 'iptables',
@@ -276,6 +279,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'adminListen', env: 'FEATHER_TENANT_ADMIN_LISTEN', parse: (t, s) => (t.trim() === 'off' ? undefined : listenAddress(t, s)) },
   { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: absolutePath },
   { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
+  { key: 'usageDays', env: 'FEATHER_TENANT_USAGE_DAYS', file: 'usageDays', parse: int(1, 36_500) },
   { key: 'maxHeld', env: 'FEATHER_TENANT_MAX_HELD', parse: int(1, 1_000_000) },
   { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
   { key: 'isolationRules', env: 'FEATHER_TENANT_ISOLATION_RULES', parse: (t, s) => {

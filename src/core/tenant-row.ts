@@ -45,6 +45,16 @@ export interface TenantRow {
   wakeStartedAt: number | null;
   /** An `upgrade` moving it to a new image (or one that died: reconcile finishes or rolls it back). */
   upgrade: UpgradeInProgress | null;
+  /** What the latest activity was (core/last-activity.ts): request, traffic, wake, pin; null before issue 13. */
+  lastActiveKind: string | null;
+  /** Its detail as JSON (the request, or the traffic's bytes). */
+  lastActiveDetail: string | null;
+  /** SHA-256 (hex) of the summary ingest token; null for a tenant that has none yet. */
+  ingestHash: string | null;
+  /** The podman secret holding the ingest token. */
+  ingestSecret: string | null;
+  /** An ingest secret a rotate-ingest-token was switching to or from (removed by it, or by reconcile). */
+  ingestPending: string | null;
 }
 
 /** An adopted tenant: already running somewhere, so it is inserted active with its own port. */

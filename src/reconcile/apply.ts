@@ -72,7 +72,8 @@ async function applyOne(ctx: Context, a: TenantAction, row: TenantRow): Promise<
       return;
     case 'drop-secret':
       await ctx.podman.removeSecret(a.secret);
-      ctx.store().setPendingSecret(row.name, null, ctx.now());
+      if (a.ingest) ctx.store().setPendingIngest(row.name, null, ctx.now());
+      else ctx.store().setPendingSecret(row.name, null, ctx.now());
       return;
   }
 }

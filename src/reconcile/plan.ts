@@ -6,7 +6,7 @@ import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { nameProblem } from '../core/names.js';
 import { recoveryOf } from '../core/upgrade-plan.js';
-import { LABEL_PREFIX, LABEL_SECRET, LABEL_TENANT, isNextContainer } from '../core/tenant.js';
+import { LABEL_PREFIX, LABEL_INGEST, LABEL_SECRET, LABEL_TENANT, isNextContainer } from '../core/tenant.js';
 
 export interface ReconcileInput {
   prefix: string;
@@ -29,7 +29,7 @@ export type TenantAction =
   | { kind: 'recreate'; name: string; start: boolean; why: string }
   | { kind: 'start'; name: string; why: string }
   /** A secret left by a passwd that died; removed after the container no longer uses it. */
-  | { kind: 'drop-secret'; name: string; secret: string }
+  | { kind: 'drop-secret'; name: string; secret: string; ingest?: true }
   /** An upgrade that died: finished once its new container had answered, else rolled back. */
   | { kind: 'finish-upgrade' | 'rollback-upgrade'; name: string; image: string; start: boolean };
 
@@ -120,6 +120,9 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
     if (row.secretPending && row.secretPending !== row.secret) {
       cleanups.push({ kind: 'drop-secret', name: row.name, secret: row.secretPending });
     }
+    if (row.ingestPending && row.ingestPending !== row.ingestSecret) {
+      cleanups.push({ kind: 'drop-secret', name: row.name, secret: row.ingestPending, ingest: true });
+    }
   }
 
   for (const [name, { k, labelled }] of containers) {
@@ -157,5 +160,8 @@ function containerDrift(row: TenantRow, k: ContainerSummary): string | undefined
   // Containers made before passwd existed carry no secret label: add named the secret as the container.
   const secret = k.labels[LABEL_SECRET] ?? k.name;
   if (row.secret !== null && secret !== row.secret) return `it holds an old password (secret ${secret}, not ${row.secret})`;
+  // A rotate-ingest-token that died after recreating the container but before recording the token.
+  const ingest = k.labels[LABEL_INGEST] ?? null;
+  if (ingest !== row.ingestSecret) return `it holds another ingest token (secret ${ingest ?? 'none'}, not ${row.ingestSecret ?? 'none'})`;
   return undefined;
 }

@@ -10,8 +10,10 @@ import { Locks } from '../store/locks.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import { SleepStore } from '../store/sleep.js';
 import { TenantStore } from '../store/tenants.js';
-import type { AdminState, LockState, RevocationQueue, SleepState, TenantState } from '../store/port.js';
 import { AdminStore } from '../store/admin.js';
+import { UsageStore } from '../store/usage.js';
+import { SummaryStore } from '../store/summaries.js';
+import type { AdminState, LockState, RevocationQueue, SleepState, SummaryState, TenantState, UsageState } from '../store/port.js';
 import { loadConfig } from './load-config.js';
 import { osProcessProbe } from '../os/process-probe.js';
 
@@ -32,6 +34,10 @@ export interface Context {
   outbox(): RevocationQueue;
   /** The admin instance's live colour: the same database. */
   admin(): AdminState;
+  /** Usage per tenant and day: the same database. */
+  usage(): UsageState;
+  /** Summaries tenants pushed: the same database. */
+  summaries(): SummaryState;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -57,6 +63,8 @@ export function createContext(env: Env = process.env): Context {
   let sleep: SleepStore | undefined;
   let outbox: RevocationOutbox | undefined;
   let admin: AdminStore | undefined;
+  let usage: UsageStore | undefined;
+  let summaries: SummaryStore | undefined;
   const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
@@ -74,6 +82,8 @@ export function createContext(env: Env = process.env): Context {
     sleep: () => (sleep ??= new SleepStore(getDb())),
     outbox: () => (outbox ??= new RevocationOutbox(getDb())),
     admin: () => (admin ??= new AdminStore(getDb())),
+    usage: () => (usage ??= new UsageStore(getDb())),
+    summaries: () => (summaries ??= new SummaryStore(getDb())),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

@@ -5,10 +5,11 @@
 import type { Adoption, DesiredState, TenantRow, TenantStatus, UpgradeStep } from '../core/tenant-row.js';
 import type { LockHolder } from './locks.js';
 import type { Revocation } from './outbox.js';
-import type { LogCursor, TrafficSample } from './sleep.js';
+import type { LogCursor, RecordedActivity, TrafficSample } from './sleep.js';
 import type { Reservation } from './tenants.js';
 import type { AdminLive } from './admin.js';
 import type { Colour } from '../core/admin.js';
+import type { UsageDelta, UsageRow, UsageSample } from '../core/usage.js';
 
 export interface TenantState {
   /** Runs `fn` in one write transaction: everything in it happens, or nothing. */
@@ -27,6 +28,9 @@ export interface TenantState {
   setUpgrade(name: string, image: string, step: UpgradeStep, now: number): void;
   upgradeAnswered(name: string, image: string, containerId: string, now: number): void;
   endUpgrade(name: string, now: number): void;
+  setPendingIngest(name: string, secret: string | null, now: number): void;
+  /** The ingest token changes hands in one write; the old secret becomes pending (as switchSecret). */
+  switchIngest(name: string, secret: string, hash: string, oldSecret: string | null, now: number): void;
   delete(name: string): void;
 }
 
@@ -39,7 +43,7 @@ export interface LockState {
 }
 
 export interface SleepState {
-  recordActivity(activity: { name: string; at: number }[], samples: TrafficSample[], cursor: LogCursor | undefined): void;
+  recordActivity(activity: RecordedActivity[], samples: TrafficSample[], cursor: LogCursor | undefined): void;
   samples(): Map<string, TrafficSample>;
   cursor(file: string): LogCursor | undefined;
   setPinned(name: string, pinned: boolean, now: number): boolean;
@@ -48,6 +52,24 @@ export interface SleepState {
   stopInProgress(name: string, staleBefore: number): boolean;
   claimSleep(name: string, o: { now: number; idleBefore: number; leaseStaleBefore: number }): boolean;
   finishSleep(name: string, claimedAt: number, now: number, stopped: boolean): boolean;
+}
+
+export interface UsageState {
+  record(deltas: UsageDelta[], samples: UsageSample[], oldestKeptDay: string): void;
+  samples(): Map<string, UsageSample>;
+  days(sinceDay: string, name?: string): UsageRow[];
+}
+
+export interface StoredSummary {
+  receivedAt: number;
+  /** The JSON object as stored (core/summary.ts). */
+  body: string;
+}
+
+export interface SummaryState {
+  add(name: string, receivedAt: number, body: string, keep: number): boolean;
+  last(name: string, n: number): StoredSummary[];
+  replace(name: string, list: readonly StoredSummary[]): void;
 }
 
 export interface RevocationQueue {

@@ -27,6 +27,11 @@ interface Raw {
   upgrade_image: string | null;
   upgrade_step: UpgradeStep | null;
   upgrade_started_at: number | null;
+  last_active_kind: string | null;
+  last_active_detail: string | null;
+  ingest_hash: string | null;
+  ingest_secret: string | null;
+  ingest_pending: string | null;
 }
 
 const fromRaw = (r: Raw): TenantRow => ({
@@ -49,6 +54,11 @@ const fromRaw = (r: Raw): TenantRow => ({
   stopStartedAt: r.stop_started_at,
   wakeStartedAt: r.wake_started_at,
   upgrade: r.upgrade_image !== null && r.upgrade_step !== null ? { image: r.upgrade_image, step: r.upgrade_step, startedAt: r.upgrade_started_at ?? 0 } : null,
+  lastActiveKind: r.last_active_kind,
+  lastActiveDetail: r.last_active_detail,
+  ingestHash: r.ingest_hash,
+  ingestSecret: r.ingest_secret,
+  ingestPending: r.ingest_pending,
 });
 
 export interface Reservation {
@@ -153,6 +163,15 @@ export class TenantStore implements TenantState {
   /** The upgrade is over, finished or rolled back. */
   endUpgrade(name: string, now: number): void {
     prepared(this.db, 'UPDATE tenants SET upgrade_image = NULL, upgrade_step = NULL, upgrade_started_at = NULL, updated_at = ? WHERE name = ?').run(now, name);
+  }
+
+  setPendingIngest(name: string, secret: string | null, now: number): void {
+    prepared(this.db, 'UPDATE tenants SET ingest_pending = ?, updated_at = ? WHERE name = ?').run(secret, now, name);
+  }
+
+  switchIngest(name: string, secret: string, hash: string, oldSecret: string | null, now: number): void {
+    prepared(this.db, 'UPDATE tenants SET ingest_secret = ?, ingest_hash = ?, ingest_pending = ?, updated_at = ? WHERE name = ?')
+      .run(secret, hash, oldSecret, now, name);
   }
 
   delete(name: string): void {

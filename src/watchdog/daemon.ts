@@ -12,6 +12,8 @@ import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
 import { startGate } from './gate-runtime.js';
 import { startAdmin } from './admin-runtime.js';
+import { createIngest } from '../auth/summary-ingest.js';
+import { dayOf } from '../core/usage.js';
 import { leaseMs, sweep } from '../commands/sweep.js';
 import { busyTenants } from '../tenant/lock.js';
 import { STOP_GRACE_S } from '../tenant/switch.js';
@@ -69,8 +71,19 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   let draining = false;
   const probe = (port: number) => probeHttp(port, 1_000);
   const auth = c.auth === 'jwt' ? startGate(ctx, log, outages.redis) : undefined;
+  const summaries = ctx.summaries();
+  const ingest = createIngest({
+    domain: c.domain,
+    ingestHash: (name) => {
+      const row = store.get(name);
+      return row?.status === 'active' ? row.ingestHash : undefined;
+    },
+    store: (name, at, body, keep) => summaries.add(name, at, body, keep),
+    now: () => ctx.now(),
+  });
   const { server, active, destroyAll } = createWakeServer({
     gate: auth?.gate,
+    ingest,
     domain: c.domain,
     lookup: (name) => {
       const row = store.get(name);
@@ -146,6 +159,9 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       metrics.lastSweepAt = ctx.now();
       metrics.lastSweepSeconds = (ctx.now() - t0) / 1000;
       metrics.tenants = r.states;
+      // Only tenants that exist: removed ones' rows stay in usage, not in the series.
+      const today = dayOf(ctx.now());
+      metrics.usageToday = ctx.usage().days(today).filter((u) => u.day === today && store.get(u.name) !== undefined);
       outages.sweeps.ok();
       const fields = { stopped: r.stopped.map((s) => s.name), running: r.kept.length, ms: ctx.now() - t0 };
       log(r.stopped.length ? 'info' : 'debug', 'sweep', fields);

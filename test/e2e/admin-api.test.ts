@@ -44,6 +44,7 @@ describe('admin API', () => {
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })));
     expect(ops.map((o) => `${o.method} ${o.path}`).sort()).toEqual([
       'GET /api/openapi.json', 'GET /api/tenants', 'GET /api/tenants/{name}', 'GET /api/tenants/{name}/logs',
+      'GET /api/tenants/{name}/summaries', 'GET /api/tenants/{name}/usage', 'GET /api/usage',
       'POST /api/tenants/{name}/restart', 'POST /api/tenants/{name}/start', 'POST /api/tenants/{name}/stop', 'POST /api/tenants/{name}/warmup',
     ]);
     const checked: string[] = [];
@@ -86,6 +87,16 @@ describe('admin API', () => {
     expect(bad.stderr).toContain(((await api('POST', '/api/tenants/Bob/stop')).json as { error: string }).error);
     // list and show answer what the CLI prints (times and sizes aside).
     expect((await api('GET', '/api/tenants')).json).toEqual(await cliJson(['list']));
+    // Usage, as the CLI prints it (its counts aside: the watchdog's sweep may add to them in between).
+    const usageOutline = (u: unknown) => {
+      const { since, until, tenants, days } = u as { since: string; until: string; tenants: { name: string }[]; days?: { day: string }[] };
+      return { since, until, tenants: tenants.map((t) => t.name).sort(), days: days?.map((d) => d.day) };
+    };
+    expect(usageOutline((await api('GET', '/api/usage?since=30d')).json)).toEqual(usageOutline(await cliJson(['usage', '--since', '30d'])));
+    expect(usageOutline((await api('GET', '/api/tenants/alice/usage')).json)).toEqual(usageOutline(await cliJson(['usage', 'alice'])));
+    expect((await api('GET', '/api/tenants/alice/summaries?last=3')).json).toEqual(await cliJson(['summaries', 'alice', '--last', '3']));
+    expect((await api('GET', '/api/usage?since=soon')).status).toBe(400);
+    expect((await api('GET', '/api/tenants/alice/summaries?last=0')).status).toBe(400);
     const shown = (await api('GET', '/api/tenants/alice')).json as Record<string, unknown>;
     expect({ ...shown, volume: null }).toEqual({ ...(await cliJson(['show', 'alice'])) as object, volume: null });
   });

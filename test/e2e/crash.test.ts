@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_IMAGE, startStack, type Stack } from '../helpers/stack.js';
 import { exists, podman } from '../helpers/podman.js';
 import { buildVariant, imageIdOf, type VariantImage } from '../helpers/variant-image.js';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { hashIngestToken } from '../../src/core/summary.js';
 
-// A feather-tenant SIGKILLed at each named step of add, remove, passwd and upgrade (the test-only
+// A feather-tenant SIGKILLed at each named step of add, remove, passwd, upgrade and rotate-ingest-token (the test-only
 // FEATHER_TENANT_TEST_DIE_AT), then `reconcile`: the tenant is either fully there and served or
 // fully gone, no volume is lost, no route is duplicated, and a second reconcile changes nothing.
 
@@ -17,12 +20,22 @@ afterAll(async () => {
 
 const PASSWORD = /\| password: (\S+)$/;
 
+const containerToken = async (name: string) => (await podman('exec', `${s.prefix}${name}`, 'cat', '/run/secrets/feather-ingest-token')).stdout.trim();
+function ingestHash(name: string): string | null {
+  const db = new Database(join(s.stateDir, 'state.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT ingest_hash AS h FROM tenants WHERE name = ?').get(name) as { h: string | null }).h;
+  } finally {
+    db.close();
+  }
+}
+
 async function killedAt(step: string, args: string[]): Promise<void> {
   const r = await s.run(args, { FEATHER_TENANT_TEST_DIE_AT: step });
   expect(r.exitCode, `${args.join(' ')} should have died at ${step}: ${r.stderr}`).toBe(-1);
 }
 
-/** reconcile, then the tenant must be whole (served, one route, one secret) or wholly absent. */
+/** reconcile, then the tenant must be whole (served, one route, one password secret, one ingest token secret) or wholly absent. */
 async function reconcileAndCheck(name: string): Promise<'present' | 'absent'> {
   const obj = `${s.prefix}${name}`;
   const r = await s.run(['reconcile']);
@@ -34,7 +47,10 @@ async function reconcileAndCheck(name: string): Promise<'present' | 'absent'> {
   if (shown.exitCode === 0) {
     expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'active', state: 'running' });
     expect(routes).toHaveLength(1);
-    expect(secrets).toHaveLength(1);
+    expect(secrets.filter((n) => !n.startsWith(`${obj}.ingest-`))).toHaveLength(1);
+    expect(secrets.filter((n) => n.startsWith(`${obj}.ingest-`))).toHaveLength(1);
+    // The token the container holds is the one the state accepts.
+    expect(hashIngestToken(await containerToken(name))).toBe(ingestHash(name));
     expect((await s.get(name, '/cgi-bin/info')).body).toContain(`tenant=${name}`);
     outcome = 'present';
   } else {
@@ -140,5 +156,18 @@ describe('killed mid-command, then reconcile', () => {
       expect(JSON.parse((await s.run(['reconcile', '--json'])).stdout)).toMatchObject({ changes: [], failed: 0 });
       expect((await s.run(['remove', name, '--purge', '--yes'])).exitCode).toBe(0);
     });
+  });
+
+  it.each(['rotate-ingest:begun', 'rotate-ingest:secret', 'rotate-ingest:recreated', 'rotate-ingest:stored'])('rotate-ingest-token killed at %s leaves a served tenant holding the token the state accepts', async (step) => {
+    const name = step.replace(':', '-').replace('rotate-ingest', 'rot');
+    expect((await s.run(['add', name])).exitCode).toBe(0);
+    const old = await containerToken(name);
+    await killedAt(step, ['rotate-ingest-token', name]);
+    expect(await reconcileAndCheck(name)).toBe('present');
+    // Before the switch is stored the old token holds; from it on, the new one.
+    expect((await containerToken(name)) === old).toBe(step !== 'rotate-ingest:stored');
+    expect((await s.run(['rotate-ingest-token', name])).exitCode).toBe(0);
+    expect(hashIngestToken(await containerToken(name))).toBe(ingestHash(name));
+    expect((await s.run(['remove', name, '--purge', '--yes'])).exitCode).toBe(0);
   });
 });

@@ -11,6 +11,8 @@ import { RevocationOutbox } from '../../src/store/outbox.js';
 import { AdminStore } from '../../src/store/admin.js';
 import { SleepStore } from '../../src/store/sleep.js';
 import { TenantStore } from '../../src/store/tenants.js';
+import { UsageStore } from '../../src/store/usage.js';
+import { SummaryStore } from '../../src/store/summaries.js';
 import { FakeCaddy } from './caddy.js';
 import { fakePodman, type FakePodman } from './podman.js';
 
@@ -34,6 +36,8 @@ export function fakeContext(env: Env = {}): FakeContext {
   const sleep = new SleepStore(db);
   const outbox = new RevocationOutbox(db);
   const admin = new AdminStore(db);
+  const usage = new UsageStore(db);
+  const summaries = new SummaryStore(db);
   const lines: string[] = [];
   let now = 1_700_000_000_000;
   const podman = fakePodman();
@@ -49,6 +53,8 @@ export function fakeContext(env: Env = {}): FakeContext {
     sleep: () => sleep,
     outbox: () => outbox,
     admin: () => admin,
+    usage: () => usage,
+    summaries: () => summaries,
     now: () => (now += 1000),
     log: (line) => void lines.push(line),
     checkpoint: () => {},

@@ -76,7 +76,8 @@ describe('reconcile and an upgrade that died', () => {
   it('keeps the route, plans the recovery, and never takes the .next container for the tenant', () => {
     const row = { name: 'alice', port: 1, status: 'active' as const, image: 'img', volume: 'p-alice', containerId: 'x', passwordHash: 'h', createdAt: 1, updatedAt: 1,
       secret: 'p-alice', secretPending: null, desired: 'running' as const, adoptedAt: null, lastActiveAt: null, pinned: false, asleepAt: null,
-      stopStartedAt: null, wakeStartedAt: null, upgrade: { image: NEW, step: 'answered' as const, startedAt: 1 } };
+      stopStartedAt: null, wakeStartedAt: null, upgrade: { image: NEW, step: 'answered' as const, startedAt: 1 },
+      lastActiveKind: null, lastActiveDetail: null, ingestHash: null, ingestSecret: null, ingestPending: null };
     const labels = { 'io.feather-tenant.managed': 'true', 'io.feather-tenant.prefix': 'p-', 'io.feather-tenant.tenant': 'alice' };
     const k = (name: string) => ({ id: name, name, state: 'running', image: 'img', labels, hostPorts: [1], startedAt: undefined, createdAt: undefined, pid: 1 });
     const routeFor = () => tenantRoute({ id: 'p-alice', host: 'alice.example', port: 1 });
