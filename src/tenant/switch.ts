@@ -47,7 +47,7 @@ export async function switchImage(ctx: Context, row: TenantRow, image: string, m
   const store = ctx.store();
   const obj = objectName(c, row.name);
   const next = nextContainerName(c, row.name);
-  const spec = { ...tenantRunSpec(c, { name: row.name, port: row.port, image, secret: row.secret ?? undefined, volume: row.volume }, ctx.env), name: next };
+  const spec = { ...tenantRunSpec(c, { name: row.name, port: row.port, image, secret: row.secret ?? undefined, volume: row.volume, ingestSecret: row.ingestSecret ?? undefined }, ctx.env), name: next };
   const running = mode === 'running';
   // A next container left by an upgrade that reconcile has not cleaned up yet.
   if (o.leftover) await ctx.podman.removeContainer(next, 0);

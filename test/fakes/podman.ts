@@ -7,7 +7,8 @@ import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
 import type { LogLine } from '../../src/podman/parse-logs.js';
 
 /** What the fake keeps of a container: the fields both views (summary and details) share. */
-type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'imageId' | 'labels' | 'hostPorts'>;
+/** The names of the secrets it was given ride along, so a test can see which a recreated container kept. */
+type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'imageId' | 'labels' | 'hostPorts'> & { secrets?: string[] };
 
 /**
  * A FakePodman whose failures arrive as rejected promises, as the real client's do: the methods
@@ -101,7 +102,7 @@ export class FakePodman implements PodmanClient {
 
   private container(spec: RunSpec, state: string): FakeContainer {
     if (this.containers.has(spec.name)) throw new EngineError('podman run', `Error: the container name "${spec.name}" is already in use`);
-    const k: FakeContainer = { id: `fake${this.nextId++}`, name: spec.name, state, image: spec.image, imageId: this.idOf(spec.image), labels: { ...spec.labels }, hostPorts: spec.publish.map((p) => p.hostPort) };
+    const k: FakeContainer = { id: `fake${this.nextId++}`, name: spec.name, state, image: spec.image, imageId: this.idOf(spec.image), labels: { ...spec.labels }, hostPorts: spec.publish.map((p) => p.hostPort), secrets: spec.secrets.map((m) => m.name) };
     this.containers.set(k.name, k);
     return k;
   }

@@ -162,8 +162,11 @@ describe('upgrade against fake podman', () => {
     ctx = fakeContext();
     ctx.podman.images.add(NEW);
     await answer(tenant('alice', 'running'));
+    ctx.store().switchIngest('alice', 'fake-alice.ingest-1', 'hash', null, ctx.now());
     const r = await upgrade(ctx, { names: ['alice'], all: false, image: NEW, dryRun: false });
     expect(r).toMatchObject({ failed: 0, tenants: [{ outcome: 'upgraded', mode: 'running' }] });
+    // Its password and its summary ingest token go with it.
+    expect(ctx.podman.containers.get('fake-alice')?.secrets).toEqual(['fake-alice', 'fake-alice.ingest-1']);
     expect(changes()).toEqual(['stopContainer fake-alice', 'create fake-alice.next', 'startContainer fake-alice.next', 'removeContainer fake-alice', 'renameContainer fake-alice.next fake-alice']);
     expect(ctx.podman.containers.get('fake-alice')).toMatchObject({ state: 'running', image: NEW });
     expect(ctx.store().get('alice')).toMatchObject({ image: NEW, upgrade: null });
