@@ -4,6 +4,7 @@
 #   bash scripts/swarm-harness.sh up     # fetch (once), namespaces, daemons, swarm, labels, images
 #   bash scripts/swarm-harness.sh down   # everything away again; safe to run any number of times
 #   bash scripts/swarm-harness.sh env    # the DOCKER_HOST / FEATHER_TENANT_DOCKER lines for a shell
+#   bash scripts/swarm-harness.sh exec CMD...   # CMD in the manager's network namespace (Caddy's ports)
 #
 # Debian 12's docker.io 20.10 (swarm mode built in), containerd, runc and tini are unpacked with
 # `apt-get download` + `dpkg-deb -x` into a cache directory and NEVER installed as services:
@@ -118,11 +119,38 @@ swarm_up() {
 images() {   # no registry: podman save on the host, docker load on every node
   for img in $IMAGES; do
     local tar="$BASE/image.tar"
-    podman save -o "$tar" "$img" >/dev/null
+    podman save -o "$tar" "$img" >/dev/null 2>&1
     for n in $NODES; do d "$n" load -q -i "$tar" >/dev/null; done
     rm -f "$tar"
   done
 }
+
+# Caddy for the tenants, as the operator runs it on a manager: a container (so it can join every
+# tenant's overlay network and resolve <prefix><name> by Swarm DNS) with its ports published on
+# the manager's loopback: 2019 the admin API, 8080 HTTP. The image is the host's Debian caddy
+# binary and the libraries ldd names, imported with podman and loaded like the work images.
+CADDY_IMAGE=localhost/feather-caddy:harness
+CADDY=feather-caddy
+caddy_up() {
+  local R=$BASE/caddy-rootfs
+  mkdir -p "$R/usr/bin" "$R/etc" "$R/tmp" && chmod 1777 "$R/tmp"
+  cp /usr/bin/caddy "$R/usr/bin/caddy"
+  for lib in $(ldd /usr/bin/caddy | grep -o '/[^ ]*'); do mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"; done
+  cat >"$R/etc/caddy.json" <<'EOF2'
+{"admin": {"listen": "0.0.0.0:2019", "origins": ["127.0.0.1:2019"]},
+ "apps": {"http": {"servers": {"tenants": {"listen": [":80"]}}}}}
+EOF2
+  tar -C "$R" --numeric-owner -c . | podman import -q --change 'CMD ["/usr/bin/caddy","run","--config","/etc/caddy.json"]' - "$CADDY_IMAGE" >/dev/null
+  podman save -o "$BASE/caddy.tar" "$CADDY_IMAGE" >/dev/null 2>&1
+  podman rmi "$CADDY_IMAGE" >/dev/null
+  d 1 load -q -i "$BASE/caddy.tar" >/dev/null && rm -f "$BASE/caddy.tar" && rm -rf "$R"
+  d 1 run -d --name "$CADDY" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 "$CADDY_IMAGE" >/dev/null
+  for _ in $(seq 50); do in_manager curl -sf -o /dev/null http://127.0.0.1:2019/config/ && return 0; sleep 0.2; done
+  log "caddy did not answer on the manager's 127.0.0.1:2019"; return 1
+}
+
+# A command in the manager's network namespace: where the CLI runs, next to Caddy's ports.
+in_manager() { nsenter --net="/run/netns/$NS-n1" -- "$@"; }
 
 up() {
   [ -S "$BASE/n1/docker.sock" ] && d 1 info >/dev/null 2>&1 && { log "already up"; return 0; }
@@ -130,7 +158,7 @@ up() {
   fetch
   down >/dev/null 2>&1
   trap 'log "bring-up failed; taking it down"; down; exit 1' ERR
-  net_up; start; swarm_up; images
+  net_up; start; swarm_up; images; caddy_up
   trap - ERR
   [ "$(iptables -S FORWARD)" = "$fw" ] || { log "host FORWARD rules changed"; down; exit 1; }
   log "up in $(( ($(date +%s%N) - t0) / 1000000 )) ms; manager: unix://$BASE/n1/docker.sock"
@@ -163,5 +191,6 @@ case ${1:-} in
   down) t0=$(date +%s%N); down; log "down in $(( ($(date +%s%N) - t0) / 1000000 )) ms" ;;
   fetch) fetch ;;
   env) echo "DOCKER_HOST=unix://$BASE/n1/docker.sock"; echo "FEATHER_TENANT_DOCKER=$ROOT/usr/bin/docker" ;;
-  *) echo "usage: $0 up|down|env|fetch" >&2; exit 2 ;;
+  exec) shift; in_manager "$@" ;;
+  *) echo "usage: $0 up|down|env|fetch|exec CMD..." >&2; exit 2 ;;
 esac

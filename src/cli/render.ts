@@ -69,12 +69,15 @@ export function printList(entries: ListEntry[], asJson: boolean): void {
     return;
   }
   const now = Date.now();
+  // NODE: only the swarm backend places tenants on nodes; podman's table stays as it was.
+  const nodes = entries.some((e) => e.node !== undefined);
   out(table(
-    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE'],
+    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE', ...(nodes ? ['NODE'] : [])],
     entries.map((e) => [
       e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`,
       `${e.state}${e.pinned ? ', pinned' : ''}${e.tracked ? '' : ', not in state'}`,
       formatAgo(e.lastActive ? Date.parse(e.lastActive) : null, now),
+      ...(nodes ? [e.node ?? '-'] : []),
     ]),
   ));
 }

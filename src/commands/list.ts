@@ -2,6 +2,7 @@ import type { Context } from '../runtime/context.js';
 import { containerTenant } from '../reconcile/plan.js';
 import { objectName, tenantUrl } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
+import { listOnSwarm } from '../tenant/swarm-lifecycle.js';
 
 export interface ListEntry {
   name: string;
@@ -15,6 +16,8 @@ export interface ListEntry {
   pinned: boolean;
   /** false for a container of ours that our state does not know (see reconcile). */
   tracked: boolean;
+  /** The swarm backend only: the node (feather.host label) the tenant is pinned to. */
+  node?: string | null;
 }
 
 /**
@@ -23,6 +26,13 @@ export interface ListEntry {
  */
 export async function list(ctx: Context, early?: Promise<ContainerSummary[]>): Promise<ListEntry[]> {
   const c = ctx.config;
+  if (ctx.swarm) {
+    const rows = new Map(ctx.store().list().map((r) => [r.name, r]));
+    return (await listOnSwarm(ctx, ctx.swarm)).map((e) => {
+      const r = rows.get(e.name);
+      return { ...e, port: r?.port ?? null, lastActive: r?.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r?.pinned ?? false };
+    });
+  }
   // By name, not only by label: adopted tenant.sh containers carry no labels of ours.
   const [rows, all] = await Promise.all([Promise.resolve(ctx.store().list()), early ?? ctx.podman.listContainersNamed(c.prefix)]);
   const containers = all.filter((k) => containerTenant(c.prefix, k) !== undefined);

@@ -61,6 +61,10 @@ export interface Config {
   isolationRules: 'iptables' | 'off';
   /** `import` refuses a volume.tar with more entries (its check keeps every name in memory). */
   importMaxEntries: number;
+  /** Where tenants run: podman on this server, or services on a Docker Swarm (docs/many-servers.md). */
+  backend: 'podman' | 'swarm';
+  /** The docker client the swarm backend drives (DOCKER_HOST from the environment names the manager). */
+  docker: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -111,6 +115,8 @@ export const DEFAULTS: Config = {
   activeTrafficBytes: 4096,
   isolationRules: 'iptables',
   importMaxEntries: 1_000_000,
+  backend: 'podman',
+  docker: 'docker',
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -254,6 +260,11 @@ export const SETTINGS: readonly Setting[] = [
     return t;
   } },
   { key: 'importMaxEntries', env: 'FEATHER_TENANT_IMPORT_MAX_ENTRIES', parse: int(1, 10_000_000) },
+  { key: 'backend', env: 'FEATHER_TENANT_BACKEND', parse: (t, s) => {
+    if (t !== 'podman' && t !== 'swarm') throw new UsageError(`${s} must be podman or swarm, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'docker', env: 'FEATHER_TENANT_DOCKER', parse: nonEmpty },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
