@@ -1,0 +1,17 @@
+#!/bin/bash
+# npm run test:swarm: the two-node Swarm harness up, the swarm backend's tests, the harness down
+# again whatever happened (issue 14). Checks the host's iptables FORWARD chain is untouched.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+before=$(iptables -S FORWARD 2>/dev/null)
+trap 'bash scripts/swarm-harness.sh down' EXIT
+t0=$(date +%s)
+bash scripts/swarm-harness.sh up || exit 1
+eval "$(bash scripts/swarm-harness.sh env | sed 's/^/export /')"
+FEATHER_SWARM_TESTS=1 node scripts/test.mjs --project swarm
+rc=$?
+echo "test:swarm: ${rc} after $(( $(date +%s) - t0 )) s"
+bash scripts/swarm-harness.sh down
+trap - EXIT
+if [ "$(iptables -S FORWARD 2>/dev/null)" != "$before" ]; then echo "test:swarm: the host's FORWARD chain changed" >&2; exit 1; fi
+exit $rc
