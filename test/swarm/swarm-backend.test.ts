@@ -66,9 +66,9 @@ describe('swarm backend', () => {
     expect(taskContainer(2, 'ftsw-alice')).toBe('');
     expect(s.cli('list').stdout).toMatch(/alice .* stopped/);
     // the name stops resolving: Caddy's answer is an error (the wake route's way in), never alice
-    await waitFor(async () => s.get('alice', '/cgi-bin/info').status >= 500, 15_000, 'alice unreachable');
+    await waitFor(() => Promise.resolve(s.get('alice', '/cgi-bin/info').status >= 500), 15_000, 'alice unreachable');
     expect(s.cli('start', 'alice').code).toBe(0);
-    await waitFor(async () => s.get('alice', '/cgi-bin/info').status === 200, 30_000, 'alice served again');
+    await waitFor(() => Promise.resolve(s.get('alice', '/cgi-bin/info').status === 200), 30_000, 'alice served again');
     expect(docker(2, 'exec', taskContainer(2, 'ftsw-alice'), 'cat', '/home/user/keep').stdout).toBe('kept-1');
   });
 

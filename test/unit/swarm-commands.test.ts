@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { add } from '../../src/commands/add.js';
+import { lifecycle } from '../../src/commands/lifecycle.js';
+import { list } from '../../src/commands/list.js';
+import { remove } from '../../src/commands/remove.js';
+import { EXIT, FeatherError } from '../../src/core/errors.js';
+import { fakeContext, type FakeContext } from '../fakes/context.js';
+import { FakeSwarm } from '../fakes/swarm.js';
+
+// The swarm backend's commands against a fake cluster (test/fakes/swarm.ts) and fake Caddy, real
+// SQLite. The same paths run for real on the two-node harness in test/swarm/.
+let ctx: FakeContext;
+let swarm: FakeSwarm;
+afterEach(() => ctx.close());
+
+function onSwarm(env: Record<string, string> = {}): void {
+  ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm', ...env });
+  swarm = new FakeSwarm();
+  ctx.swarm = swarm;
+}
+
+const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
+
+describe('add on swarm', () => {
+  it('places a tenant on the node with the fewest tenants, routes Caddy to <service>:8080', async () => {
+    onSwarm();
+    expect((await add(ctx, { name: 'alice', node: '1' })).node).toBe('1');
+    expect((await add(ctx, { name: 'bob' })).node).toBe('2');
+    expect((await add(ctx, { name: 'carol' })).node).toBe('1');
+    const route = JSON.stringify(ctx.caddy.routes.find((r) => r['@id'] === 'fake-bob'));
+    expect(route).toContain('"dial":"fake-bob:8080"');
+    expect(swarm.services.get('fake-bob')?.spec).toMatchObject({ node: '2', user: '1000:1000', init: true, capDrop: ['ALL'] });
+    expect((await list(ctx)).map((e) => [e.name, e.node, e.state])).toEqual([['alice', '1', 'running'], ['bob', '2', 'running'], ['carol', '1', 'running']]);
+  });
+
+  it('a failing service: the row, service and secret go (rolled back)', async () => {
+    onSwarm();
+    swarm.failOn.add('ensure');
+    expect(await exitOf(add(ctx, { name: 'alice' }))).toBe(EXIT.failed);
+    expect(ctx.store().get('alice')).toBeUndefined();
+    expect(swarm.calls).toContain('remove fake-alice');
+  });
+
+  it('bad input changes nothing: an unknown node, --node on podman, the login gate on swarm', async () => {
+    onSwarm();
+    expect(await exitOf(add(ctx, { name: 'alice', node: '7' }))).toBe(EXIT.usage);
+    expect(swarm.calls).toEqual([]);
+    ctx.close();
+    onSwarm({ FEATHER_TENANT_AUTH: 'jwt' });
+    expect(await exitOf(add(ctx, { name: 'alice' }))).toBe(EXIT.usage);
+    expect(swarm.calls).toEqual([]);
+    ctx.close();
+    ctx = fakeContext();
+    expect(await exitOf(add(ctx, { name: 'alice', node: '1' }))).toBe(EXIT.usage);
+    expect(ctx.store().get('alice')).toBeUndefined();
+  });
+});
+
+describe('start, stop, remove on swarm', () => {
+  it('stop scales to 0 and start to 1; remove keeps the volume and refuses --purge', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice' });
+    expect((await lifecycle(ctx, 'stop', 'alice')).action).toBe('stopped');
+    expect((await lifecycle(ctx, 'stop', 'alice')).action).toBe('none');
+    expect(swarm.services.get('fake-alice')?.replicas).toBe(0);
+    expect((await lifecycle(ctx, 'start', 'alice')).action).toBe('started');
+    expect(swarm.services.get('fake-alice')?.replicas).toBe(1);
+    expect(await exitOf(remove(ctx, { name: 'alice', purge: true, yes: true }))).toBe(EXIT.usage);
+    expect(swarm.services.has('fake-alice')).toBe(true);
+    const r = await remove(ctx, { name: 'alice', purge: false, yes: false });
+    expect(r).toMatchObject({ volumeKept: true });
+    expect(swarm.services.has('fake-alice')).toBe(false);
+    expect(swarm.secrets.size).toBe(0);
+    expect(ctx.caddy.routes.some((x) => x['@id'] === 'fake-alice')).toBe(false);
+  });
+});
