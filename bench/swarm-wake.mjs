@@ -76,6 +76,8 @@ try {
 } finally {
   spawnSync(inManager[0] ?? '', [...inManager.slice(1), process.execPath, CLI, 'remove', 'alice'], { env: { ...process.env, ...env }, stdio: 'ignore' });
   spawnSync('podman', ['rm', '-f', 'ftsb-podman'], { stdio: 'ignore' });
+  // remove keeps the volume; the task's container goes a moment after its service
+  for (let i = 0; i < 50 && spawnSync(DOCKER, ['-H', `unix://${BASE}/n2/docker.sock`, 'volume', 'rm', 'ftsb-alice'], { stdio: 'ignore' }).status !== 0; i++) await sleep(200);
   rmSync(state, { recursive: true, force: true });
   if (!wasUp) spawnSync('bash', [harness, 'down'], { stdio: 'ignore' });
 }

@@ -22,6 +22,13 @@ export interface TenantBackend {
   list(labelFilter: string): Promise<ServiceSummary[]>;
   /** host:port that Caddy dials for this tenant. */
   upstream(name: string, port: number): string;
+  /**
+   * Copies the (stopped) tenant's volume from one node to an empty volume of the same name on
+   * another, and verifies the copy; the source volume is left as it was. Rejects on any failure.
+   */
+  copyVolume(o: { name: string; from: string; to: string; image: string; labels: Record<string, string> }): Promise<void>;
+  /** Swaps the service's placement constraint to another node; it stays scaled as it was. */
+  pin(name: string, from: string | undefined, to: string): Promise<void>;
   /** Service, network and secrets; the volume stays on its node. Absent is success. */
   remove(name: string, secrets: string[]): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { AddResult } from '../commands/add.js';
 import type { ImportResult } from '../commands/import.js';
 import type { ListEntry } from '../commands/list.js';
 import type { LifecycleResult } from '../commands/lifecycle.js';
+import type { MoveResult } from '../commands/move.js';
 import type { PasswdResult } from '../commands/passwd.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
 import type { RemoveResult } from '../commands/remove.js';
@@ -130,7 +131,8 @@ export function printShow(r: ShowResult, asJson: boolean): void {
   out(lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
 }
 
-export function printLifecycle(r: LifecycleResult, asJson: boolean): void {
+/** Also move's: its message line, or the whole outcome as JSON. */
+export function printLifecycle(r: LifecycleResult | MoveResult, asJson: boolean): void {
   if (asJson) return json(r);
   out(r.message);
 }

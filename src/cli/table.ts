@@ -143,6 +143,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   ...lifecycle,
   {
+    name: 'move',
+    description: 'FEATHER_TENANT_BACKEND=swarm: move a tenant and its data to another node (stops it meanwhile)',
+    args: [NAME],
+    options: [
+      { flags: '--node <host>', description: 'the node to move to (its feather.host label)' },
+      JSON_OUT('print the outcome as JSON'),
+    ],
+    help: examples(['FEATHER_TENANT_BACKEND=swarm feather-tenant move alice --node 2']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/move.js'), (m, ctx) => m.move(ctx, name, str(o.node)), (r) => r.printLifecycle, o),
+  },
+  {
     name: 'logs',
     description: "a tenant's container logs; -f streams them until interrupted",
     args: [NAME],

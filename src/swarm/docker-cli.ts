@@ -8,7 +8,9 @@ import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT } from '../core/tenant.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
 import type { BackendState, TenantBackend } from '../backend/port.js';
 import { parseNodes, parseServices } from './parse.js';
-import { serviceCreateArgv } from './service-args.js';
+import { moveArgv, serviceCreateArgv } from './service-args.js';
+import { copyVolume } from './volume-copy.js';
+import { LABEL_NODE } from '../core/tenant-service-spec.js';
 
 const NOT_FOUND = /no such|not found/i;
 /** The name the operator gives Caddy's container on the manager (docs/many-servers.md). */
@@ -102,6 +104,14 @@ export class DockerSwarm implements TenantBackend {
     if (inspect.missing) return [];
     const ps = await this.exec(['service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Name}}\t{{.CurrentState}}', ...names], { notFoundOk: true });
     return parseServices(inspect.stdout, ps.stdout);
+  }
+
+  copyVolume(o: { name: string; from: string; to: string; image: string; labels: Record<string, string> }): Promise<void> {
+    return copyVolume((args) => runProcess(this.bin, args, { ...this.env }), o);
+  }
+
+  async pin(name: string, from: string | undefined, to: string): Promise<void> {
+    await this.exec(moveArgv(name, from, to, LABEL_NODE));
   }
 
   upstream(name: string): string {

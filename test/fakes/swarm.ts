@@ -44,6 +44,20 @@ export class FakeSwarm implements TenantBackend {
       .map((s) => ({ name: s.spec.name, labels: s.spec.labels, desired: s.replicas, running: s.replicas, node: s.spec.node })));
   }
 
+  /** Volumes by node: `${node}/${name}` -> contents. */
+  volumes = new Map<string, string>();
+
+  async copyVolume(o: { name: string; from: string; to: string }): Promise<void> {
+    await this.step('copyVolume', `${o.name} ${o.from}->${o.to}`);
+    this.volumes.set(`${o.to}/${o.name}`, this.volumes.get(`${o.from}/${o.name}`) ?? '');
+  }
+
+  async pin(name: string, _from: string | undefined, to: string): Promise<void> {
+    await this.step('pin', `${name} ${to}`);
+    const s = this.services.get(name);
+    if (s) s.spec = { ...s.spec, node: to };
+  }
+
   upstream(name: string, port: number): string {
     return `${name}:${port}`;
   }
