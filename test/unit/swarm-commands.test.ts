@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
 import { lifecycle } from '../../src/commands/lifecycle.js';
+import { move } from '../../src/commands/move.js';
 import { list } from '../../src/commands/list.js';
 import { remove } from '../../src/commands/remove.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
@@ -72,5 +73,39 @@ describe('start, stop, remove on swarm', () => {
     expect(swarm.services.has('fake-alice')).toBe(false);
     expect(swarm.secrets.size).toBe(0);
     expect(ctx.caddy.routes.some((x) => x['@id'] === 'fake-alice')).toBe(false);
+  });
+});
+
+describe('move on swarm', () => {
+  it('stops, copies, re-pins and starts again; the same node again is nothing to do', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    swarm.calls.length = 0;
+    expect(await move(ctx, 'alice', '2')).toMatchObject({ from: '1', to: '2', action: 'moved', state: 'running' });
+    expect(swarm.calls).toEqual(['scale fake-alice=0', 'copyVolume fake-alice 1->2', 'pin fake-alice 2', 'scale fake-alice=1']);
+    expect((await move(ctx, 'alice', '2')).action).toBe('none');
+  });
+
+  it('a failed copy leaves the tenant pinned where it was, started again', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    swarm.failOn.add('copyVolume');
+    swarm.calls.length = 0;
+    expect(await exitOf(move(ctx, 'alice', '2'))).toBe(EXIT.failed);
+    expect(swarm.calls).toEqual(['scale fake-alice=0', 'copyVolume fake-alice 1->2', 'scale fake-alice=1']);
+    expect(swarm.services.get('fake-alice')?.spec.node).toBe('1');
+  });
+
+  it('bad input changes nothing: no --node, an unknown node, no tenant, the podman backend', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    swarm.calls.length = 0;
+    expect(await exitOf(move(ctx, 'alice', undefined))).toBe(EXIT.usage);
+    expect(await exitOf(move(ctx, 'alice', '9'))).toBe(EXIT.usage);
+    expect(await exitOf(move(ctx, 'bob', '2'))).toBe(EXIT.notFound);
+    expect(swarm.calls).toEqual([]);
+    ctx.close();
+    ctx = fakeContext();
+    expect(await exitOf(move(ctx, 'alice', '2'))).toBe(EXIT.usage);
   });
 });
