@@ -19,6 +19,8 @@ export interface TenantBackend {
   scale(name: string, replicas: 0 | 1): Promise<void>;
   /** undefined: no such service. */
   state(name: string): Promise<BackendState | undefined>;
+  /** One service as list sees it; undefined: no such service. */
+  inspect(name: string): Promise<ServiceSummary | undefined>;
   list(labelFilter: string): Promise<ServiceSummary[]>;
   /** host:port that Caddy dials for this tenant. */
   upstream(name: string, port: number): string;

@@ -127,6 +127,7 @@ export function printShow(r: ShowResult, asJson: boolean): void {
     ['created', r.createdAt],
     ['started', r.startedAt ?? 'never'],
   ];
+  if (r.node !== undefined) lines.push(['node', r.node ?? 'none (no service)']);
   if (r.adopted) lines.push(['adopted', 'from tenant.sh (its container is kept until passwd)']);
   out(lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
 }

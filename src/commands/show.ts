@@ -3,6 +3,7 @@ import { requireTenant } from '../tenant/require.js';
 import { validateName } from '../core/names.js';
 import { HOME, objectName, tenantUrl } from '../core/tenant.js';
 import { dirSize } from '../fs/dir-size.js';
+import { showOnSwarm } from '../tenant/swarm-show.js';
 
 export interface ShowResult {
   name: string;
@@ -23,6 +24,8 @@ export interface ShowResult {
   adopted: boolean;
   createdAt: string;
   startedAt: string | null;
+  /** The swarm backend only: the node (feather.host label) the tenant is pinned to. */
+  node?: string | null;
 }
 
 /** One tenant: our row, plus one `podman inspect` for what the container really runs with. */
@@ -30,6 +33,7 @@ export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
   const name = validateName(rawName);
   const row = requireTenant(ctx, name);
   const obj = objectName(ctx.config, name);
+  if (ctx.swarm) return showOnSwarm(ctx, ctx.swarm, row);
   const k = await ctx.podman.inspectContainer(obj);
   // The volume's files are read from the host: the container need not run.
   const mount = k?.mounts.find((m) => m.destination === HOME);

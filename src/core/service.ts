@@ -46,6 +46,8 @@ export interface ServiceSummary {
   running: number;
   /** The node (feather.host label value) its constraint pins it to; undefined when unconstrained. */
   node: string | undefined;
+  /** The service's limits as Swarm holds them; 0 when unlimited. */
+  limits: { nanoCpus: number; memoryBytes: number; pids: number };
 }
 
 /** A swarm node that may run tenants (it carries the feather.host label). */

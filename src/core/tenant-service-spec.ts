@@ -43,7 +43,7 @@ export function tenantServiceSpec(c: Config, t: { name: string; image: string; n
  * Where a new tenant goes: the wanted node if it is a ready tenant node, else the ready node
  * with the fewest tenants (ties: the lowest label, so placement is repeatable).
  */
-export function pickNode(nodes: SwarmNode[], services: ServiceSummary[], wanted?: string): string {
+export function pickNode(nodes: SwarmNode[], services: Pick<ServiceSummary, 'node'>[], wanted?: string): string {
   const ready = nodes.filter((n) => n.ready);
   if (wanted !== undefined) {
     if (!nodes.some((n) => n.host === wanted)) {

@@ -85,8 +85,12 @@ export class DockerSwarm implements TenantBackend {
     await this.exec(['service', 'scale', `--detach=${replicas === 1}`, `${name}=${replicas}`]);
   }
 
+  async inspect(name: string): Promise<ServiceSummary | undefined> {
+    return (await this.inspectAll([name]))[0];
+  }
+
   async state(name: string): Promise<BackendState | undefined> {
-    const [s] = await this.inspect([name]);
+    const s = await this.inspect(name);
     if (s === undefined) return undefined;
     if (s.desired === 0) return 'stopped';
     return s.running > 0 ? 'running' : 'starting';
@@ -94,12 +98,12 @@ export class DockerSwarm implements TenantBackend {
 
   async list(labelFilter: string): Promise<ServiceSummary[]> {
     const names = (await this.exec(['service', 'ls', '--quiet', '--filter', `label=${labelFilter}`])).stdout.split('\n').filter(Boolean);
-    return this.inspect(names);
+    return this.inspectAll(names);
   }
 
-  private async inspect(names: string[]): Promise<ServiceSummary[]> {
+  private async inspectAll(names: string[]): Promise<ServiceSummary[]> {
     if (names.length === 0) return [];
-    const format = '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}';
+    const format = '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}';
     const inspect = await this.exec(['service', 'inspect', '--format', format, ...names], { notFoundOk: true });
     if (inspect.missing) return [];
     const ps = await this.exec(['service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Name}}\t{{.CurrentState}}', ...names], { notFoundOk: true });

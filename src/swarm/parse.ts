@@ -12,7 +12,10 @@ export function parseNodes(text: string): SwarmNode[] {
   });
 }
 
-/** `service inspect --format '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}'` joined with `service ps --filter desired-state=running`. */
+/**
+ * `service inspect --format '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}'`
+ * joined with `service ps --filter desired-state=running`.
+ */
 export function parseServices(inspect: string, runningTasks: string): ServiceSummary[] {
   const running = new Map<string, number>();
   for (const l of lines(runningTasks)) {
@@ -23,8 +26,10 @@ export function parseServices(inspect: string, runningTasks: string): ServiceSum
     running.set(service, (running.get(service) ?? 0) + 1);
   }
   return lines(inspect).map((l) => {
-    const [name = '', labelsJson = '{}', replicas = '0'] = l.split('\t');
+    const [name = '', labelsJson = '{}', replicas = '0', limitsJson = '{}'] = l.split('\t');
     const labels = (JSON.parse(labelsJson) ?? {}) as Record<string, string>;
-    return { name, labels, desired: Number(replicas) || 0, running: running.get(name) ?? 0, node: labels[LABEL_NODE] };
+    const l2 = (JSON.parse(limitsJson) ?? {}) as { NanoCPUs?: number; MemoryBytes?: number; Pids?: number };
+    const limits = { nanoCpus: l2.NanoCPUs ?? 0, memoryBytes: l2.MemoryBytes ?? 0, pids: l2.Pids ?? 0 };
+    return { name, labels, desired: Number(replicas) || 0, running: running.get(name) ?? 0, node: labels[LABEL_NODE], limits };
   });
 }

@@ -37,11 +37,15 @@ export class FakeSwarm implements TenantBackend {
     return Promise.resolve(s === undefined ? undefined : s.replicas === 1 ? 'running' : 'stopped');
   }
 
+  async inspect(name: string): Promise<ServiceSummary | undefined> {
+    return (await this.list(`io.feather-tenant.tenant=${this.services.get(name)?.spec.hostname ?? ''}`)).find((s) => s.name === name);
+  }
+
   list(labelFilter: string): Promise<ServiceSummary[]> {
     const [k = '', v] = labelFilter.split('=');
     return Promise.resolve([...this.services.values()]
       .filter((s) => s.spec.labels[k] === v)
-      .map((s) => ({ name: s.spec.name, labels: s.spec.labels, desired: s.replicas, running: s.replicas, node: s.spec.node })));
+      .map((s) => ({ name: s.spec.name, labels: s.spec.labels, desired: s.replicas, running: s.replicas, node: s.spec.node, limits: { nanoCpus: Number(s.spec.limits.cpus) * 1e9, memoryBytes: 0, pids: s.spec.limits.pids } })));
   }
 
   /** Volumes by node: `${node}/${name}` -> contents. */

@@ -39,6 +39,7 @@ describe('swarm backend', () => {
     const hc = JSON.parse(await out(docker(2, 'inspect', '--format', '{{json .HostConfig}}', id))) as Record<string, unknown>;
     expect(hc).toMatchObject({ NanoCpus: 500_000_000, Memory: 96 * 1024 * 1024, PidsLimit: 64, CapDrop: ['ALL'], Init: true });
     expect(await out(docker(2, 'inspect', '--format', '{{.Config.User}}', id))).toBe('1000:1000');
+    expect(JSON.parse(await out(s.cli('show', 'alice', '--json')))).toMatchObject({ node: '2', state: 'running', limits: { cpus: 0.5, memoryBytes: 96 * 1024 * 1024, pids: 64 } });
     // the password is a swarm secret: not in the service's spec or environment
     const spec = await out(docker(1, 'service', 'inspect', 'ftsw-alice'));
     const password = await out(docker(2, 'exec', id, 'cat', '/run/secrets/feather-password'));

@@ -4,6 +4,7 @@ import { lifecycle } from '../../src/commands/lifecycle.js';
 import { move } from '../../src/commands/move.js';
 import { list } from '../../src/commands/list.js';
 import { remove } from '../../src/commands/remove.js';
+import { show } from '../../src/commands/show.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
 import { fakeContext, type FakeContext } from '../fakes/context.js';
 import { FakeSwarm } from '../fakes/swarm.js';
@@ -107,5 +108,15 @@ describe('move on swarm', () => {
     ctx.close();
     ctx = fakeContext();
     expect(await exitOf(move(ctx, 'alice', '2'))).toBe(EXIT.usage);
+  });
+});
+
+describe('show on swarm', () => {
+  it("says the node and the service's limits", async () => {
+    onSwarm({ FEATHER_TENANT_CPUS: '0.5', FEATHER_TENANT_PIDS: '64' });
+    await add(ctx, { name: 'alice', node: '2' });
+    expect(await show(ctx, 'alice')).toMatchObject({ node: '2', state: 'running', limits: { cpus: 0.5, pids: 64 } });
+    await lifecycle(ctx, 'stop', 'alice');
+    expect((await show(ctx, 'alice')).state).toBe('stopped');
   });
 });

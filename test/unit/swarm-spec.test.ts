@@ -56,11 +56,11 @@ describe('reading the docker CLI', () => {
   });
 
   it('services: running counts only Running tasks', () => {
-    const inspect = 'fs-a\t{"io.feather-tenant.node":"2"}\t1\nfs-b\t{}\t0\n';
+    const inspect = 'fs-a\t{"io.feather-tenant.node":"2"}\t1\t{"NanoCPUs":500000000,"MemoryBytes":100663296,"Pids":64}\nfs-b\t{}\t0\tnull\n';
     const ps = 'fs-a.1\tRunning 3 seconds ago\nfs-b.1\tPreparing 1 second ago\n';
     expect(parseServices(inspect, ps)).toEqual([
-      { name: 'fs-a', labels: { 'io.feather-tenant.node': '2' }, desired: 1, running: 1, node: '2' },
-      { name: 'fs-b', labels: {}, desired: 0, running: 0, node: undefined },
+      { name: 'fs-a', labels: { 'io.feather-tenant.node': '2' }, desired: 1, running: 1, node: '2', limits: { nanoCpus: 5e8, memoryBytes: 100663296, pids: 64 } },
+      { name: 'fs-b', labels: {}, desired: 0, running: 0, node: undefined, limits: { nanoCpus: 0, memoryBytes: 0, pids: 0 } },
     ]);
   });
 });
