@@ -1,4 +1,5 @@
 import type { Context } from '../runtime/context.js';
+import { podmanOnly } from '../tenant/podman-only.js';
 import { NotFoundError } from '../core/errors.js';
 import { noTenant } from '../tenant/require.js';
 import { parseLines, parseSince } from '../core/log-options.js';
@@ -14,6 +15,7 @@ export interface LogsOptions {
 
 /** Streams the tenant's container logs through (no lock: reading never changes anything). */
 export async function logs(ctx: Context, o: LogsOptions): Promise<number> {
+  podmanOnly(ctx, 'logs');
   const name = validateName(o.name);
   const tail = o.lines === undefined ? undefined : parseLines(o.lines);
   const since = o.since === undefined ? undefined : parseSince(o.since);

@@ -1,4 +1,5 @@
 import type { Context } from '../runtime/context.js';
+import { podmanOnly } from '../tenant/podman-only.js';
 import { withLock } from '../tenant/lock.js';
 import { createTenantContainer } from '../tenant/container.js';
 import { validateName } from '../core/names.js';
@@ -26,6 +27,7 @@ export interface PasswdResult {
  * (the old password keeps working) and removes whichever secret is left over.
  */
 export async function passwd(ctx: Context, rawName: string): Promise<PasswdResult> {
+  podmanOnly(ctx, 'passwd');
   const name = validateName(rawName);
   return withLock(ctx, name, 'passwd', async () => {
     const c = ctx.config;

@@ -1,4 +1,5 @@
 import type { Context } from '../runtime/context.js';
+import { podmanOnly } from '../tenant/podman-only.js';
 import type { AppliedChange } from '../reconcile/apply.js';
 import { readWorld, type World } from '../reconcile/world.js';
 import { tenantRouteFor } from '../caddy/routes.js';
@@ -38,6 +39,7 @@ const ROUTE_ATTEMPTS = 5;
  * re-planned, and container work re-checks the tenant's row under the tenant's lock.
  */
 export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<ReconcileResult> {
+  podmanOnly(ctx, 'reconcile');
   const changes: AppliedChange[] = [];
   const adoptNotes: Note[] = [];
   ctx.checkpoint('reconcile:begin');

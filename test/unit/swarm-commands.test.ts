@@ -5,6 +5,9 @@ import { move } from '../../src/commands/move.js';
 import { list } from '../../src/commands/list.js';
 import { remove } from '../../src/commands/remove.js';
 import { show } from '../../src/commands/show.js';
+import { passwd } from '../../src/commands/passwd.js';
+import { reconcile } from '../../src/commands/reconcile.js';
+import { sweep } from '../../src/commands/sweep.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
 import { fakeContext, type FakeContext } from '../fakes/context.js';
 import { FakeSwarm } from '../fakes/swarm.js';
@@ -118,5 +121,19 @@ describe('show on swarm', () => {
     expect(await show(ctx, 'alice')).toMatchObject({ node: '2', state: 'running', limits: { cpus: 0.5, pids: 64 } });
     await lifecycle(ctx, 'stop', 'alice');
     expect((await show(ctx, 'alice')).state).toBe('stopped');
+  });
+});
+
+describe('commands that still speak to podman alone', () => {
+  it('refuse on swarm (exit 2) before touching anything', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    swarm.calls.length = 0;
+    const podmanCalls = ctx.podman.calls.length;
+    expect(await exitOf(reconcile(ctx, { dryRun: false, adopt: false }))).toBe(EXIT.usage);
+    expect(await exitOf(passwd(ctx, 'alice'))).toBe(EXIT.usage);
+    expect(await exitOf(sweep(ctx, { dryRun: false }))).toBe(EXIT.usage);
+    expect(ctx.podman.calls.length).toBe(podmanCalls);
+    expect(swarm.calls).toEqual([]);
   });
 });
