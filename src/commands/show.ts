@@ -3,7 +3,8 @@ import { requireTenant } from '../tenant/require.js';
 import { validateName } from '../core/names.js';
 import { HOME, objectName, tenantUrl } from '../core/tenant.js';
 import { dirSize } from '../fs/dir-size.js';
-import { showOnSwarm } from '../tenant/swarm-show.js';
+import type { TenantBackend } from '../backend/port.js';
+import type { TenantRow } from '../core/tenant-row.js';
 
 export interface ShowResult {
   name: string;
@@ -59,5 +60,31 @@ export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
     adopted: row.adoptedAt !== null,
     createdAt: new Date(row.createdAt).toISOString(),
     startedAt: k?.startedAt?.toISOString() ?? null,
+  };
+}
+
+/** The swarm backend (issue 14): the service's own view; the volume's size is not read (it is on the tenant's node). */
+async function showOnSwarm(ctx: Context, swarm: TenantBackend, row: TenantRow): Promise<ShowResult> {
+  const obj = objectName(ctx.config, row.name);
+  const s = await swarm.inspect(obj);
+  const state = s === undefined ? 'missing' : s.desired === 0 ? 'stopped' : s.running > 0 ? 'running' : 'starting';
+  const positive = (n: number | undefined) => (n !== undefined && n > 0 ? n : null);
+  return {
+    name: row.name,
+    url: tenantUrl(ctx.config, row.name),
+    port: row.port,
+    status: row.status,
+    desired: row.desired,
+    state,
+    container: obj,
+    containerId: row.containerId,
+    image: row.image,
+    limits: { cpus: s && s.limits.nanoCpus > 0 ? s.limits.nanoCpus / 1e9 : null, memoryBytes: positive(s?.limits.memoryBytes), pids: positive(s?.limits.pids) },
+    volume: { name: row.volume, sizeBytes: null },
+    password: row.passwordHash ? 'set' : 'unknown',
+    adopted: row.adoptedAt !== null,
+    createdAt: new Date(row.createdAt).toISOString(),
+    startedAt: null,
+    node: s?.node ?? null,
   };
 }
