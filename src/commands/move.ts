@@ -46,7 +46,8 @@ export async function move(ctx: Context, rawName: string, rawNode: string | unde
       ctx.checkpoint('move:copied');
       await swarm.pin(obj, from, to);
     } catch (err) {
-      if (awake) await swarm.scale(obj, 1);
+      // back where it was, and serving again before we say why the move failed
+      if (awake) await swarm.scale(obj, 1).then(() => waitRunning(ctx, swarm, obj)).catch((e: unknown) => ctx.log(`could not start ${name} again: ${String(e)}`));
       throw err;
     }
     ctx.log(`the old copy of ${name}'s data stays on node ${from} as volume ${obj}; remove it there when you no longer need it`);

@@ -128,9 +128,11 @@ export class DockerSwarm implements TenantBackend {
     // the network stays in use until the task's endpoint is gone (a second or two)
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const r = await runProcess(this.bin, ['network', 'rm', name], { ...this.env });
-      if (r.exitCode === 0 || NOT_FOUND.test(r.stderr)) break;
-      if (Date.now() > deadline) throw new EngineError('docker network rm', r.stderr);
+      // until the network is really gone: the manager answers a removal before it has applied it
+      const rm = await runProcess(this.bin, ['network', 'rm', name], { ...this.env });
+      const r = await runProcess(this.bin, ['network', 'inspect', '--format', '{{.Id}}', name], { ...this.env });
+      if (r.exitCode !== 0 && NOT_FOUND.test(r.stderr)) break;
+      if (Date.now() > deadline) throw new EngineError('docker network rm', rm.stderr || 'the network is still there');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     for (const s of secrets) await this.exec(['secret', 'rm', s], { notFoundOk: true });
