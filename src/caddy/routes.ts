@@ -14,10 +14,12 @@ export interface TenantRouteSpec {
   gate?: string | undefined;
   /** With the gate off: the watchdog's address, which answers POST /_feather/summary (summary-ingest.ts). */
   ingest?: string | undefined;
+  /** Where Caddy dials the tenant; default 127.0.0.1:<port> (podman). The swarm backend: <service>:<port>. */
+  dial?: string | undefined;
 }
 
 export function tenantRoute(spec: TenantRouteSpec): CaddyRoute {
-  const toTenant = { handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${spec.port}` }] };
+  const toTenant = { handler: 'reverse_proxy', upstreams: [{ dial: spec.dial ?? `127.0.0.1:${spec.port}` }] };
   return {
     '@id': spec.id,
     match: [{ host: [spec.host] }],

@@ -4,6 +4,7 @@ import type { AddResult } from '../commands/add.js';
 import type { ImportResult } from '../commands/import.js';
 import type { ListEntry } from '../commands/list.js';
 import type { LifecycleResult } from '../commands/lifecycle.js';
+import type { MoveResult } from '../commands/move.js';
 import type { PasswdResult } from '../commands/passwd.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
 import type { RemoveResult } from '../commands/remove.js';
@@ -75,12 +76,15 @@ export function printList(entries: ListEntry[], asJson: boolean): void {
     return;
   }
   const now = Date.now();
+  // NODE: only the swarm backend places tenants on nodes; podman's table stays as it was.
+  const nodes = entries.some((e) => e.node !== undefined);
   out(table(
-    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE'],
+    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE', ...(nodes ? ['NODE'] : [])],
     entries.map((e) => [
       e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`,
       `${e.state}${e.pinned ? ', pinned' : ''}${e.outOfDate ? ', out of date' : ''}${e.tracked ? '' : ', not in state'}`,
       formatAgo(e.lastActive ? Date.parse(e.lastActive) : null, now),
+      ...(nodes ? [e.node ?? '-'] : []),
     ]),
   ));
 }
@@ -132,11 +136,13 @@ export function printShow(r: ShowResult, asJson: boolean): void {
     ['summaries', r.ingestToken === 'set' ? 'ingest token set' : 'no ingest token yet (make one with: feather-tenant rotate-ingest-token)'],
   ];
   if (r.upgrading) lines.push(['upgrading', `to ${r.upgrading.image} (step ${r.upgrading.step}; if no upgrade runs, feather-tenant reconcile finishes or rolls it back)`]);
+  if (r.node !== undefined) lines.push(['node', r.node ?? 'none (no service)']);
   if (r.adopted) lines.push(['adopted', 'from tenant.sh (its container is kept until passwd)']);
   out(lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
 }
 
-export function printLifecycle(r: LifecycleResult, asJson: boolean): void {
+/** Also move's: its message line, or the whole outcome as JSON. */
+export function printLifecycle(r: LifecycleResult | MoveResult, asJson: boolean): void {
   if (asJson) return json(r);
   out(r.message);
 }

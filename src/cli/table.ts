@@ -126,10 +126,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [['<name>', 'tenant name: a DNS label (a-z, 0-9, -), 1-32 characters, starting with a letter']],
     options: [
       { flags: '--image <image>', description: 'work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: FEATHER_TENANT_IMAGE)' },
+      { flags: '--node <host>', description: 'FEATHER_TENANT_BACKEND=swarm: the node (its feather.host label) to run on (default: the one with the fewest tenants)' },
       JSON_OUT('print the tenant as JSON'),
     ],
-    help: examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json']),
-    run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image) }), (r) => r.printAdd, o),
+    help: examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json', 'FEATHER_TENANT_BACKEND=swarm feather-tenant add carol --node 2']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image), node: str(o.node) }), (r) => r.printAdd, o),
   },
   {
     name: 'remove',
@@ -169,6 +170,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: ([name = ''], o) => runAndRender(() => import('../commands/show.js'), (m, ctx) => m.show(ctx, name), (r) => r.printShow, o),
   },
   ...lifecycle,
+  {
+    name: 'move',
+    description: 'FEATHER_TENANT_BACKEND=swarm: move a tenant and its data to another node (stops it meanwhile)',
+    args: [NAME],
+    options: [
+      { flags: '--node <host>', description: 'the node to move to (its feather.host label)' },
+      JSON_OUT('print the outcome as JSON'),
+    ],
+    help: examples(['FEATHER_TENANT_BACKEND=swarm feather-tenant move alice --node 2']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/move.js'), (m, ctx) => m.move(ctx, name, str(o.node)), (r) => r.printLifecycle, o),
+  },
   {
     name: 'logs',
     description: "a tenant's container logs; -f streams them until interrupted",
@@ -358,6 +370,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
     help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics', 'curl -s -H "Authorization: Bearer $(feather-tenant admin-token)" http://127.0.0.1:9097/api/tenants']),
     run: async () => {
       const [{ watchdog }, ctx] = await Promise.all([import('../watchdog/daemon.js'), context()]);
+      (await import('../tenant/podman-only.js')).podmanOnly(ctx, 'watchdog');
       const stop = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
       await watchdog(ctx, { signal: stop.signal });

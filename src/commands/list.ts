@@ -11,6 +11,7 @@ export async function imageIds(ctx: Context, images: string[]): Promise<Map<stri
   return new Map(distinct.flatMap((i, n) => (ids[n] === undefined ? [] : [[i, ids[n]] as const])));
 }
 import { lastActivity, type LastActivity } from '../core/last-activity.js';
+import { listOnSwarm } from '../tenant/swarm-lifecycle.js';
 
 export interface ListEntry {
   name: string;
@@ -31,6 +32,8 @@ export interface ListEntry {
    * loaded under the same tag: `upgrade` moves it); null when unknown (no container, image gone).
    */
   outOfDate: boolean | null;
+  /** The swarm backend only: the node (feather.host label) the tenant is pinned to. */
+  node?: string | null;
 }
 
 /**
@@ -39,6 +42,15 @@ export interface ListEntry {
  */
 export async function list(ctx: Context, early?: Promise<ContainerSummary[]>): Promise<ListEntry[]> {
   const c = ctx.config;
+  if (ctx.swarm) {
+    const rows = new Map(ctx.store().list().map((r) => [r.name, r]));
+    return (await listOnSwarm(ctx, ctx.swarm)).map((e) => {
+      const r = rows.get(e.name);
+      // Image IDs live in each node's storage: out of date is not known here (upgrade is podman's alone).
+      return { ...e, port: r?.port ?? null, lastActive: r?.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r?.pinned ?? false,
+        lastActivity: r ? lastActivity(r, undefined) : null, outOfDate: null };
+    });
+  }
   // By name, not only by label: adopted tenant.sh containers carry no labels of ours.
   const rows = ctx.store().list();
   // One image inspect per distinct configured image (usually one), alongside the podman ps.

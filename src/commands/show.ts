@@ -5,6 +5,8 @@ import { HOME, objectName, tenantUrl } from '../core/tenant.js';
 import { dirSize } from '../fs/dir-size.js';
 import { outOfDate } from '../core/upgrade-plan.js';
 import { lastActivity, type LastActivity } from '../core/last-activity.js';
+import type { TenantBackend } from '../backend/port.js';
+import type { TenantRow } from '../core/tenant-row.js';
 
 export interface ShowResult {
   name: string;
@@ -36,6 +38,8 @@ export interface ShowResult {
   pinned: boolean;
   /** Whether it has a summary ingest token (tenants from before issue 13 get one with rotate-ingest-token). */
   ingestToken: 'set' | 'none';
+  /** The swarm backend only: the node (feather.host label) the tenant is pinned to. */
+  node?: string | null;
 }
 
 /** One tenant: our row, plus one `podman inspect` for what the container really runs with. */
@@ -43,6 +47,7 @@ export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
   const name = validateName(rawName);
   const row = requireTenant(ctx, name);
   const obj = objectName(ctx.config, name);
+  if (ctx.swarm) return showOnSwarm(ctx, ctx.swarm, row);
   const [k, current] = await Promise.all([ctx.podman.inspectContainer(obj), ctx.podman.imageId(row.image).catch(() => undefined)]);
   // The volume's files are read from the host: the container need not run.
   const mount = k?.mounts.find((m) => m.destination === HOME);
@@ -74,5 +79,37 @@ export async function show(ctx: Context, rawName: string): Promise<ShowResult> {
     lastActivity: lastActivity(row, k?.state === 'running' ? k.startedAt?.getTime() : undefined),
     pinned: row.pinned,
     ingestToken: row.ingestHash ? 'set' : 'none',
+  };
+}
+
+/** The swarm backend (issue 14): the service's own view; the volume's size is not read (it is on the tenant's node). */
+async function showOnSwarm(ctx: Context, swarm: TenantBackend, row: TenantRow): Promise<ShowResult> {
+  const obj = objectName(ctx.config, row.name);
+  const s = await swarm.inspect(obj);
+  const state = s === undefined ? 'missing' : s.desired === 0 ? 'stopped' : s.running > 0 ? 'running' : 'starting';
+  const positive = (n: number | undefined) => (n !== undefined && n > 0 ? n : null);
+  return {
+    name: row.name,
+    url: tenantUrl(ctx.config, row.name),
+    port: row.port,
+    status: row.status,
+    desired: row.desired,
+    state,
+    container: obj,
+    containerId: row.containerId,
+    image: row.image,
+    limits: { cpus: s && s.limits.nanoCpus > 0 ? s.limits.nanoCpus / 1e9 : null, memoryBytes: positive(s?.limits.memoryBytes), pids: positive(s?.limits.pids) },
+    volume: { name: row.volume, sizeBytes: null },
+    password: row.passwordHash ? 'set' : 'unknown',
+    adopted: row.adoptedAt !== null,
+    createdAt: new Date(row.createdAt).toISOString(),
+    startedAt: null,
+    imageId: null,
+    outOfDate: null,
+    upgrading: null,
+    lastActivity: lastActivity(row, undefined),
+    pinned: row.pinned,
+    ingestToken: row.ingestHash ? 'set' : 'none',
+    node: s?.node ?? null,
   };
 }

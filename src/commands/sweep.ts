@@ -1,4 +1,5 @@
 import type { Context } from '../runtime/context.js';
+import { podmanOnly } from '../tenant/podman-only.js';
 import { busyTenants } from '../tenant/lock.js';
 import { readAccessLog, type LogRead } from '../activity/access-log.js';
 import { collectActivity } from '../activity/collect.js';
@@ -49,6 +50,7 @@ export function leaseMs(ctx: Pick<Context, 'config'>): number {
  * since the plan was made wins.
  */
 export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResult> {
+  podmanOnly(ctx, 'sweep');
   const c = ctx.config;
   const store = ctx.store();
   const sleep = ctx.sleep();

@@ -71,6 +71,10 @@ export interface Config {
   adminVolume: string;
   /** The host ports of its two colours, blue then green (a swap moves between them). */
   adminPorts: readonly [number, number];
+  /** Where tenants run: podman on this server, or services on a Docker Swarm (docs/many-servers.md). */
+  backend: 'podman' | 'swarm';
+  /** The docker client the swarm backend drives (DOCKER_HOST from the environment names the manager). */
+  docker: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -126,6 +130,8 @@ export const DEFAULTS: Config = {
   adminHost: undefined,
   adminVolume: 'feather-admin-home',
   adminPorts: [8080, 8081],
+  backend: 'podman',
+  docker: 'docker',
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -290,6 +296,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'adminHost', env: 'FEATHER_TENANT_ADMIN_HOST', parse: (t, s) => (t.trim() ? hostName(t, s) : undefined) },
   { key: 'adminVolume', env: 'FEATHER_TENANT_ADMIN_VOLUME', parse: volumeSource },
   { key: 'adminPorts', env: 'FEATHER_TENANT_ADMIN_PORTS', parse: portPair },
+  { key: 'backend', env: 'FEATHER_TENANT_BACKEND', parse: (t, s) => {
+    if (t !== 'podman' && t !== 'swarm') throw new UsageError(`${s} must be podman or swarm, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'docker', env: 'FEATHER_TENANT_DOCKER', parse: nonEmpty },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

@@ -5,6 +5,8 @@ import { OperationError } from '../core/errors.js';
 import { IptablesFirewall, noFirewall } from '../firewall/iptables.js';
 import { PodmanCli } from '../podman/podman-cli.js';
 import type { PodmanClient } from '../podman/types.js';
+import type { TenantBackend } from '../backend/port.js';
+import { DockerSwarm } from '../swarm/docker-cli.js';
 import { openDb, type Db } from '../store/db.js';
 import { Locks } from '../store/locks.js';
 import { RevocationOutbox } from '../store/outbox.js';
@@ -23,6 +25,8 @@ export interface Context {
   env: Env;
   podman: PodmanClient;
   caddy: CaddyPort;
+  /** Set when FEATHER_TENANT_BACKEND=swarm: add, start, stop, remove and list go to the cluster. */
+  swarm?: TenantBackend;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantState;
   storeOpened(): boolean;
@@ -76,6 +80,7 @@ export function createContext(env: Env = process.env): Context {
     env,
     podman: new PodmanCli(config.podman, env, config.isolationRules === 'off' ? noFirewall : new IptablesFirewall(env)),
     caddy: new CaddyAdmin(config.caddyAdmin),
+    ...(config.backend === 'swarm' ? { swarm: new DockerSwarm(config.docker, env, config.containerPort) } : {}),
     store: () => (store ??= new TenantStore(getDb())),
     storeOpened: () => db !== undefined,
     locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
