@@ -30,6 +30,10 @@ export default defineConfig({
           setupFiles: ['test/helpers/failure-dump.ts'],
         },
       },
+      // `npm run test:swarm` only (scripts/test-swarm.sh brings the two-node harness up first).
+      ...(process.env.FEATHER_SWARM_TESTS === '1'
+        ? [{ extends: true as const, test: { name: 'swarm', include: ['test/swarm/**/*.test.ts'] } }]
+        : []),
     ],
   },
 });

@@ -2,7 +2,8 @@
 // `npm run bench`: the foundation's and reconcile's benchmarks in one run, then issue 11's three
 // measures of the CLI's fixed cost side by side (`--version` against `node -e 0`, `list --json`
 // with 100 running tenants against one `podman ps`, `reconcile` with 200 tenants and nothing to
-// do against its raw reads), each against its aim.
+// do against its raw reads), each against its aim; last, issue 12's upgrade against a bare
+// podman stop + run (3 rounds here; `npm run bench:upgrade` runs 5).
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ try {
   }
   /** @type {import('./lib.mjs').Row[]} */
   const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  await execa('node', [join(import.meta.dirname, 'upgrade.mjs')], { stdio: 'inherit', env: { BENCH_ROUNDS: '3' } });
   console.log('\nThe CLI\'s fixed cost (issue 11):\n');
   console.log('| measurement | ours (median ms) | raw (median ms) | ratio | difference (ms) | aim | met |');
   console.log('|---|---|---|---|---|---|---|');

@@ -4,7 +4,8 @@
 # way docs/birth-image.md says, loads a stand-in work image into it, and drives it from outside with
 # `podman exec ... feather-tenant` and requests through its Caddy, like an operator and a user:
 #   add alice -> her page through Caddy -> data written -> she falls asleep -> a request wakes her
-#   -> the birth container restarts -> she is served again with her data -> tenant.sh remove.
+#   -> the birth container restarts -> she is served again with her data -> upgrade to a new
+#   work image under load -> the admin instance (swap.sh under load) -> tenant.sh remove.
 # Everything it makes (container, volumes, the work archive) is removed at the end; the base and
 # birth images stay for the next run unless --clean-images is given.
 #
@@ -286,6 +287,40 @@ grep -q '__Host-feather_session' "$jar" || fail "logging in with alice's passwor
 expect_in "$(get alice /cgi-bin/info -b "$jar")" "birthmark" "alice's page with her session, in a new birth container"
 expect_in "$(in_birth feather-tenant sessions list alice --json)" '"sid"' "alice's session in the birth's Redis"
 
+# ---- issue 12: upgrade (one block; `admin swap` has its own) ----------------------------------
+step "upgrade: a new work image under the same tag; every request answered meanwhile, data and session kept"
+# What an operator does: load the new feather-work.tar (same tag, another image ID). Here: the
+# stand-in with one more label, built inside the birth's own storage.
+in_birth sh -c 'd=$(mktemp -d) && printf "FROM localhost/feather-work:latest\nLABEL feather-tenant.birth-upgrade=%s\n" "$$" >"$d/Containerfile" && podman build --pull=never -q -t localhost/feather-work:latest "$d" >/dev/null && rm -rf "$d"'
+expect_in "$(in_birth feather-tenant list)" "running, pinned, out of date" "list after the new image was loaded"
+expect_in "$(in_birth feather-tenant upgrade --all --dry-run)" "would be upgraded" "upgrade --all --dry-run"
+# A GET and a POST with a body in turn, following redirects (the 307 of a held POST), until told to stop.
+(
+  i=0
+  while [ ! -e "$tmp/load.stop" ]; do
+    if ((i % 2)); then
+      get alice /cgi-bin/echo -b "$jar" -L --data-binary "n$i" -o /dev/null -w '%{http_code} POST\n' || echo "curl-failed POST"
+    else
+      get alice /cgi-bin/info -b "$jar" -L -o /dev/null -w '%{http_code} GET\n' || echo "curl-failed GET"
+    fi
+    i=$((i + 1))
+    sleep 0.05
+  done
+) >"$tmp/load.out" 2>&1 &
+load_pid=$!
+sleep 1
+in_birth feather-tenant upgrade --all >&2 || fail "upgrade --all"
+sleep 1
+touch "$tmp/load.stop"
+wait "$load_pid"
+echo "requests during the upgrade: $(wc -l <"$tmp/load.out"), not 200: $(grep -vc '^200 ' "$tmp/load.out" || true)" >&2
+grep -v '^200 ' "$tmp/load.out" && fail "requests failed during the upgrade (above)"
+[ "$(wc -l <"$tmp/load.out")" -ge 10 ] || fail "the load made too few requests"
+grep -qF "out of date" <<<"$(in_birth feather-tenant list)" && fail "a tenant is still out of date after upgrade --all"
+expect_in "$(get alice /cgi-bin/info -b "$jar")" "birthmark" "alice's data and session after the upgrade"
+expect_in "$(in_birth feather-tenant reconcile)" "nothing to do" "reconcile after the upgrade"
+# ---- end of issue 12: upgrade ------------------------------------------------------------------
+
 step "Redis asks for a password, kept in a file that only root reads and that no process shows"
 # (the birth shares the host's network: every process on the host reaches 127.0.0.1:$REDIS_PORT)
 pw_file=/var/lib/feather-birth/redis.password
@@ -308,6 +343,67 @@ leaks=$(grep -lsF -f "$tmp/redis.password" /proc/[0-9]*/cmdline /proc/[0-9]*/env
 [ -z "$leaks" ] || fail "Redis's password is in: $leaks"
 grep -qF -f "$tmp/redis.password" <<<"$(in_birth ps -eo args)" && fail "Redis's password shows in ps inside the birth"
 expect_in "$(podman exec -i "$name" sh -c 'REDISCLI_AUTH=$(cat '"$pw_file"') redis-cli --no-auth-warning -p '"$REDIS_PORT"' ping')" "PONG" "redis-cli with the password from the file"
+
+# ---- the admin instance (issue 12) ----------------------------------------------------------
+step "the admin instance: reconcile starts it, swap.sh switches it under load, a restart brings the live colour back"
+# A new birth container on the same volumes, now with an admin host, on two ports of its own (the
+# birth shares the host's network: never the operator's 8080 and 8081).
+admin_ports=()
+for _ in $(seq 50); do
+  q=$((20000 + RANDOM % 40000))
+  ss -Htln | awk '{print $4}' | grep -qE ":($q|$((q + 1)))\$" || { admin_ports=("$q" "$((q + 1))"); break; }
+done
+[ "${#admin_ports[@]}" = 2 ] || fail "no two free ports for the admin instance"
+podman stop -t 30 "$name" >/dev/null && podman rm "$name" >/dev/null
+run_birth -e FEATHER_TENANT_AUTH=jwt -e FEATHER_TENANT_ADMIN_HOST="admin.$DOMAIN" -e FEATHER_TENANT_ADMIN_PORTS="${admin_ports[0]},${admin_ports[1]}"
+wait_ready 1
+admin_status() { in_birth feather-tenant admin status --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);console.log(a.live,a.routedPort,a.containers.map(k=>k.colour+"="+k.state).join(","))})'; }
+[ "$(admin_status)" = "blue ${admin_ports[0]} blue=running,green=missing" ] || fail "admin after the start: $(admin_status)"
+# Not gated (the gate is on for tenants), with the birth's API key, and a certificate on demand.
+admin_info=$(get admin /cgi-bin/info)
+expect_in "$admin_info" "tenant=admin" "the admin instance's page"
+expect_in "$admin_info" "env:ANTHROPIC_API_KEY=set" "the API key in the admin instance"
+# The key is a podman secret: the birth's podman 5 keeps it out of `podman inspect` (4.3 did not).
+admin_inspect=$(in_birth podman inspect feather-user-admin.blue)
+expect_in "$admin_inspect" "feather-user-admin.blue.key-ANTHROPIC_API_KEY" "the admin's API key secret"
+grep -qF "$ANTHROPIC_API_KEY" <<<"$admin_inspect" && fail "the API key shows in podman inspect of the admin instance"
+in_birth sh -c 'ps -eo args' | grep -qF "$ANTHROPIC_API_KEY" && fail "the API key shows in an argv inside the birth"
+# A request every 50 ms (GETs, and POSTs whose body must come back), following redirects, during the swap.
+: >"$tmp/admin-load.sent"
+: >"$tmp/admin-load.failed"
+(
+  i=0
+  while [ ! -e "$tmp/admin-load.stop" ]; do
+    if ((i % 2)); then
+      out=$(get admin /cgi-bin/echo -L -X POST --data "body-$i" -w ' %{http_code}' 2>&1) || true
+      [[ $out == *"body-$i 200" ]] || echo "#$i POST: $out" >>"$tmp/admin-load.failed"
+    else
+      out=$(get admin /cgi-bin/info -L -w ' %{http_code}' 2>&1) || true
+      [[ $out == *"tenant=admin"*" 200" ]] || echo "#$i GET: $out" >>"$tmp/admin-load.failed"
+    fi
+    echo "$i" >>"$tmp/admin-load.sent"
+    i=$((i + 1))
+    sleep 0.05
+  done
+) &
+load_pid=$!
+sleep 1
+# Caddy logs every admin request: the mutating ones are its config changes.
+config_changes() { podman logs "$name" 2>&1 | grep -c '"logger":"admin.api","msg":"received request","method":"\(POST\|PUT\|PATCH\|DELETE\)"' || true; }
+changes_before=$(config_changes)
+in_birth swap.sh --drain 2 >&2 || { touch "$tmp/admin-load.stop"; wait "$load_pid"; fail "swap.sh"; }
+sleep 1
+touch "$tmp/admin-load.stop"
+wait "$load_pid"
+echo "admin swap under load: $(wc -l <"$tmp/admin-load.sent") requests, $(wc -l <"$tmp/admin-load.failed") failed" >&2
+[ -s "$tmp/admin-load.failed" ] && fail "requests failed during the admin swap: $(head -n 5 "$tmp/admin-load.failed")"
+[ $(($(config_changes) - changes_before)) = 1 ] || fail "the admin swap made $(($(config_changes) - changes_before)) Caddy config changes, not 1"
+[ "$(admin_status)" = "green ${admin_ports[1]} blue=exited,green=running" ] || fail "admin after the swap: $(admin_status)"
+podman restart -t 30 "$name" >/dev/null
+wait_ready 2
+[ "$(admin_status)" = "green ${admin_ports[1]} blue=exited,green=running" ] || fail "admin after a restart: $(admin_status)"
+expect_in "$(get admin /cgi-bin/info)" "tenant=admin" "the admin instance after a restart"
+# ---- end of the admin instance ----------------------------------------------------------------
 
 step "tenant.sh remove alice"
 in_birth tenant.sh remove alice >&2

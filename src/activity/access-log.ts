@@ -1,11 +1,13 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LogCursor } from '../store/sleep.js';
-import { latestByHost, type ParseOptions } from './access-log-parse.js';
+import { latestByHost, type HostRequests, type ParseOptions } from './access-log-parse.js';
 
 export interface LogRead {
   /** Latest request time (ms) per Host header seen since the cursor. */
   lastByHost: Map<string, number>;
+  /** The same requests counted, with the latest of each host. */
+  requests: Map<string, HostRequests>;
   cursor: LogCursor;
   bytes: number;
 }
@@ -27,21 +29,22 @@ export async function readAccessLog(file: string, prev: LogCursor | undefined, o
   }
   const inode = Number(st.ino);
   const lastByHost = new Map<string, number>();
+  const requests = new Map<string, HostRequests>();
   let bytes = 0;
   let start = 0;
   if (prev && prev.inode === inode && prev.offset <= st.size) {
     start = prev.offset;
   } else if (prev && prev.inode !== inode) {
     const rolled = await findByInode(file, prev.inode);
-    if (rolled) bytes += (await readLines(rolled, prev.offset, lastByHost, opts)) - prev.offset;
+    if (rolled) bytes += (await readLines(rolled, prev.offset, lastByHost, requests, opts)) - prev.offset;
   }
-  const offset = await readLines(file, start, lastByHost, opts);
+  const offset = await readLines(file, start, lastByHost, requests, opts);
   bytes += offset - start;
-  return { lastByHost, cursor: { file, inode, offset }, bytes };
+  return { lastByHost, requests, cursor: { file, inode, offset }, bytes };
 }
 
 /** Reads complete lines from `start`; returns the offset just after the last newline read. */
-async function readLines(file: string, start: number, into: Map<string, number>, opts: ParseOptions): Promise<number> {
+async function readLines(file: string, start: number, into: Map<string, number>, tally: Map<string, HostRequests>, opts: ParseOptions): Promise<number> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(CHUNK);
@@ -59,7 +62,7 @@ async function readLines(file: string, start: number, into: Map<string, number>,
         carry = data;
         continue;
       }
-      latestByHost(data.toString('utf8', 0, end).split('\n'), into, opts);
+      latestByHost(data.toString('utf8', 0, end).split('\n'), into, opts, tally);
       carry = Buffer.from(data.subarray(end + 1));
       consumed = pos - carry.length;
     }

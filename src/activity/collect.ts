@@ -1,7 +1,9 @@
 import { tenantOfHost } from '../core/hosts.js';
 import type { ContainerSummary } from '../core/container.js';
-import type { LogCursor, TrafficSample } from '../store/sleep.js';
+import type { UsageReading } from '../core/usage.js';
+import type { LogCursor, RecordedActivity, TrafficSample } from '../store/sleep.js';
 import type { LogRead } from './access-log.js';
+import type { CgroupUsage } from './cgroup.js';
 import { judgeTraffic } from './traffic.js';
 
 export interface CollectInput {
@@ -16,39 +18,50 @@ export interface CollectInput {
   threshold: number;
   windowMs: number;
   log: LogRead | undefined;
-  readNetBytes: (pid: number) => Promise<number | undefined>;
-}
-
-export interface Activity {
-  name: string;
-  at: number;
-  source: 'request' | 'traffic';
+  readNet: (pid: number) => Promise<{ rx: number; tx: number } | undefined>;
+  readCgroup: (pid: number) => Promise<CgroupUsage | undefined>;
 }
 
 export interface Collected {
-  activity: Activity[];
+  activity: RecordedActivity[];
   samples: TrafficSample[];
   cursor: LogCursor | undefined;
+  /** Each running container's counters, for usage (core/usage.ts). */
+  readings: UsageReading[];
+  /** Requests per tenant in the log since the last read. */
+  requests: Map<string, number>;
 }
 
-/** Activity since the last sweep: requests from the access log, traffic from the network counters. */
+/**
+ * Activity since the last sweep: requests from the access log, traffic from the network counters;
+ * and each running container's counters (network, CPU, memory) for usage, read in the same pass.
+ */
 export async function collectActivity(i: CollectInput): Promise<Collected> {
-  const activity: Activity[] = [];
-  const byName = new Map<string, number>();
-  for (const [host, at] of i.log?.lastByHost ?? []) {
+  const activity: RecordedActivity[] = [];
+  const requests = new Map<string, number>();
+  const latest = new Map<string, RecordedActivity>();
+  for (const [host, r] of i.log?.requests ?? []) {
     const name = tenantOfHost(host, i.domain);
-    if (name && i.names.has(name) && at > (byName.get(name) ?? 0)) byName.set(name, at);
+    if (!name || !i.names.has(name)) continue;
+    requests.set(name, (requests.get(name) ?? 0) + r.count);
+    const { at, ...request } = r.last;
+    if (at > (latest.get(name)?.at ?? 0)) latest.set(name, { name, at, kind: 'request', detail: JSON.stringify({ request }) });
   }
-  for (const [name, at] of byName) activity.push({ name, at, source: 'request' });
+  activity.push(...latest.values());
 
   const samples: TrafficSample[] = [];
+  const readings: UsageReading[] = [];
   await Promise.all([...i.containers].map(async ([name, k]) => {
     if (k.state !== 'running' || !k.pid) return;
-    const bytes = await i.readNetBytes(k.pid);
-    if (bytes === undefined) return;
-    const v = judgeTraffic(i.prevSamples.get(name), { name, pid: k.pid, bytes, sampledAt: i.now }, i.threshold, i.windowMs);
+    const pid = k.pid;
+    const [net, cg] = await Promise.all([i.readNet(pid), i.readCgroup(pid)]);
+    if (!net) return;
+    readings.push({ name, pid, rx: net.rx, tx: net.tx, cpuUs: cg?.cpuUs ?? 0, peakBytes: cg?.peakBytes, currentBytes: cg?.currentBytes, startedAt: k.startedAt?.getTime() });
+    const v = judgeTraffic(i.prevSamples.get(name), { name, pid, bytes: net.rx + net.tx, sampledAt: i.now }, i.threshold, i.windowMs);
     samples.push(v.keep);
-    if (v.active) activity.push({ name, at: i.now, source: 'traffic' });
+    // Traffic in the same sweep as a request is taken to be that request's: the request is the
+    // better answer to "why is it awake", and its time is within the same minute.
+    if (v.active && !latest.has(name)) activity.push({ name, at: i.now, kind: 'traffic', detail: JSON.stringify({ bytes: v.grown }) });
   }));
-  return { activity, samples, cursor: i.log?.cursor };
+  return { activity, samples, cursor: i.log?.cursor, readings, requests };
 }

@@ -7,19 +7,32 @@ import type { TrafficSample } from '../store/sleep.js';
 
 /** Pure: received plus sent bytes of every interface but loopback, from /proc/PID/net/dev. */
 export function parseNetDev(text: string): number {
-  let total = 0;
+  const { rx, tx } = parseNetDevSplit(text);
+  return rx + tx;
+}
+
+/** Pure: received (into the container) and sent bytes apart, loopback left out. */
+export function parseNetDevSplit(text: string): { rx: number; tx: number } {
+  let rx = 0;
+  let tx = 0;
   for (const line of text.split('\n').slice(2)) {
     const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
     if (!m || m[1] === 'lo') continue;
     const f = (m[2] ?? '').trim().split(/\s+/).map(Number);
-    total += (f[0] ?? 0) + (f[8] ?? 0);
+    rx += f[0] ?? 0;
+    tx += f[8] ?? 0;
   }
-  return total;
+  return { rx, tx };
 }
 
 export async function readNetBytes(pid: number): Promise<number | undefined> {
+  const s = await readNetSplit(pid);
+  return s && s.rx + s.tx;
+}
+
+export async function readNetSplit(pid: number): Promise<{ rx: number; tx: number } | undefined> {
   try {
-    return parseNetDev(await readFile(`/proc/${pid}/net/dev`, 'utf8'));
+    return parseNetDevSplit(await readFile(`/proc/${pid}/net/dev`, 'utf8'));
   } catch {
     return undefined; // gone since ps, or /proc not ours to read: traffic is best effort
   }
@@ -30,6 +43,8 @@ export interface TrafficVerdict {
   keep: TrafficSample;
   /** More than `threshold` bytes since the baseline: the tenant was active. */
   active: boolean;
+  /** Bytes since the baseline. */
+  grown: number;
 }
 
 /**
@@ -39,9 +54,9 @@ export interface TrafficVerdict {
  * PID means new counters, which started at zero.
  */
 export function judgeTraffic(prev: TrafficSample | undefined, cur: TrafficSample, threshold: number, windowMs: number): TrafficVerdict {
-  if (!prev) return { keep: cur, active: false };
+  if (!prev) return { keep: cur, active: false, grown: 0 };
   const grown = prev.pid === cur.pid && cur.bytes >= prev.bytes ? cur.bytes - prev.bytes : cur.bytes;
-  if (grown > threshold) return { keep: cur, active: true };
-  if (cur.sampledAt - prev.sampledAt >= windowMs) return { keep: cur, active: false };
-  return { keep: prev, active: false };
+  if (grown > threshold) return { keep: cur, active: true, grown };
+  if (cur.sampledAt - prev.sampledAt >= windowMs) return { keep: cur, active: false, grown };
+  return { keep: prev, active: false, grown };
 }

@@ -12,7 +12,8 @@ import { posix } from 'node:path';
 // trimming. Claiming too much is safe: a path Caddy does not route to the gate reaches the
 // watchdog only through the wake route, after verify let it pass, and gets a 404.
 
-export const GATE_ACTIONS = ['verify', 'login', 'logout'] as const;
+// `summary` is the summary ingest's (auth/summary-ingest.ts), served with the gate on or off.
+export const GATE_ACTIONS = ['verify', 'login', 'logout', 'summary'] as const;
 export type GateAction = (typeof GATE_ACTIONS)[number];
 
 /** Deeper than this, a path is encoded on purpose to confuse someone: the gate claims it. */

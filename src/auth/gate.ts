@@ -56,7 +56,8 @@ export function createGate(d: GateDeps): Gate {
         if (route === 'verify') await verify(d, tenant, req, res);
         // The pages take no upgrade: only verify is asked with one (Caddy keeps the client's
         // Upgrade header on its subrequest, and passes it on only for a real upgrade).
-        else if (isUpgrade(req) || route === undefined || route === 'other') answer(res, 'not-found', 404, 'not found\n');
+        // summary is the ingest's (summary-ingest.ts), answered before the gate is asked.
+        else if (isUpgrade(req) || route === undefined || route === 'other' || route === 'summary') answer(res, 'not-found', 404, 'not found\n');
         else if (route === 'login' && req.method === 'POST') await login(d, tenant, req, res);
         else if (route === 'login') answer(res, 'login-page', 200, loginPage({ tenant, next: safeNext(new URL(req.url ?? '/', 'http://x').searchParams.get('next')) }), HTML);
         else if (req.method === 'POST') await logout(d, tenant, req, res);

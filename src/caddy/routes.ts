@@ -3,6 +3,7 @@ import type { Config } from '../core/config.js';
 import type { CaddyRoute } from '../core/route.js';
 import { objectName, tenantHost } from '../core/tenant.js';
 import { GATE_HEADER, GATE_PASSED } from '../auth/gate-header.js';
+import { WAKE_HEADERS } from './wake-config.js';
 
 
 export interface TenantRouteSpec {
@@ -11,21 +12,46 @@ export interface TenantRouteSpec {
   port: number;
   /** With the login gate on: the watchdog's address, which answers /_feather/* and verifies sessions. */
   gate?: string | undefined;
+  /** With the gate off: the watchdog's address, which answers POST /_feather/summary (summary-ingest.ts). */
+  ingest?: string | undefined;
+  /** Where Caddy dials the tenant; default 127.0.0.1:<port> (podman). The swarm backend: <service>:<port>. */
+  dial?: string | undefined;
 }
 
 export function tenantRoute(spec: TenantRouteSpec): CaddyRoute {
-  const toTenant = { handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${spec.port}` }] };
+  const toTenant = { handler: 'reverse_proxy', upstreams: [{ dial: spec.dial ?? `127.0.0.1:${spec.port}` }] };
   return {
     '@id': spec.id,
     match: [{ host: [spec.host] }],
-    handle: spec.gate ? [gated(spec.gate, toTenant)] : [toTenant],
+    handle: spec.gate ? [gated(spec.gate, toTenant)] : spec.ingest ? [withIngest(spec.ingest, toTenant)] : [toTenant],
     terminal: true,
   };
 }
 
 /** The route a tenant should have under this configuration: add and reconcile both use it. */
 export function tenantRouteFor(c: Pick<Config, 'prefix' | 'domain' | 'auth' | 'wakeListen'>, name: string, port: number): CaddyRoute {
-  return tenantRoute({ id: objectName(c, name), host: tenantHost(c, name), port, gate: c.auth === 'jwt' ? c.wakeListen : undefined });
+  const gate = c.auth === 'jwt';
+  return tenantRoute({ id: objectName(c, name), host: tenantHost(c, name), port, gate: gate ? c.wakeListen : undefined, ingest: gate ? undefined : c.wakeListen });
+}
+
+/**
+ * Without the gate: only /_feather/summary goes to the watchdog (everything under /_feather/ does
+ * with it). Caddy's path matcher lowercases and cleans, so every spelling of that path reaches
+ * the watchdog; the watchdog stores only the exact one and answers any other it did not get
+ * through the wake route with a 404 (wake/server.ts). The wake route's headers are dropped here,
+ * so a client cannot dress this request up as one that came through the wake route.
+ */
+function withIngest(watchdog: string, toTenant: Record<string, unknown>): Record<string, unknown> {
+  return {
+    handler: 'subroute',
+    routes: [
+      {
+        match: [{ path: ['/_feather/summary'] }],
+        handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: watchdog }], headers: { request: { delete: Object.values(WAKE_HEADERS) } } }],
+      },
+      { handle: [toTenant] },
+    ],
+  };
 }
 
 /**

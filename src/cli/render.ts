@@ -4,6 +4,7 @@ import type { AddResult } from '../commands/add.js';
 import type { ImportResult } from '../commands/import.js';
 import type { ListEntry } from '../commands/list.js';
 import type { LifecycleResult } from '../commands/lifecycle.js';
+import type { MoveResult } from '../commands/move.js';
 import type { PasswdResult } from '../commands/passwd.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
 import type { RemoveResult } from '../commands/remove.js';
@@ -13,13 +14,19 @@ import type { Revocation } from '../store/outbox.js';
 import type { ShowResult } from '../commands/show.js';
 import type { SweepResult } from '../commands/sweep.js';
 import type { PinResult } from '../commands/pin.js';
+import type { AdminStatus, SwapResult } from '../commands/admin.js';
+import type { UpgradeResult } from '../commands/upgrade.js';
 import { formatAgo, formatDuration } from '../core/durations.js';
 import { formatBytes } from '../transfer/progress.js';
 
-function out(s: string): void {
+import { describeActivity } from '../core/last-activity.js';
+
+export { printRotateIngest, printSummaries, printUsage } from './render-usage.js';
+
+export function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 }
-function json(v: unknown): void {
+export function json(v: unknown): void {
   out(JSON.stringify(v, null, 2));
 }
 
@@ -69,12 +76,15 @@ export function printList(entries: ListEntry[], asJson: boolean): void {
     return;
   }
   const now = Date.now();
+  // NODE: only the swarm backend places tenants on nodes; podman's table stays as it was.
+  const nodes = entries.some((e) => e.node !== undefined);
   out(table(
-    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE'],
+    ['USERNAME', 'PORT', 'URL', 'CONTAINER', 'STATE', 'LAST ACTIVE', ...(nodes ? ['NODE'] : [])],
     entries.map((e) => [
       e.name, e.port ?? '-', e.url, `${e.container} (${e.state})`,
-      `${e.state}${e.pinned ? ', pinned' : ''}${e.tracked ? '' : ', not in state'}`,
+      `${e.state}${e.pinned ? ', pinned' : ''}${e.outOfDate ? ', out of date' : ''}${e.tracked ? '' : ', not in state'}`,
       formatAgo(e.lastActive ? Date.parse(e.lastActive) : null, now),
+      ...(nodes ? [e.node ?? '-'] : []),
     ]),
   ));
 }
@@ -116,18 +126,23 @@ export function printShow(r: ShowResult, asJson: boolean): void {
     ['port', String(r.port)],
     ['state', `${r.state}${r.status === 'active' ? '' : ` (${r.status})`}; wanted: ${r.desired}`],
     ['container', `${r.container}${r.containerId ? ` (${r.containerId.slice(0, 12)})` : ''}`],
-    ['image', r.image],
+    ['image', `${r.image}${r.imageId ? ` (${r.imageId.slice(0, 12)})` : ''}${r.outOfDate ? `; out of date: ${r.image} names another image now (feather-tenant upgrade ${r.name})` : ''}`],
     ['limits', limits],
     ['volume', `${r.volume.name} (${size(r.volume.sizeBytes)})`],
     ['password', r.password === 'set' ? 'set' : 'unknown (set one with: feather-tenant passwd)'],
     ['created', r.createdAt],
     ['started', r.startedAt ?? 'never'],
+    ['activity', `${describeActivity(r.lastActivity)}, ${formatAgo(Date.parse(r.lastActivity.at), Date.now())}${r.pinned ? '; pinned' : ''}`],
+    ['summaries', r.ingestToken === 'set' ? 'ingest token set' : 'no ingest token yet (make one with: feather-tenant rotate-ingest-token)'],
   ];
+  if (r.upgrading) lines.push(['upgrading', `to ${r.upgrading.image} (step ${r.upgrading.step}; if no upgrade runs, feather-tenant reconcile finishes or rolls it back)`]);
+  if (r.node !== undefined) lines.push(['node', r.node ?? 'none (no service)']);
   if (r.adopted) lines.push(['adopted', 'from tenant.sh (its container is kept until passwd)']);
   out(lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
 }
 
-export function printLifecycle(r: LifecycleResult, asJson: boolean): void {
+/** Also move's: its message line, or the whole outcome as JSON. */
+export function printLifecycle(r: LifecycleResult | MoveResult, asJson: boolean): void {
   if (asJson) return json(r);
   out(r.message);
 }
@@ -156,13 +171,47 @@ export function printReconcile(r: ReconcileResult, asJson: boolean): void {
 export function printSweep(r: SweepResult, asJson: boolean): void {
   if (asJson) return json(r);
   const verb = r.dryRun ? 'would stop' : 'stopped';
-  for (const s of r.stopped) out(`${verb} ${s.name} (idle ${formatDuration(s.idleForMs)})`);
-  const why = { woken: 'woken while being stopped', waking: 'waking up', busy: 'another command is working on it' } as Record<string, string>;
-  for (const k of r.kept) if (why[k.reason]) out(`kept ${k.name}: ${why[k.reason]}`);
+  const last = (s: SweepResult['stopped'][number]) => `last ${describeActivity(s.activity)} ${formatDuration(s.idleForMs)} ago`;
+  for (const s of r.stopped) out(`${verb} ${s.name} (idle ${formatDuration(s.idleForMs)}; ${last(s)})`);
+  const why = { woken: 'woken while being stopped', waking: 'waking up', busy: 'another command is working on it', pinned: 'pinned', stopping: 'being stopped' } as Record<string, string>;
+  // --dry-run says why each running tenant stays; a real sweep only the unusual reasons.
+  for (const k of r.kept) {
+    if (why[k.reason] || r.dryRun) out(`${r.dryRun ? 'would keep' : 'kept'} ${k.name}: ${why[k.reason] ?? 'active'} (${last(k)})`);
+  }
   if (r.stopped.length === 0) out(`nothing to stop (${r.kept.length} running)`);
 }
 
 export function printPin(r: PinResult, asJson: boolean): void {
   if (asJson) return json(r);
   out(r.pinned ? `pinned ${r.name}: sweeps leave it running` : `unpinned ${r.name}: it sleeps after the idle timeout again`);
+}
+
+export function printAdminStatus(r: AdminStatus, asJson: boolean): void {
+  if (asJson) return json(r);
+  const routed = r.containers.find((k) => k.port === r.routedPort);
+  out(`admin ${r.host}: live ${r.live ?? 'none yet'}${r.image ? ` (${r.image})` : ''}, route -> ${r.routedPort === null ? 'none' : `${routed?.colour ?? 'port'} ${r.routedPort}`}`);
+  out(table(['COLOUR', 'CONTAINER', 'PORT', 'STATE'], r.containers.map((k) => [k.colour, k.name, k.port, k.state])));
+}
+
+export function printAdminSwap(r: SwapResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  out(`${r.host} now served by ${r.to} (127.0.0.1:${r.port}, ${r.image})${r.stopped ? `; ${r.stopped} stopped after a ${r.drainSeconds} s drain` : ''}`);
+}
+
+const shortId = (id: string | null) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : '-');
+
+/** One line per tenant in the plan's order, then the summary counts (what an operator scans for). */
+export function printUpgrade(r: UpgradeResult, asJson: boolean): void {
+  if (asJson) return json(r);
+  if (r.tenants.length === 0) return out('no tenants');
+  const would = r.dryRun ? 'would be ' : '';
+  out(table(
+    ['USERNAME', 'RESULT', 'WAS', 'IMAGE', 'FROM', 'TO', 'DETAIL'],
+    r.tenants.map((t) => [t.name, `${t.outcome === 'upgraded' ? would : ''}${t.outcome}`, t.mode, t.image, shortId(t.fromId), shortId(t.toId),
+      `${t.detail}${t.ms === undefined ? '' : ` (${(t.ms / 1000).toFixed(1)} s)`}`]),
+  ));
+  const count = (o: string) => r.tenants.filter((t) => t.outcome === o).length;
+  out(r.dryRun
+    ? `${count('upgraded')} would be upgraded, ${count('skipped')} skipped; run without --dry-run to upgrade`
+    : `${count('upgraded')} upgraded, ${count('rolled back')} rolled back, ${count('failed')} failed, ${count('skipped')} skipped, ${count('untouched')} untouched`);
 }

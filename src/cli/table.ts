@@ -91,6 +91,34 @@ const sessions: CommandSpec = {
   ],
 };
 
+const admin: CommandSpec = {
+  name: 'admin',
+  description: "the operator's own Feather on FEATHER_TENANT_ADMIN_HOST (not a tenant): status, and blue-green swap to a new image",
+  sub: [
+    {
+      name: 'status',
+      description: 'the live colour, its image, the port the admin route dials, and both colours\' containers',
+      options: [JSON_OUT('print as JSON')],
+      help: examples(['feather-tenant admin status', 'feather-tenant admin status --json']),
+      run: (_a, o) => runAndRender(() => import('../commands/admin.js'), (m, ctx) => m.adminStatus(ctx), (r) => r.printAdminStatus, o),
+    },
+    {
+      name: 'swap',
+      description: 'start the standby colour from the image on the other port, wait until it answers, switch the admin route to it in one Caddy change, stop the old colour after the drain',
+      options: [
+        { flags: '--image <image>', description: 'work image for the standby (default: FEATHER_TENANT_IMAGE); it must already be in podman\'s storage' },
+        { flags: '--drain <seconds>', description: 'how long the old colour finishes what it serves before it stops', default: '30' },
+        JSON_OUT('print the result as JSON'),
+      ],
+      help: `${examples(['feather-tenant admin swap', 'feather-tenant admin swap --image localhost/feather-work:v2 --drain 5'])}
+A standby that does not answer HTTP within FEATHER_TENANT_READY_TIMEOUT (or exits) is removed,
+nothing is switched, and the command exits 1 with its last log lines.
+`,
+      run: (_a, o) => runAndRender(() => import('../commands/admin.js'), (m, ctx) => m.adminSwap(ctx, { image: str(o.image), drainSeconds: str(o.drain) }), (r) => r.printAdminSwap, o),
+    },
+  ],
+};
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'add',
@@ -98,10 +126,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [['<name>', 'tenant name: a DNS label (a-z, 0-9, -), 1-32 characters, starting with a letter']],
     options: [
       { flags: '--image <image>', description: 'work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: FEATHER_TENANT_IMAGE)' },
+      { flags: '--node <host>', description: 'FEATHER_TENANT_BACKEND=swarm: the node (its feather.host label) to run on (default: the one with the fewest tenants)' },
       JSON_OUT('print the tenant as JSON'),
     ],
-    help: examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json']),
-    run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image) }), (r) => r.printAdd, o),
+    help: examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json', 'FEATHER_TENANT_BACKEND=swarm feather-tenant add carol --node 2']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image), node: str(o.node) }), (r) => r.printAdd, o),
   },
   {
     name: 'remove',
@@ -134,13 +163,24 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'show',
-    description: 'one tenant: port, URL, state, image, limits, volume and its size, created and started times',
+    description: 'one tenant: port, URL, state, image, limits, volume and its size, created and started times, and what last counted as activity',
     args: [NAME],
     options: [JSON_OUT('print as JSON')],
     help: examples(['feather-tenant show alice', 'feather-tenant show alice --json']),
     run: ([name = ''], o) => runAndRender(() => import('../commands/show.js'), (m, ctx) => m.show(ctx, name), (r) => r.printShow, o),
   },
   ...lifecycle,
+  {
+    name: 'move',
+    description: 'FEATHER_TENANT_BACKEND=swarm: move a tenant and its data to another node (stops it meanwhile)',
+    args: [NAME],
+    options: [
+      { flags: '--node <host>', description: 'the node to move to (its feather.host label)' },
+      JSON_OUT('print the outcome as JSON'),
+    ],
+    help: examples(['FEATHER_TENANT_BACKEND=swarm feather-tenant move alice --node 2']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/move.js'), (m, ctx) => m.move(ctx, name, str(o.node)), (r) => r.printLifecycle, o),
+  },
   {
     name: 'logs',
     description: "a tenant's container logs; -f streams them until interrupted",
@@ -164,6 +204,74 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [JSON_OUT('print the tenant and new password as JSON')],
     help: examples(['feather-tenant passwd alice', 'feather-tenant passwd alice --json']),
     run: ([name = ''], o) => runAndRender(() => import('../commands/passwd.js'), (m, ctx) => m.passwd(ctx, name), (r) => r.printPasswd, o),
+  },
+  {
+    name: 'upgrade',
+    description: "move tenants to a new work image (or their image's newly loaded ID) with no failed request: held while the container is switched, rolled back if the new one does not answer",
+    args: [['[name...]', 'tenant names (or --all)']],
+    options: [
+      { flags: '--all', description: 'every tenant, one at a time (see --parallel); the first is a canary: on the first failure the rest are left untouched' },
+      { flags: '--image <image>', description: "the image to move to (default: each tenant's configured image, as podman's storage names it now)" },
+      { flags: '--dry-run', description: 'print the plan, change nothing' },
+      { flags: '--parallel <n>', description: 'after the canary, upgrade up to N tenants at once', default: '1' },
+      JSON_OUT('print the outcome per tenant as JSON'),
+    ],
+    help: `${examples(['podman load -i feather-work.tar && feather-tenant upgrade --all --dry-run', 'feather-tenant upgrade --all', 'feather-tenant upgrade alice --image localhost/feather-work:v2'])}
+A running tenant's requests are held while its container is replaced and answered by the new one
+(Caddy is not touched: open WebSockets of other tenants stay). If the new one does not answer within
+FEATHER_TENANT_READY_TIMEOUT or exits, the old one is started again and upgrade exits 1 with the new
+one's last log lines. Asleep and stopped tenants are recreated and stay as they were.
+`,
+    run: async (args, o) => {
+      // A variadic argument arrives as one array.
+      const names = (args[0] as unknown as string[] | undefined) ?? [];
+      // Like list: the podman ps the launcher started runs while the rest loads.
+      const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
+      let errors: string[] = [];
+      await runAndRender(
+        () => import('../commands/upgrade.js'),
+        (m, ctx) => m.upgrade(ctx, { names, all: flag(o.all), image: str(o.image), dryRun: flag(o.dryRun), parallel: str(o.parallel), early }),
+        (r) => (result, asJson) => {
+          r.printUpgrade(result, asJson);
+          errors = result.tenants.flatMap((t) => (t.error ? [t.error] : []));
+        },
+        o,
+      );
+      if (errors.length > 0) throw new OperationError(errors.join('\n'), 'nothing else was changed; fix the cause and run upgrade again');
+    },
+  },
+  {
+    name: 'rotate-ingest-token',
+    description: "give a tenant a new summary ingest token (the container is recreated with it, as by passwd; the old one stops working); a tenant created before summaries existed gets its first",
+    args: [NAME],
+    options: [JSON_OUT('print the result as JSON')],
+    help: `${examples(['feather-tenant rotate-ingest-token alice'])}
+The token is never printed: the container reads it from /run/secrets/feather-ingest-token and
+pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <token>).
+`,
+    run: ([name = ''], o) => runAndRender(() => import('../commands/rotate-ingest-token.js'), (m, ctx) => m.rotateIngestToken(ctx, name), (r) => r.printRotateIngest, o),
+  },
+  {
+    name: 'summaries',
+    description: 'the last summaries a tenant pushed (POST /_feather/summary with its ingest token), oldest first',
+    args: [NAME],
+    options: [
+      { flags: '--last <n>', description: 'how many (1-1000)', default: '10' },
+      JSON_OUT('print as JSON'),
+    ],
+    help: examples(['feather-tenant summaries alice', 'feather-tenant summaries alice --last 50 --json']),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/summaries.js'), (m, ctx) => m.summaries(ctx, name, { last: str(o.last) }), (r) => r.printSummaries, o),
+  },
+  {
+    name: 'usage',
+    description: 'usage per tenant over days: active minutes, requests, bytes in and out, wakes, CPU seconds, peak memory; most active first',
+    args: [['[name]', 'one tenant: its days one by one']],
+    options: [
+      { flags: '--since <when>', description: 'days or hours back (7d, 12h) or a date (2026-11-01); days are UTC', default: '7d' },
+      JSON_OUT('print as JSON'),
+    ],
+    help: examples(['feather-tenant usage', 'feather-tenant usage alice --since 30d', 'feather-tenant usage --since 2026-11-01 --json']),
+    run: ([name], o) => runAndRender(() => import('../commands/usage.js'), (m, ctx) => m.usage(ctx, { name, since: str(o.since) }), (r) => r.printUsage, o),
   },
   {
     name: 'reconcile',
@@ -249,7 +357,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
     name: 'sweep',
     description: 'one pass for cron: stop every running tenant idle longer than FEATHER_TENANT_IDLE_MINUTES; prints what it stopped',
     options: [
-      { flags: '--dry-run', description: 'only say what would be stopped' },
+      { flags: '--dry-run', description: 'only say, for each running tenant, whether it would be stopped and why (its last activity)' },
       JSON_OUT('print the result as JSON'),
     ],
     help: examples(['feather-tenant sweep', 'feather-tenant sweep --dry-run --json', '* * * * * podman exec feather-birth feather-tenant sweep   (crontab)']),
@@ -258,13 +366,31 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
   ...pin,
   {
     name: 'watchdog',
-    description: 'run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr',
-    help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics']),
+    description: 'run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), the admin API (FEATHER_TENANT_ADMIN_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr',
+    help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics', 'curl -s -H "Authorization: Bearer $(feather-tenant admin-token)" http://127.0.0.1:9097/api/tenants']),
     run: async () => {
       const [{ watchdog }, ctx] = await Promise.all([import('../watchdog/daemon.js'), context()]);
+      (await import('../tenant/podman-only.js')).podmanOnly(ctx, 'watchdog');
       const stop = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
       await watchdog(ctx, { signal: stop.signal });
+    },
+  },
+  {
+    name: 'admin-token',
+    description: "print the admin API's bearer token (made on first use, kept 0600 in the state directory); --rotate replaces it",
+    options: [{ flags: '--rotate', description: 'make a new token; the old one stops working at once, the watchdog need not restart' }],
+    help: `${examples([
+      'feather-tenant admin-token',
+      'curl -s -H "Authorization: Bearer $(feather-tenant admin-token)" http://127.0.0.1:9097/api/tenants',
+      'feather-tenant admin-token --rotate',
+    ])}
+The watchdog serves the admin API on FEATHER_TENANT_ADMIN_LISTEN (default 127.0.0.1:9097; off disables it).
+See docs/admin-api.md for the endpoints.
+`,
+    run: async (_a, o) => {
+      const [{ adminToken }, { loadConfig }] = await Promise.all([import('../commands/admin-token.js'), import('../runtime/load-config.js')]);
+      process.stdout.write(`${adminToken(loadConfig(process.env), { rotate: flag(o.rotate) })}\n`);
     },
   },
   {
@@ -277,4 +403,5 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
     },
   },
   sessions,
+  admin,
 ];

@@ -3,7 +3,7 @@ import { waitReady } from '../tenant/container.js';
 import { withLock } from '../tenant/lock.js';
 import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
-import { ConflictError, OperationError } from '../core/errors.js';
+import { ConflictError, OperationError, UsageError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
 import { claimedElsewhere } from '../core/ownership.js';
@@ -14,7 +14,9 @@ import { portIsFree } from '../net/port-probe.js';
 import type { Reservation } from '../store/tenants.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { tenantRunSpec } from '../core/tenant-run-spec.js';
+import { mintIngestToken } from '../tenant/ingest.js';
 import { Undo } from '../tenant/undo.js';
+import { addOnSwarm } from '../tenant/swarm-add.js';
 
 export interface AddOptions {
   name: string;
@@ -28,6 +30,8 @@ export interface AddOptions {
   replaceVolume?: boolean | undefined;
   /** The tenant's original creation time (ms), kept across a migration. */
   createdAt?: number | undefined;
+  /** The swarm backend: the node (its feather.host label) to place the tenant on; default the emptiest. */
+  node?: string | undefined;
 }
 
 export interface AddResult {
@@ -38,6 +42,8 @@ export interface AddResult {
   volume: string;
   volumeReused: boolean;
   password: string;
+  /** The swarm backend's node (feather.host label) the tenant runs on. */
+  node?: string;
 }
 
 /**
@@ -48,6 +54,9 @@ export interface AddResult {
 export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
   const name = validateName(opts.name);
   const image = opts.image === undefined ? ctx.config.image : validateImage(opts.image, '--image');
+  const swarm = ctx.swarm;
+  if (opts.node !== undefined && !swarm) throw new UsageError('--node places a tenant on a swarm node: it needs FEATHER_TENANT_BACKEND=swarm');
+  if (swarm) return withLock(ctx, name, 'add', () => addOnSwarm(ctx, swarm, name, image, opts.node));
   return withLock(ctx, name, 'add', () => addLocked(ctx, name, image, opts));
 }
 
@@ -108,9 +117,15 @@ async function addLocked(ctx: Context, name: string, image: string, opts: AddOpt
     ctx.log(reuse ? `reusing existing volume ${obj} (the user's data is kept)` : `${volumeExisted ? 'replaced' : 'created'} volume ${obj}`);
     ctx.checkpoint('add:objects');
 
+    // The summary ingest token: its secret's name is in the row before it exists (tenant/ingest.ts).
+    undo.push('ingest token', async () => {
+      const r = store.get(name);
+      for (const s of new Set([r?.ingestSecret, r?.ingestPending])) if (s) await ctx.podman.removeSecret(s);
+    });
+    const ingestSecret = await mintIngestToken(ctx, name, null);
     // Pushed before the run: a run that fails after creating the container leaves one behind.
     undo.push(`container ${obj}`, () => ctx.podman.removeContainer(obj, 2));
-    const containerId = await ctx.podman.run(tenantRunSpec(c, { name, port: row.port, image }, ctx.env));
+    const containerId = await ctx.podman.run(tenantRunSpec(c, { name, port: row.port, image, ingestSecret }, ctx.env));
     ctx.checkpoint('add:started');
     await waitReady(ctx, row);
     ctx.checkpoint('add:ready');

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { podmanOnly } from '../tenant/podman-only.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from '../runtime/context.js';
@@ -8,6 +9,8 @@ import { OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
 import { archiveChunks } from '../transfer/archive-writer.js';
+import { renderSummaries } from '../transfer/summaries-entry.js';
+import { MAX_SUMMARIES_PER_TENANT } from '../core/summary.js';
 import { hashWhileWritten } from '../transfer/hash-file.js';
 import { FORMAT, FORMAT_VERSION, type Manifest } from '../transfer/manifest.js';
 import type { ArchiveOutput } from '../transfer/output.js';
@@ -40,6 +43,7 @@ export interface ExportResult {
  * On any failure the output is abandoned (a file output never takes its final name).
  */
 export async function exportTenant(ctx: Context, opts: ExportOptions): Promise<ExportResult> {
+  podmanOnly(ctx, 'export');
   try {
     return await exportTo(ctx, opts);
   } catch (err) {
@@ -108,7 +112,11 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
         ctx.checkpoint('export:writing');
         p?.update('writing archive', n, bytes);
       };
-      await pipeline(Readable.from(archiveChunks(manifest, spool.path, mtime, onBytes)), out.stream);
+      // Only when there are any: the archive of a tenant that never pushed one is as before, so an
+      // older feather-tenant still imports it.
+      const list = ctx.summaries().last(name, MAX_SUMMARIES_PER_TENANT);
+      const summaries = list.length > 0 ? renderSummaries(list) : undefined;
+      await pipeline(Readable.from(archiveChunks(manifest, spool.path, mtime, onBytes, summaries)), out.stream);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') {

@@ -1,10 +1,12 @@
 import type { Context } from '../runtime/context.js';
+import { podmanOnly } from '../tenant/podman-only.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
 import { readArchive } from '../transfer/archive-reader.js';
 import type { Manifest } from '../transfer/manifest.js';
+import type { StoredSummary } from '../store/port.js';
 import { formatBytes, type Progress } from '../transfer/progress.js';
 import { BatchedWriter, createSpool } from '../transfer/spool.js';
 import { VolumeCheck, refuseVolume } from '../transfer/volume-check.js';
@@ -54,6 +56,7 @@ interface Target {
  * delivered like add's and printed.
  */
 export async function importTenant(ctx: Context, opts: ImportOptions): Promise<ImportResult> {
+  podmanOnly(ctx, 'import');
   const c = ctx.config;
   if (opts.name !== undefined) validateName(opts.name);
   if (opts.image !== undefined) validateImage(opts.image, '--image');
@@ -63,6 +66,7 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
     const writer = new BatchedWriter(spool.handle);
     const check = new VolumeCheck(c.importMaxEntries);
     let target: Target | undefined;
+    let summaries: StoredSummary[] = [];
     const m = await readArchive(opts.input, {
       onManifest: async (manifest) => {
         target = await preflight(ctx, manifest, opts);
@@ -73,6 +77,7 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
         return check.problem === undefined ? writer.write(chunk) : undefined;
       },
       onVolumeBytes: (done, total) => p?.update('receiving', done, total),
+      onSummaries: (list) => void (summaries = list),
     });
     await writer.flush();
     await spool.handle.close();
@@ -103,6 +108,8 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
         }
         ctx.log(`importing ${formatBytes(m.volume.bytes)} into volume ${volume}`);
         await ctx.podman.importVolume(volume, spool.path);
+        // With the row still provisioning: an add rolled back (or a crash reconcile rolls back) takes them with it.
+        ctx.summaries().replace(name, summaries);
         ctx.checkpoint('import:filled');
       },
       replaceVolume: target.volumeHasData && opts.force,

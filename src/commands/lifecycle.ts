@@ -4,6 +4,7 @@ import { createTenantContainer, waitReady } from '../tenant/container.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
 import { requireActive } from '../tenant/require.js';
+import { startOnSwarm } from '../tenant/swarm-lifecycle.js';
 
 export type LifecycleVerb = 'start' | 'stop' | 'restart';
 
@@ -30,10 +31,14 @@ export async function lifecycle(ctx: Context, verb: LifecycleVerb, rawName: stri
     const obj = objectName(ctx.config, name);
     const store = ctx.store();
     store.setDesired(name, verb === 'stop' ? 'stopped' : 'running', ctx.now());
-    const state = await ctx.podman.containerState(obj);
-    const running = state === 'running';
     const done = (action: LifecycleResult['action'], message: string): LifecycleResult =>
       ({ name, action, state: verb === 'stop' ? 'stopped' : 'running', message });
+    if (ctx.swarm) {
+      const action = await startOnSwarm(ctx, ctx.swarm, name, verb);
+      return done(action, action === 'none' ? `${name} is already ${verb === 'stop' ? 'stopped' : 'running'}` : `${action} ${name}`);
+    }
+    const state = await ctx.podman.containerState(obj);
+    const running = state === 'running';
 
     if (verb === 'stop') {
       if (!running) return done('none', `${name} is already stopped`);

@@ -7,6 +7,7 @@ import { objectName } from '../core/tenant.js';
 import { noTenant } from '../tenant/require.js';
 import { changeAndRevoke } from '../tenant/revocations.js';
 import { teardownTenant } from '../tenant/teardown.js';
+import { removeOnSwarm } from '../tenant/swarm-lifecycle.js';
 
 export interface RemoveOptions {
   name: string;
@@ -38,6 +39,18 @@ async function removeLocked(ctx: Context, name: string, opts: RemoveOptions): Pr
   const obj = objectName(c, name);
   const store = ctx.store();
   const row = store.get(name);
+  if (ctx.swarm) {
+    // The volume lives on the tenant's node, out of this manager's reach: --purge is not offered.
+    if (opts.purge) throw new UsageError('--purge is not supported with FEATHER_TENANT_BACKEND=swarm', `delete the volume ${obj} on its node with: docker volume rm ${obj}`);
+    if (!row && (await ctx.swarm.state(obj)) === undefined && !(await ctx.caddy.routeById(obj))) throw noTenant(name);
+    if (row) store.setStatus(name, 'removing', ctx.now());
+    const removed = await removeOnSwarm(ctx, ctx.swarm, name, row);
+    if (row) {
+      changeAndRevoke(ctx, { tenant: name, reason: 'removed' }, () => store.delete(name));
+      removed.push(`state of ${name}`);
+    }
+    return { name, removed, volume: obj, volumeKept: true };
+  }
   // An adopted tenant keeps the volume tenant.sh gave it.
   const volume = row?.volume ?? obj;
   const [container, route, volumeLabels, networkLabels, secretLabels] = await Promise.all([

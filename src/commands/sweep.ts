@@ -1,12 +1,18 @@
 import type { Context } from '../runtime/context.js';
+import { podmanOnly } from '../tenant/podman-only.js';
 import { busyTenants } from '../tenant/lock.js';
 import { readAccessLog, type LogRead } from '../activity/access-log.js';
 import { collectActivity } from '../activity/collect.js';
-import { readNetBytes } from '../activity/traffic.js';
+import { readNetSplit } from '../activity/traffic.js';
+import { readCgroupUsage } from '../activity/cgroup.js';
+import { oldestKeptDay, rollup } from '../core/usage.js';
+import type { LastActivity } from '../core/last-activity.js';
 import { OperationError } from '../core/errors.js';
 import { planSweep, type SweepDecision, type SweepReason } from '../core/sweep-plan.js';
 import { objectName, prefixFilter } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import type { LogCursor, RecordedActivity } from '../store/sleep.js';
 
 export interface SweepOptions {
   dryRun: boolean;
@@ -16,6 +22,8 @@ export interface SweepEntry {
   name: string;
   lastActive: string;
   idleForMs: number;
+  /** What last counted as activity (the request, traffic, wake, start or pin). */
+  activity: LastActivity;
 }
 
 export interface SweepResult {
@@ -42,9 +50,13 @@ export function leaseMs(ctx: Pick<Context, 'config'>): number {
  * since the plan was made wins.
  */
 export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResult> {
+  podmanOnly(ctx, 'sweep');
   const c = ctx.config;
   const store = ctx.store();
   const sleep = ctx.sleep();
+  // Where this sweep starts reading the log: read first, so another sweep that records before
+  // this one does is always noticed (below).
+  const startCursor = sleep.cursor(c.accessLog);
   const [rows, containers] = await Promise.all([Promise.resolve(store.list()), ctx.podman.listContainers(prefixFilter(c))]);
   const now = ctx.now();
   const byObj = new Map(containers.map((k) => [k.name, k]));
@@ -56,25 +68,45 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
 
   let log: LogRead | undefined;
   try {
-    log = await readAccessLog(c.accessLog, sleep.cursor(c.accessLog), { gated: c.auth === 'jwt' });
+    log = await readAccessLog(c.accessLog, startCursor, { gated: c.auth === 'jwt' });
   } catch (err) {
     ctx.log(`cannot read the access log ${c.accessLog}: ${(err as Error).message}; only traffic counts as activity this time`);
   }
   const collected = await collectActivity({
     domain: c.domain, now, names: new Set(rows.map((r) => r.name)), containers: byName,
-    prevSamples: sleep.samples(), threshold: c.activeTrafficBytes, windowMs: 60_000, log, readNetBytes,
+    prevSamples: sleep.samples(), threshold: c.activeTrafficBytes, windowMs: 60_000, log,
+    readNet: readNetSplit, readCgroup: (pid) => readCgroupUsage(pid),
   });
-  if (!opts.dryRun) sleep.recordActivity(collected.activity, collected.samples, collected.cursor);
-  const seen = new Map<string, number>();
-  for (const a of collected.activity) seen.set(a.name, Math.max(a.at, seen.get(a.name) ?? 0));
+  if (!opts.dryRun) {
+    // One transaction, the baselines read inside it: two sweeps at once (cron and the watchdog)
+    // never count the same bytes, CPU time or log lines twice. Whichever comes second finds the
+    // log position moved from where it began reading, and leaves those requests to the first.
+    store.transaction(() => {
+      const usage = ctx.usage();
+      const fresh = sameCursor(sleep.cursor(c.accessLog), startCursor);
+      const u = rollup({
+        now, readings: collected.readings, prev: usage.samples(), requests: fresh ? collected.requests : new Map(),
+        active: new Set(collected.activity.map((a) => a.name)), intervalMs: c.sweepIntervalMs,
+      });
+      usage.record(u.deltas, u.samples, oldestKeptDay(now, c.usageDays));
+      sleep.recordActivity(collected.activity, collected.samples, fresh ? collected.cursor : undefined);
+    });
+  }
+  // What this sweep saw counts as if recorded (so --dry-run, which records nothing, says the same).
+  const seen = new Map<string, RecordedActivity>();
+  for (const a of collected.activity) if (a.at > (seen.get(a.name)?.at ?? 0)) seen.set(a.name, a);
+  const withSeen = (r: TenantRow): TenantRow => {
+    const a = seen.get(r.name);
+    return a && a.at >= (r.lastActiveAt ?? 0) ? { ...r, lastActiveAt: a.at, lastActiveKind: a.kind, lastActiveDetail: a.detail } : r;
+  };
 
   const plan = planSweep(
-    rows.map((r) => ({ ...r, lastActiveAt: Math.max(r.lastActiveAt ?? 0, seen.get(r.name) ?? 0) || null })),
+    rows.map(withSeen),
     new Map([...byName].map(([n, k]) => [n, { state: k.state, startedAt: k.startedAt?.getTime() }])),
     // A command working on a tenant (export, passwd, start) has it for now: never stopped under it.
     { now, idleMs: c.idleMs, leaseMs: leaseMs(ctx), busy: new Set(busyTenants(ctx).keys()) },
   );
-  const entry = (d: SweepDecision): SweepEntry => ({ name: d.name, lastActive: new Date(d.lastActiveAt).toISOString(), idleForMs: d.idleForMs });
+  const entry = (d: SweepDecision): SweepEntry => ({ name: d.name, lastActive: new Date(d.lastActiveAt).toISOString(), idleForMs: d.idleForMs, activity: d.activity });
   const result: SweepResult = {
     dryRun: opts.dryRun,
     stopped: [],
@@ -104,6 +136,10 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
   }
   result.states = countStates(rows.map((r) => r.name), byName, new Set(result.stopped.map((s) => s.name)), new Set(rows.filter((r) => r.asleepAt).map((r) => r.name)), opts.dryRun);
   return result;
+}
+
+function sameCursor(a: LogCursor | undefined, b: LogCursor | undefined): boolean {
+  return a?.inode === b?.inode && a?.offset === b?.offset;
 }
 
 function countStates(names: string[], byName: Map<string, ContainerSummary>, stopped: Set<string>, asleep: Set<string>, dryRun: boolean): Record<string, number> {

@@ -51,10 +51,14 @@ export interface Config {
   idleMs: number;
   /** host:port of the wake server (the watchdog); Caddy's wake route dials it. */
   wakeListen: string;
+  /** host:port of the watchdog's admin API (docs/admin-api.md); undefined: off. */
+  adminListen: string | undefined;
   /** Caddy's JSON access log for tenant hosts: Caddy writes it, `sweep` reads it. */
   accessLog: string;
   /** How often the watchdog sweeps. */
   sweepIntervalMs: number;
+  /** Days of usage per tenant kept in the state (issue 13). */
+  usageDays: number;
   /**
    * Requests the wake server holds or relays at once (each costs two descriptors); beyond it,
    * 503 with Retry-After. Undefined: fitted to the watchdog's open-files limit (watchdog/fds.ts).
@@ -66,6 +70,16 @@ export interface Config {
   isolationRules: 'iptables' | 'off';
   /** `import` refuses a volume.tar with more entries (its check keeps every name in memory). */
   importMaxEntries: number;
+  /** The operator's own Feather (the admin instance) is served from this host; undefined: none. */
+  adminHost: string | undefined;
+  /** Its /home/user: a named volume, or an absolute host path. */
+  adminVolume: string;
+  /** The host ports of its two colours, blue then green (a swap moves between them). */
+  adminPorts: readonly [number, number];
+  /** Where tenants run: podman on this server, or services on a Docker Swarm (docs/many-servers.md). */
+  backend: 'podman' | 'swarm';
+  /** The docker client the swarm backend drives (DOCKER_HOST from the environment names the manager). */
+  docker: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -111,12 +125,19 @@ export const DEFAULTS: Config = {
   adoptFile: '/tmp/tenants.json',
   idleMs: 20 * 60_000,
   wakeListen: '127.0.0.1:9098',
+  adminListen: '127.0.0.1:9097',
   accessLog: '/var/log/feather-tenant/access.log',
   sweepIntervalMs: 60_000,
+  usageDays: 90,
   maxHeld: undefined,
   activeTrafficBytes: 4096,
   isolationRules: 'iptables',
   importMaxEntries: 1_000_000,
+  adminHost: undefined,
+  adminVolume: 'feather-admin-home',
+  adminPorts: [8080, 8081],
+  backend: 'podman',
+  docker: 'docker',
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -189,6 +210,22 @@ const memory = (t: string, source: string) => {
   if (!(bytes >= MIN_MEMORY && bytes <= Number.MAX_SAFE_INTEGER)) throw new UsageError(`${source} must be a size of at least 6m, like 4g or 512m, got ${JSON.stringify(t)}`);
   return t.toLowerCase();
 };
+const hostName = (t: string, source: string) => {
+  const h = t.trim().toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h)) throw new UsageError(`${source} must be a DNS host name, got ${JSON.stringify(t)}`);
+  return h;
+};
+/** A named volume (podman's name rules) or an absolute host path, mounted at /home/user. */
+const volumeSource = (t: string, source: string) => {
+  if (/^\/[^:,]*$/.test(t) || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(t)) return t;
+  throw new UsageError(`${source} must be a volume name or an absolute path (no ':' or ','), got ${JSON.stringify(t)}`);
+};
+const portPair = (t: string, source: string): [number, number] => {
+  const m = /^\s*(\d{1,5})\s*,\s*(\d{1,5})\s*$/.exec(t);
+  const [a, b] = [Number(m?.[1]), Number(m?.[2])];
+  if (!m || a < 1 || a > 65535 || b < 1 || b > 65535 || a === b) throw new UsageError(`${source} must be two different ports BLUE,GREEN, like 8080,8081, got ${JSON.stringify(t)}`);
+  return [a, b];
+};
 const list = (t: string) => t.split(/[\s,]+/).filter(Boolean);
 const envName = (t: string, source: string) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) throw new UsageError(`${source} must be an environment variable name, got ${JSON.stringify(t)}`);
@@ -252,8 +289,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
   { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
   { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
+  { key: 'adminListen', env: 'FEATHER_TENANT_ADMIN_LISTEN', parse: (t, s) => (t.trim() === 'off' ? undefined : listenAddress(t, s)) },
   { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: absolutePath },
   { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
+  { key: 'usageDays', env: 'FEATHER_TENANT_USAGE_DAYS', file: 'usageDays', parse: int(1, 36_500) },
   { key: 'maxHeld', env: 'FEATHER_TENANT_MAX_HELD', parse: int(1, 1_000_000) },
   { key: 'activeTrafficBytes', env: 'FEATHER_TENANT_ACTIVE_TRAFFIC', file: 'activeTraffic', parse: int(0, 1_000_000_000) },
   { key: 'isolationRules', env: 'FEATHER_TENANT_ISOLATION_RULES', parse: (t, s) => {
@@ -261,6 +300,14 @@ export const SETTINGS: readonly Setting[] = [
     return t;
   } },
   { key: 'importMaxEntries', env: 'FEATHER_TENANT_IMPORT_MAX_ENTRIES', parse: int(1, 10_000_000) },
+  { key: 'adminHost', env: 'FEATHER_TENANT_ADMIN_HOST', parse: (t, s) => (t.trim() ? hostName(t, s) : undefined) },
+  { key: 'adminVolume', env: 'FEATHER_TENANT_ADMIN_VOLUME', parse: volumeSource },
+  { key: 'adminPorts', env: 'FEATHER_TENANT_ADMIN_PORTS', parse: portPair },
+  { key: 'backend', env: 'FEATHER_TENANT_BACKEND', parse: (t, s) => {
+    if (t !== 'podman' && t !== 'swarm') throw new UsageError(`${s} must be podman or swarm, got ${JSON.stringify(t)}`);
+    return t;
+  } },
+  { key: 'docker', env: 'FEATHER_TENANT_DOCKER', parse: nonEmpty },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
@@ -305,6 +352,7 @@ export function redactConfig(c: Config): Record<string, unknown> {
     ...c,
     caddyAdmin: admin.username ? admin.toString().replace(/\/$/, '') : c.caddyAdmin,
     ports: `${c.ports.first}-${c.ports.last}`,
+    adminPorts: c.adminPorts.join(','),
     jwtSecret: c.jwtSecret === undefined ? undefined : 'REDACTED',
     redisUrl: redis.toString(),
   };

@@ -7,6 +7,8 @@ export interface ContainerSummary {
   name: string;
   state: string; // running, exited, created, paused, ...
   image: string;
+  /** The ID of the image it was created from (`podman ps`' ImageID); unset where not read. */
+  imageId?: string | undefined;
   labels: Record<string, string>;
   /** Host ports published on the host, whatever the address. */
   hostPorts: number[];
@@ -22,6 +24,8 @@ export interface ContainerDetails {
   name: string;
   state: string;
   image: string;
+  /** The ID of the image it was created from (inspect's Image); unset where not read. */
+  imageId?: string | undefined;
   labels: Record<string, string>;
   hostPorts: number[];
   createdAt: Date | undefined;

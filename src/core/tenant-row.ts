@@ -3,6 +3,17 @@
 
 export type TenantStatus = 'provisioning' | 'active' | 'removing';
 export type DesiredState = 'running' | 'stopped';
+/**
+ * How far an `upgrade` got: stopping (the old container may still be serving), starting (the old
+ * one is down; whatever answers on the port stays), answered (the new one answered; the row names it).
+ */
+export type UpgradeStep = 'stopping' | 'starting' | 'answered';
+
+export interface UpgradeInProgress {
+  image: string;
+  step: UpgradeStep;
+  startedAt: number;
+}
 
 export interface TenantRow {
   name: string;
@@ -32,6 +43,18 @@ export interface TenantRow {
   stopStartedAt: number | null;
   /** Lease: a wake is starting it since then. */
   wakeStartedAt: number | null;
+  /** An `upgrade` moving it to a new image (or one that died: reconcile finishes or rolls it back). */
+  upgrade: UpgradeInProgress | null;
+  /** What the latest activity was (core/last-activity.ts): request, traffic, wake, pin; null before issue 13. */
+  lastActiveKind: string | null;
+  /** Its detail as JSON (the request, or the traffic's bytes). */
+  lastActiveDetail: string | null;
+  /** SHA-256 (hex) of the summary ingest token; null for a tenant that has none yet. */
+  ingestHash: string | null;
+  /** The podman secret holding the ingest token. */
+  ingestSecret: string | null;
+  /** An ingest secret a rotate-ingest-token was switching to or from (removed by it, or by reconcile). */
+  ingestPending: string | null;
 }
 
 /** An adopted tenant: already running somewhere, so it is inserted active with its own port. */

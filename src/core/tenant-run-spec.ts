@@ -1,6 +1,7 @@
 import type { Config, Env } from './config.js';
 import type { RunSpec } from './container.js';
-import { HOME, LABEL_SECRET, PASSWORD_TARGET, objectName, tenantLabels } from './tenant.js';
+import { HOME, LABEL_INGEST, LABEL_SECRET, PASSWORD_TARGET, objectName, tenantLabels, tenantUrl } from './tenant.js';
+import { INGEST_PATH, INGEST_TARGET } from './summary.js';
 
 export interface TenantRun {
   name: string;
@@ -10,6 +11,8 @@ export interface TenantRun {
   secret?: string | undefined;
   /** The data volume; default: the tenant's object name (adopted tenants keep their own). */
   volume?: string | undefined;
+  /** The podman secret with the summary ingest token; none for a tenant from before issue 13 until rotate-ingest-token. */
+  ingestSecret?: string | null | undefined;
 }
 
 /**
@@ -37,10 +40,15 @@ export function tenantRunSpec(c: Config, t: TenantRun, env: Env): RunSpec {
     secrets: [
       { name: secret, type: 'mount', target: PASSWORD_TARGET, uid, gid, mode: '0400' },
       ...(c.passwordEnv ? [{ name: secret, type: 'env' as const, target: c.passwordEnv }] : []),
+      ...(t.ingestSecret ? [{ name: t.ingestSecret, type: 'mount' as const, target: INGEST_TARGET, uid, gid, mode: '0400' }] : []),
     ],
-    env: { FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}` },
+    env: {
+      FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}`,
+      // Where to push summaries, and the file with the token to push them with (never the token itself).
+      ...(t.ingestSecret ? { FEATHER_SUMMARY_URL: `${tenantUrl(c, t.name)}/_feather/summary`, FEATHER_INGEST_TOKEN_FILE: INGEST_PATH } : {}),
+    },
     envFromHost: c.passthroughEnv.filter((key) => env[key] !== undefined),
-    labels: { ...tenantLabels(c, t.name), [LABEL_SECRET]: secret },
+    labels: { ...tenantLabels(c, t.name), [LABEL_SECRET]: secret, ...(t.ingestSecret ? { [LABEL_INGEST]: t.ingestSecret } : {}) },
     pull: 'never',
   };
 }

@@ -7,6 +7,8 @@ export const LABEL_PREFIX = 'io.feather-tenant.prefix';
 export const LABEL_TENANT = 'io.feather-tenant.tenant';
 /** On containers: the podman secret they were created with (passwd switches to a new one). */
 export const LABEL_SECRET = 'io.feather-tenant.secret';
+/** On containers: the podman secret holding the summary ingest token they were created with. */
+export const LABEL_INGEST = 'io.feather-tenant.ingest';
 
 /** Where the password file appears inside the container. */
 export const PASSWORD_TARGET = 'feather-password';
@@ -49,4 +51,23 @@ export function tenantUrl(c: Pick<Config, 'domain' | 'scheme'>, name: string): s
 /** A fresh secret name for a password change: podman 4.3 cannot replace a secret in place. */
 export function nextSecretName(c: Pick<Config, 'prefix'>, name: string, now: number): string {
   return `${objectName(c, name)}.pw-${now.toString(36)}`;
+}
+
+/**
+ * The container an `upgrade` builds from the new image while the old one still has the tenant's
+ * name (renamed to it once it answered; removed if it never does). A '.' cannot occur in a tenant
+ * name, so this never collides with another tenant's container.
+ */
+export function nextContainerName(c: Pick<Config, 'prefix'>, name: string): string {
+  return `${objectName(c, name)}.next`;
+}
+
+/** True for an upgrade's next container (see nextContainerName): not a tenant's own container. */
+export function isNextContainer(containerName: string): boolean {
+  return containerName.endsWith('.next');
+}
+
+/** A fresh secret name for a summary ingest token (add, import, rotate-ingest-token). */
+export function nextIngestSecretName(c: Pick<Config, 'prefix'>, name: string, now: number): string {
+  return `${objectName(c, name)}.ingest-${now.toString(36)}`;
 }

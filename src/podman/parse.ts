@@ -8,6 +8,7 @@ interface PsEntry {
   Names: string[] | null;
   State: string;
   Image: string;
+  ImageID?: string;
   Labels: Record<string, string> | null;
   Ports: { host_port: number; range?: number }[] | null;
   StartedAt: number;
@@ -33,6 +34,7 @@ export function parsePsJson(stdout: string): ContainerSummary[] {
     name: e.Names?.[0] ?? e.Id.slice(0, 12),
     state: e.State,
     image: e.Image,
+    imageId: e.ImageID,
     labels: e.Labels ?? {},
     hostPorts: (e.Ports ?? []).flatMap((p) => Array.from({ length: p.range ?? 1 }, (_, i) => p.host_port + i)),
     startedAt: time(e.StartedAt),
@@ -46,6 +48,8 @@ interface InspectEntry {
   Name: string;
   Created?: string;
   ImageName?: string;
+  /** The image's ID (inspect's Image is the ID; its name is ImageName). */
+  Image?: string;
   State?: { Status?: string; StartedAt?: string };
   Config?: { Labels?: Record<string, string> | null };
   HostConfig?: {
@@ -74,6 +78,7 @@ export function parseInspectJson(stdout: string): ContainerDetails | undefined {
     name: e.Name,
     state: e.State?.Status ?? 'unknown',
     image: e.ImageName ?? '',
+    imageId: e.Image,
     labels: e.Config?.Labels ?? {},
     hostPorts: Object.values(hc.PortBindings ?? {}).flatMap((bs) => (bs ?? []).map((b) => Number(b.HostPort))).filter((p) => p > 0),
     createdAt: isoTime(e.Created),

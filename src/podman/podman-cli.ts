@@ -13,6 +13,7 @@ import type { LogOptions, PodmanClient, PodmanReads } from './types.js';
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
 import { runArgv } from './run-args.js';
 import { parseInspectJson, parseLabelsJson } from './parse.js';
+import { parseTimestampedLogs, type LogLine } from './parse-logs.js';
 import { IptablesFirewall, type TenantFirewall } from '../firewall/iptables.js';
 
 /**
@@ -47,6 +48,13 @@ export class PodmanCli implements PodmanClient {
 
   async imageExists(image: string): Promise<boolean> {
     return (await this.exec(['image', 'exists', '--', image], { okCodes: [0, 1] })).exitCode === 0;
+  }
+
+  async imageId(image: string): Promise<string | undefined> {
+    const r = await this.exec(['image', 'inspect', '--format', '{{.Id}}', '--', image], { okCodes: [0, 125] });
+    if (r.exitCode === 0) return r.stdout.trim();
+    if (/image not known|no such image/i.test(r.stderr)) return undefined;
+    throw new EngineError('podman image inspect', r.stderr);
   }
 
   async volumeExists(name: string): Promise<boolean> {
@@ -143,6 +151,12 @@ export class PodmanCli implements PodmanClient {
     return `${r.stdout}\n${r.stderr.split('\n').filter((l) => !/failed to connect to syslog/.test(l)).join('\n')}`.trim();
   }
 
+  async readLogs(name: string, opts: { tail: number; since?: string | undefined }): Promise<LogLine[]> {
+    const since = opts.since === undefined ? [] : ['--since', opts.since];
+    const r = await this.exec(['logs', '--timestamps', '--tail', String(opts.tail), ...since, '--', name]);
+    return parseTimestampedLogs(r.stdout, r.stderr);
+  }
+
   async containerState(name: string): Promise<string | undefined> {
     const r = await this.exec(['container', 'inspect', '--format', '{{.State.Status}}', '--', name], { okCodes: [0, 125] });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
@@ -163,6 +177,10 @@ export class PodmanCli implements PodmanClient {
 
   async startContainer(name: string): Promise<void> {
     await this.exec(['start', '--', name]);
+  }
+
+  async renameContainer(name: string, newName: string): Promise<void> {
+    await this.exec(['rename', '--', name, newName]);
   }
 
   async stopContainer(name: string, stopSeconds: number): Promise<void> {

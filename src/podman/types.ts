@@ -1,4 +1,5 @@
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
+import type { LogLine } from './parse-logs.js';
 
 
 export interface LogOptions {
@@ -32,6 +33,8 @@ export interface PodmanClient {
   listContainersNamed(prefix: string): Promise<ContainerSummary[]>;
   containerExists(name: string): Promise<boolean>;
   imageExists(image: string): Promise<boolean>;
+  /** The ID an image reference names in podman's storage now; undefined when it is not there. */
+  imageId(image: string): Promise<string | undefined>;
   volumeExists(name: string): Promise<boolean>;
   /** A volume's, network's or secret's labels; undefined when there is no such object. */
   objectLabels(kind: 'volume' | 'network' | 'secret', name: string): Promise<Record<string, string> | undefined>;
@@ -60,9 +63,13 @@ export interface PodmanClient {
   /** `podman create`: the same container as run, not started. */
   create(spec: RunSpec): Promise<string>;
   startContainer(name: string): Promise<void>;
+  /** `podman rename` (a running container keeps running, with its id). */
+  renameContainer(name: string, newName: string): Promise<void>;
   stopContainer(name: string, stopSeconds: number): Promise<void>;
   networkExists(name: string): Promise<boolean>;
   secretExists(name: string): Promise<boolean>;
+  /** The container's last log lines (stdout and stderr, in time order); never follows. */
+  readLogs(name: string, opts: { tail: number; since?: string | undefined }): Promise<LogLine[]>;
   /** Streams the container's logs to our stdout/stderr; resolves with podman's exit code. */
   streamLogs(name: string, opts: LogOptions): Promise<number>;
   /** `podman volume export` into a file (podman 4.3 cannot write to Node's socket pipes). */

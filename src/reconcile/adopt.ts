@@ -58,7 +58,8 @@ export function adoptedRow(a: PlannedAdoption, now: number): TenantRow {
   return {
     name: a.name, port: a.port, status: 'active', image: a.image, volume: a.volume, containerId: a.containerId,
     passwordHash: a.password ? 'unknown' : null, createdAt: now, updatedAt: now, secret: a.secret, secretPending: null,
-    desired: 'running', adoptedAt: now, lastActiveAt: null, pinned: false, asleepAt: null, stopStartedAt: null, wakeStartedAt: null,
+    desired: 'running', adoptedAt: now, lastActiveAt: null, pinned: false, asleepAt: null, stopStartedAt: null, wakeStartedAt: null, upgrade: null,
+    lastActiveKind: null, lastActiveDetail: null, ingestHash: null, ingestSecret: null, ingestPending: null,
   };
 }
 

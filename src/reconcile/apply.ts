@@ -6,6 +6,7 @@ import type { Context } from '../runtime/context.js';
 import { ifUnlocked } from '../tenant/lock.js';
 import { teardownTenant } from '../tenant/teardown.js';
 import { createTenantContainer, waitReady } from '../tenant/container.js';
+import { recoverUpgrade } from '../tenant/switch.js';
 
 export interface AppliedChange {
   target: string;
@@ -65,9 +66,14 @@ async function applyOne(ctx: Context, a: TenantAction, row: TenantRow): Promise<
       await ctx.podman.startContainer(obj);
       await waitReady(ctx, row);
       return;
+    case 'finish-upgrade':
+    case 'rollback-upgrade':
+      await recoverUpgrade(ctx, row, a.start);
+      return;
     case 'drop-secret':
       await ctx.podman.removeSecret(a.secret);
-      ctx.store().setPendingSecret(row.name, null, ctx.now());
+      if (a.ingest) ctx.store().setPendingIngest(row.name, null, ctx.now());
+      else ctx.store().setPendingSecret(row.name, null, ctx.now());
       return;
   }
 }

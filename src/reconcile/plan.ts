@@ -5,7 +5,8 @@ import type { CaddyRoute } from '../core/route.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { nameProblem } from '../core/names.js';
-import { LABEL_PREFIX, LABEL_SECRET, LABEL_TENANT } from '../core/tenant.js';
+import { recoveryOf } from '../core/upgrade-plan.js';
+import { LABEL_PREFIX, LABEL_INGEST, LABEL_SECRET, LABEL_TENANT, isNextContainer } from '../core/tenant.js';
 
 export interface ReconcileInput {
   prefix: string;
@@ -28,7 +29,9 @@ export type TenantAction =
   | { kind: 'recreate'; name: string; start: boolean; why: string }
   | { kind: 'start'; name: string; why: string }
   /** A secret left by a passwd that died; removed after the container no longer uses it. */
-  | { kind: 'drop-secret'; name: string; secret: string };
+  | { kind: 'drop-secret'; name: string; secret: string; ingest?: true }
+  /** An upgrade that died: finished once its new container had answered, else rolled back. */
+  | { kind: 'finish-upgrade' | 'rollback-upgrade'; name: string; image: string; start: boolean };
 
 export interface Note {
   target: string;
@@ -47,6 +50,8 @@ export interface ReconcilePlan {
 
 /** The tenant a container belongs to: ours by label, or tenant.sh-style by name only. */
 export function containerTenant(prefix: string, k: ContainerSummary): { name: string; labelled: boolean } | undefined {
+  // An upgrade's container from the new image carries the tenant's labels but is not its container.
+  if (isNextContainer(k.name)) return undefined;
   const labelPrefix = k.labels[LABEL_PREFIX];
   if (labelPrefix !== undefined) {
     // Another installation whose prefix merely starts with ours.
@@ -99,6 +104,11 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
     const found = containers.get(row.name);
     // Asleep (sweep stopped it): its container should exist, stopped; the wake server starts it.
     const start = row.desired === 'running' && row.asleepAt === null;
+    if (row.upgrade) {
+      // Its containers are mid-switch: the upgrade's own recovery first, the rest on the next run.
+      actions.push({ kind: recoveryOf(row.upgrade.step) === 'finish' ? 'finish-upgrade' : 'rollback-upgrade', name: row.name, image: row.upgrade.image, start });
+      continue;
+    }
     if (!found) {
       actions.push({ kind: 'create', name: row.name, start, why: 'its container is missing' });
     } else {
@@ -109,6 +119,9 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
     }
     if (row.secretPending && row.secretPending !== row.secret) {
       cleanups.push({ kind: 'drop-secret', name: row.name, secret: row.secretPending });
+    }
+    if (row.ingestPending && row.ingestPending !== row.ingestSecret) {
+      cleanups.push({ kind: 'drop-secret', name: row.name, secret: row.ingestPending, ingest: true });
     }
   }
 
@@ -147,5 +160,8 @@ function containerDrift(row: TenantRow, k: ContainerSummary): string | undefined
   // Containers made before passwd existed carry no secret label: add named the secret as the container.
   const secret = k.labels[LABEL_SECRET] ?? k.name;
   if (row.secret !== null && secret !== row.secret) return `it holds an old password (secret ${secret}, not ${row.secret})`;
+  // A rotate-ingest-token that died after recreating the container but before recording the token.
+  const ingest = k.labels[LABEL_INGEST] ?? null;
+  if (ingest !== row.ingestSecret) return `it holds another ingest token (secret ${ingest ?? 'none'}, not ${row.ingestSecret ?? 'none'})`;
   return undefined;
 }

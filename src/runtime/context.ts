@@ -6,12 +6,17 @@ import { IptablesFirewall, noFirewall } from '../firewall/iptables.js';
 import { PodmanCli } from '../podman/podman-cli.js';
 import { podmanReads } from '../podman/reads.js';
 import type { PodmanClient } from '../podman/types.js';
+import type { TenantBackend } from '../backend/port.js';
+import { DockerSwarm } from '../swarm/docker-cli.js';
 import { openDb, type Db } from '../store/db.js';
 import { Locks } from '../store/locks.js';
 import { RevocationOutbox } from '../store/outbox.js';
 import { SleepStore } from '../store/sleep.js';
 import { TenantStore } from '../store/tenants.js';
-import type { LockState, RevocationQueue, SleepState, TenantState } from '../store/port.js';
+import { AdminStore } from '../store/admin.js';
+import { UsageStore } from '../store/usage.js';
+import { SummaryStore } from '../store/summaries.js';
+import type { AdminState, LockState, RevocationQueue, SleepState, SummaryState, TenantState, UsageState } from '../store/port.js';
 import { loadConfig } from './load-config.js';
 import { osProcessProbe } from '../os/process-probe.js';
 
@@ -21,6 +26,8 @@ export interface Context {
   env: Env;
   podman: PodmanClient;
   caddy: CaddyPort;
+  /** Set when FEATHER_TENANT_BACKEND=swarm: add, start, stop, remove and list go to the cluster. */
+  swarm?: TenantBackend;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantState;
   storeOpened(): boolean;
@@ -30,6 +37,12 @@ export interface Context {
   sleep(): SleepState;
   /** Session revocations waiting for Redis: the same database. */
   outbox(): RevocationQueue;
+  /** The admin instance's live colour: the same database. */
+  admin(): AdminState;
+  /** Usage per tenant and day: the same database. */
+  usage(): UsageState;
+  /** Summaries tenants pushed: the same database. */
+  summaries(): SummaryState;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -54,6 +67,9 @@ export function createContext(env: Env = process.env): Context {
   let locks: Locks | undefined;
   let sleep: SleepStore | undefined;
   let outbox: RevocationOutbox | undefined;
+  let admin: AdminStore | undefined;
+  let usage: UsageStore | undefined;
+  let summaries: SummaryStore | undefined;
   const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
@@ -65,11 +81,15 @@ export function createContext(env: Env = process.env): Context {
     env,
     podman: new PodmanCli(config.podman, env, config.isolationRules === 'off' ? noFirewall : new IptablesFirewall(env), podmanReads(config, env)),
     caddy: new CaddyAdmin(config.caddyAdmin),
+    ...(config.backend === 'swarm' ? { swarm: new DockerSwarm(config.docker, env, config.containerPort) } : {}),
     store: () => (store ??= new TenantStore(getDb())),
     storeOpened: () => db !== undefined,
     locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),
     sleep: () => (sleep ??= new SleepStore(getDb())),
     outbox: () => (outbox ??= new RevocationOutbox(getDb())),
+    admin: () => (admin ??= new AdminStore(getDb())),
+    usage: () => (usage ??= new UsageStore(getDb())),
+    summaries: () => (summaries ??= new SummaryStore(getDb())),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

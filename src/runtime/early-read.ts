@@ -5,7 +5,7 @@ import type { ContainerSummary } from '../core/container.js';
 import { loadConfig } from './load-config.js';
 
 /**
- * Starts the `podman ps` of reconcile and list (or its request to podman's API socket, when
+ * Starts the `podman ps` of reconcile, list and upgrade (or its request to podman's API socket, when
  * FEATHER_TENANT_PODMAN_SOCKET is set) before SQLite and the rest of the command are loaded:
  * that read is most of their time, and the loading can happen while podman answers.
  * undefined when the configuration is bad (the command reports that itself).
@@ -27,7 +27,7 @@ export function startContainerRead(env: Env): Promise<ContainerSummary[]> | unde
 
 let started: Promise<ContainerSummary[]> | undefined;
 
-/** Called by the launcher (bin/feather-tenant.js) for `reconcile` and `list`, before the CLI is even loaded. */
+/** Called by the launcher (bin/feather-tenant.js) for `reconcile`, `list` and `upgrade`, before the CLI is even loaded. */
 export function startEarlyRead(env: Env): void {
   started ??= startContainerRead(env);
 }

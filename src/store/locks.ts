@@ -55,11 +55,13 @@ export class Locks implements LockState {
     prepared(this.db, 'DELETE FROM locks WHERE key = ? AND pid = ?').run(key, me.pid);
   }
 
-  /** Locks held by live processes other than this one. */
-  heldByOthers(): LockHolder[] {
-    const me = this.probe.self();
+  /**
+   * Locks held by live processes, this one included: the watchdog runs the admin API's commands
+   * in its own process, and its sweep and waker must keep away from those as from any other.
+   */
+  held(): LockHolder[] {
     return (prepared(this.db, 'SELECT * FROM locks').all() as Raw[])
-      .filter((r) => r.pid !== me.pid && this.probe.alive(r.pid, r.pid_start))
+      .filter((r) => this.probe.alive(r.pid, r.pid_start))
       .map(fromRaw);
   }
 }

@@ -56,4 +56,57 @@ export const MIGRATIONS: readonly string[] = [
      reason      TEXT NOT NULL,
      created_at  INTEGER NOT NULL
    ) STRICT;`,
+  // issue 12: admin instance. The colour (blue or green) the admin route serves and its image,
+  // one row: reconcile starts and routes that colour after a birth restart.
+  `CREATE TABLE admin (
+     id          INTEGER PRIMARY KEY CHECK (id = 1),
+     live        TEXT NOT NULL CHECK (live IN ('blue', 'green')),
+     image       TEXT NOT NULL,
+     updated_at  INTEGER NOT NULL
+   ) STRICT;`,
+  // issue 12: upgrade. A tenant being moved to a new image: the image it goes to, how far the
+  // switch got (stopping: the old container may still serve; starting: whatever answers on the
+  // port is the one that stays; answered: the new one answered and the row names it), and when
+  // it began. The wake server holds a tenant's requests while a live upgrade has it; reconcile
+  // rolls back (before answered) or finishes (from answered) an upgrade that died.
+  `ALTER TABLE tenants ADD COLUMN upgrade_image TEXT;
+   ALTER TABLE tenants ADD COLUMN upgrade_step TEXT CHECK (upgrade_step IN ('stopping', 'starting', 'answered'));
+   ALTER TABLE tenants ADD COLUMN upgrade_started_at INTEGER;`,
+  // issue 13: usage, summaries, last activity. Usage per tenant and UTC day (kept
+  // FEATHER_TENANT_USAGE_DAYS; no foreign key: a removed tenant's history stays until then), the
+  // per-container counters the next sweep takes its deltas from, summaries tenants push with
+  // their ingest token (stored as a SHA-256: the token itself lives only in its podman secret),
+  // and what last counted as activity.
+  `CREATE TABLE usage_days (
+     name           TEXT NOT NULL,
+     day            TEXT NOT NULL,
+     active_ms      INTEGER NOT NULL DEFAULT 0,
+     requests       INTEGER NOT NULL DEFAULT 0,
+     bytes_in       INTEGER NOT NULL DEFAULT 0,
+     bytes_out      INTEGER NOT NULL DEFAULT 0,
+     wakes          INTEGER NOT NULL DEFAULT 0,
+     cpu_us         INTEGER NOT NULL DEFAULT 0,
+     peak_memory    INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (name, day)
+   ) STRICT;
+   CREATE TABLE usage_samples (
+     name       TEXT PRIMARY KEY REFERENCES tenants (name) ON DELETE CASCADE,
+     pid        INTEGER NOT NULL,
+     rx         INTEGER NOT NULL,
+     tx         INTEGER NOT NULL,
+     cpu_us     INTEGER NOT NULL,
+     sampled_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE summaries (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     name        TEXT NOT NULL REFERENCES tenants (name) ON DELETE CASCADE,
+     received_at INTEGER NOT NULL,
+     body        TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX summaries_by_tenant ON summaries (name, id);
+   ALTER TABLE tenants ADD COLUMN ingest_hash TEXT;
+   ALTER TABLE tenants ADD COLUMN ingest_secret TEXT;
+   ALTER TABLE tenants ADD COLUMN ingest_pending TEXT;
+   ALTER TABLE tenants ADD COLUMN last_active_kind TEXT;
+   ALTER TABLE tenants ADD COLUMN last_active_detail TEXT;`,
 ];

@@ -2,11 +2,14 @@
 // session-revocation outbox. One implementation each, on one SQLite database (tenants.ts, locks.ts,
 // sleep.ts, outbox.ts); the context hands them out. Unit tests use the same classes on a temp
 // database (test/fakes/context.ts): SQLite's transactions are part of what they test.
-import type { Adoption, DesiredState, TenantRow, TenantStatus } from '../core/tenant-row.js';
+import type { Adoption, DesiredState, TenantRow, TenantStatus, UpgradeStep } from '../core/tenant-row.js';
 import type { LockHolder } from './locks.js';
 import type { Revocation } from './outbox.js';
-import type { LogCursor, TrafficSample } from './sleep.js';
+import type { LogCursor, RecordedActivity, TrafficSample } from './sleep.js';
 import type { Reservation } from './tenants.js';
+import type { AdminLive } from './admin.js';
+import type { Colour } from '../core/admin.js';
+import type { UsageDelta, UsageRow, UsageSample } from '../core/usage.js';
 
 export interface TenantState {
   /** Runs `fn` in one write transaction: everything in it happens, or nothing. */
@@ -22,6 +25,12 @@ export interface TenantState {
   setContainerId(name: string, containerId: string, now: number): void;
   setPendingSecret(name: string, secret: string | null, now: number): void;
   switchSecret(name: string, secret: string, passwordHash: string, oldSecret: string | null, now: number): void;
+  setUpgrade(name: string, image: string, step: UpgradeStep, now: number): void;
+  upgradeAnswered(name: string, image: string, containerId: string, now: number): void;
+  endUpgrade(name: string, now: number): void;
+  setPendingIngest(name: string, secret: string | null, now: number): void;
+  /** The ingest token changes hands in one write; the old secret becomes pending (as switchSecret). */
+  switchIngest(name: string, secret: string, hash: string, oldSecret: string | null, now: number): void;
   delete(name: string): void;
 }
 
@@ -29,11 +38,12 @@ export interface LockState {
   /** Takes the lock, or returns who holds it (a live process). */
   tryAcquire(key: string, command: string, now: number): LockHolder | undefined;
   release(key: string): void;
-  heldByOthers(): LockHolder[];
+  /** Every lock a live process holds, this process included. */
+  held(): LockHolder[];
 }
 
 export interface SleepState {
-  recordActivity(activity: { name: string; at: number }[], samples: TrafficSample[], cursor: LogCursor | undefined): void;
+  recordActivity(activity: RecordedActivity[], samples: TrafficSample[], cursor: LogCursor | undefined): void;
   samples(): Map<string, TrafficSample>;
   cursor(file: string): LogCursor | undefined;
   setPinned(name: string, pinned: boolean, now: number): boolean;
@@ -44,9 +54,33 @@ export interface SleepState {
   finishSleep(name: string, claimedAt: number, now: number, stopped: boolean): boolean;
 }
 
+export interface UsageState {
+  record(deltas: UsageDelta[], samples: UsageSample[], oldestKeptDay: string): void;
+  samples(): Map<string, UsageSample>;
+  days(sinceDay: string, name?: string): UsageRow[];
+}
+
+export interface StoredSummary {
+  receivedAt: number;
+  /** The JSON object as stored (core/summary.ts). */
+  body: string;
+}
+
+export interface SummaryState {
+  add(name: string, receivedAt: number, body: string, keep: number): boolean;
+  last(name: string, n: number): StoredSummary[];
+  replace(name: string, list: readonly StoredSummary[]): void;
+}
+
 export interface RevocationQueue {
   add(r: Omit<Revocation, 'id'>): void;
   pending(): Revocation[];
   count(): number;
   delivered(id: number): void;
+}
+
+export interface AdminState {
+  /** The admin instance's live colour and image; undefined before it first ran. */
+  live(): AdminLive | undefined;
+  setLive(colour: Colour, image: string, now: number): void;
 }

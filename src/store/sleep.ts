@@ -1,6 +1,7 @@
 import { prepared } from './statements.js';
 import type { Db } from './db.js';
 import type { SleepState } from './port.js';
+import { dayOf } from '../core/usage.js';
 
 export interface TrafficSample {
   name: string;
@@ -16,6 +17,20 @@ export interface LogCursor {
   offset: number;
 }
 
+/** One activity as recorded: its kind and detail (core/last-activity.ts) go with the latest. */
+export interface RecordedActivity {
+  name: string;
+  at: number;
+  kind: 'request' | 'traffic' | 'warmup';
+  /** JSON: the request, or the traffic's bytes. */
+  detail: string;
+}
+
+/** Sets last_active_at to the later of it and @at, and @kind and @detail with it when @at is the later. */
+const TOUCH = `last_active_kind = CASE WHEN @at >= COALESCE(last_active_at, 0) THEN @kind ELSE last_active_kind END,
+  last_active_detail = CASE WHEN @at >= COALESCE(last_active_at, 0) THEN @detail ELSE last_active_detail END,
+  last_active_at = MAX(COALESCE(last_active_at, 0), @at)`;
+
 /**
  * Activity, pins and the sleep/wake leases. The sweep (often another process, from cron) and
  * the wake server coordinate only through these rows: each step is one short write
@@ -25,8 +40,8 @@ export class SleepStore implements SleepState {
   constructor(private readonly db: Db) {}
 
   /** One transaction: activity only ever moves forward, samples and the log position are replaced. */
-  recordActivity(activity: { name: string; at: number }[], samples: TrafficSample[], cursor: LogCursor | undefined): void {
-    const touch = prepared(this.db, 'UPDATE tenants SET last_active_at = MAX(COALESCE(last_active_at, 0), ?) WHERE name = ?');
+  recordActivity(activity: RecordedActivity[], samples: TrafficSample[], cursor: LogCursor | undefined): void {
+    const touch = prepared(this.db, `UPDATE tenants SET ${TOUCH} WHERE name = @name`);
     const sample = prepared(this.db,
       `INSERT INTO traffic_samples (name, pid, bytes, sampled_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tenants WHERE name = ?)
        ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, bytes = excluded.bytes, sampled_at = excluded.sampled_at`,
@@ -36,7 +51,7 @@ export class SleepStore implements SleepState {
        ON CONFLICT (file) DO UPDATE SET inode = excluded.inode, offset = excluded.offset`,
     );
     this.db.transaction(() => {
-      for (const a of activity) touch.run(a.at, a.name);
+      for (const a of activity) touch.run({ at: a.at, kind: a.kind, detail: a.detail, name: a.name });
       for (const s of samples) sample.run(s.name, s.pid, s.bytes, s.sampledAt, s.name);
       if (cursor) setCursor.run(cursor.file, cursor.inode, cursor.offset);
     }).immediate();
@@ -53,7 +68,9 @@ export class SleepStore implements SleepState {
 
   /** False when there is no such tenant. */
   setPinned(name: string, pinned: boolean, now: number): boolean {
-    return prepared(this.db, 'UPDATE tenants SET pinned = ?, updated_at = ? WHERE name = ?').run(pinned ? 1 : 0, now, name).changes > 0;
+    if (!pinned) return prepared(this.db, 'UPDATE tenants SET pinned = 0, updated_at = ? WHERE name = ?').run(now, name).changes > 0;
+    // Pinning is the operator's say-so that it stays up: the latest activity until another comes.
+    return prepared(this.db, `UPDATE tenants SET pinned = 1, updated_at = @at, ${TOUCH} WHERE name = @name`).run({ at: now, kind: 'pin', detail: '{}', name }).changes > 0;
   }
 
   /**
@@ -62,19 +79,25 @@ export class SleepStore implements SleepState {
    */
   beginWake(name: string, now: number): { stopStartedAt: number | null } | undefined {
     return this.db.transaction(() => {
-      const r = prepared(this.db, `UPDATE tenants SET wake_started_at = ?, last_active_at = MAX(COALESCE(last_active_at, 0), ?), asleep_at = NULL
-                  WHERE name = ? RETURNING stop_started_at AS stopStartedAt`)
-        .get(now, now, name) as { stopStartedAt: number | null } | undefined;
+      const r = prepared(this.db, `UPDATE tenants SET wake_started_at = @at, ${TOUCH}, asleep_at = NULL
+                  WHERE name = @name RETURNING stop_started_at AS stopStartedAt`)
+        .get({ at: now, kind: 'wake', detail: '{}', name }) as { stopStartedAt: number | null } | undefined;
       return r;
     }).immediate();
   }
 
-  /** Releases the lease this wake took (not a newer one); a successful wake is activity. */
+  /** Releases the lease this wake took (not a newer one); a successful wake is activity, and counts in the day's usage. */
   endWake(name: string, startedAt: number, now: number, ok: boolean): void {
-    prepared(this.db, `UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = ? THEN NULL ELSE wake_started_at END,
-                last_active_at = CASE WHEN ? THEN MAX(COALESCE(last_active_at, 0), ?) ELSE last_active_at END
-                WHERE name = ?`)
-      .run(startedAt, ok ? 1 : 0, now, name);
+    this.db.transaction(() => {
+      if (!ok) {
+        prepared(this.db, 'UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = ? THEN NULL ELSE wake_started_at END WHERE name = ?').run(startedAt, name);
+        return;
+      }
+      prepared(this.db, `UPDATE tenants SET wake_started_at = CASE WHEN wake_started_at = @startedAt THEN NULL ELSE wake_started_at END, ${TOUCH}
+                  WHERE name = @name`).run({ at: now, kind: 'wake', detail: '{}', name, startedAt });
+      prepared(this.db, `INSERT INTO usage_days (name, day, wakes) VALUES (?, ?, 1)
+                  ON CONFLICT (name, day) DO UPDATE SET wakes = wakes + 1`).run(name, dayOf(now));
+    }).immediate();
   }
 
   /** Whether a sweep is stopping the tenant right now (a lease older than `staleBefore` is ignored). */

@@ -3,7 +3,7 @@ import type { Db } from './db.js';
 import type { TenantState } from './port.js';
 import { ConflictError } from '../core/errors.js';
 import { pickPort, type PortRange } from '../core/ports.js';
-import type { Adoption, DesiredState, TenantRow, TenantStatus } from '../core/tenant-row.js';
+import type { Adoption, DesiredState, TenantRow, TenantStatus, UpgradeStep } from '../core/tenant-row.js';
 
 interface Raw {
   name: string;
@@ -24,6 +24,14 @@ interface Raw {
   asleep_at: number | null;
   stop_started_at: number | null;
   wake_started_at: number | null;
+  upgrade_image: string | null;
+  upgrade_step: UpgradeStep | null;
+  upgrade_started_at: number | null;
+  last_active_kind: string | null;
+  last_active_detail: string | null;
+  ingest_hash: string | null;
+  ingest_secret: string | null;
+  ingest_pending: string | null;
 }
 
 const fromRaw = (r: Raw): TenantRow => ({
@@ -45,6 +53,12 @@ const fromRaw = (r: Raw): TenantRow => ({
   asleepAt: r.asleep_at,
   stopStartedAt: r.stop_started_at,
   wakeStartedAt: r.wake_started_at,
+  upgrade: r.upgrade_image !== null && r.upgrade_step !== null ? { image: r.upgrade_image, step: r.upgrade_step, startedAt: r.upgrade_started_at ?? 0 } : null,
+  lastActiveKind: r.last_active_kind,
+  lastActiveDetail: r.last_active_detail,
+  ingestHash: r.ingest_hash,
+  ingestSecret: r.ingest_secret,
+  ingestPending: r.ingest_pending,
 });
 
 export interface Reservation {
@@ -132,6 +146,32 @@ export class TenantStore implements TenantState {
   switchSecret(name: string, secret: string, passwordHash: string, oldSecret: string | null, now: number): void {
     prepared(this.db, 'UPDATE tenants SET secret = ?, password_hash = ?, secret_pending = ?, updated_at = ? WHERE name = ?')
       .run(secret, passwordHash, oldSecret, now, name);
+  }
+
+  /** An upgrade begins (the wake server holds the tenant's requests from now), or moves on a step. */
+  setUpgrade(name: string, image: string, step: UpgradeStep, now: number): void {
+    prepared(this.db, `UPDATE tenants SET upgrade_image = ?, upgrade_step = ?, upgrade_started_at = COALESCE(upgrade_started_at, ?), updated_at = ?
+                WHERE name = ?`).run(image, step, now, now, name);
+  }
+
+  /** The new container answered: in one write the row takes its image and id, and the step says so. */
+  upgradeAnswered(name: string, image: string, containerId: string, now: number): void {
+    prepared(this.db, `UPDATE tenants SET image = ?, container_id = ?, upgrade_image = ?, upgrade_step = 'answered', updated_at = ? WHERE name = ?`)
+      .run(image, containerId, image, now, name);
+  }
+
+  /** The upgrade is over, finished or rolled back. */
+  endUpgrade(name: string, now: number): void {
+    prepared(this.db, 'UPDATE tenants SET upgrade_image = NULL, upgrade_step = NULL, upgrade_started_at = NULL, updated_at = ? WHERE name = ?').run(now, name);
+  }
+
+  setPendingIngest(name: string, secret: string | null, now: number): void {
+    prepared(this.db, 'UPDATE tenants SET ingest_pending = ?, updated_at = ? WHERE name = ?').run(secret, now, name);
+  }
+
+  switchIngest(name: string, secret: string, hash: string, oldSecret: string | null, now: number): void {
+    prepared(this.db, 'UPDATE tenants SET ingest_secret = ?, ingest_hash = ?, ingest_pending = ?, updated_at = ? WHERE name = ?')
+      .run(secret, hash, oldSecret, now, name);
   }
 
   delete(name: string): void {

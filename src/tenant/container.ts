@@ -1,5 +1,6 @@
 import { generatePassword, hashPassword } from '../core/password.js';
 import { bridgeName, nextSecretName, objectName, tenantLabels } from '../core/tenant.js';
+import { mintIngestToken } from './ingest.js';
 import { tenantRunSpec } from '../core/tenant-run-spec.js';
 import { waitForHttp } from '../net/wait-http.js';
 import type { TenantRow } from '../core/tenant-row.js';
@@ -12,6 +13,8 @@ export interface CreateOptions {
   replace: boolean;
   /** Use this secret instead of the row's (passwd switching to a new password). */
   secret?: string | undefined;
+  /** Use this ingest token secret instead of the row's (rotate-ingest-token switching to a new one). */
+  ingestSecret?: string | undefined;
 }
 
 export interface Created {
@@ -30,7 +33,15 @@ export async function createTenantContainer(ctx: Context, row: TenantRow, o: Cre
   const labels = tenantLabels(c, row.name);
   let secret = o.secret ?? row.secret;
   let newSecret: string | undefined;
-  const [networkOk, secretOk] = await Promise.all([ctx.podman.networkExists(obj), secret === null ? false : ctx.podman.secretExists(secret)]);
+  let ingest = o.ingestSecret ?? row.ingestSecret;
+  const [networkOk, secretOk, ingestOk] = await Promise.all([
+    ctx.podman.networkExists(obj), secret === null ? false : ctx.podman.secretExists(secret), ingest === null ? true : ctx.podman.secretExists(ingest),
+  ]);
+  if (!ingestOk) {
+    // Lost with podman's storage: a new token (the tenant reads it from the same file).
+    ingest = await mintIngestToken(ctx, row.name, row.ingestSecret);
+    ctx.log(`${row.name} had no usable ingest token secret; made a new one`);
+  }
   if (!secretOk) {
     // An adopted container without a secret of ours, or a secret lost with podman's storage:
     // the tenant gets a password nobody knows until `passwd` hands out a new one.
@@ -44,7 +55,7 @@ export async function createTenantContainer(ctx: Context, row: TenantRow, o: Cre
   if (!networkOk) await ctx.podman.createNetwork(obj, labels, { bridge: bridgeName(row.port) });
   else await ctx.podman.isolate([obj]); // a network from before our rules, or one whose rules a reboot lost
   if (o.replace) await ctx.podman.removeContainer(obj, 10);
-  const spec = tenantRunSpec(c, { name: row.name, port: row.port, image: row.image, secret: secret ?? undefined, volume: row.volume }, ctx.env);
+  const spec = tenantRunSpec(c, { name: row.name, port: row.port, image: row.image, secret: secret ?? undefined, volume: row.volume, ingestSecret: ingest }, ctx.env);
   const containerId = o.start ? await ctx.podman.run(spec) : await ctx.podman.create(spec);
   ctx.store().setContainerId(row.name, containerId, ctx.now());
   if (o.start) await waitReady(ctx, row);

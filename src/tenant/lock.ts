@@ -8,9 +8,12 @@ export function describeHolder(h: LockHolder): string {
   return `${h.command} (pid ${h.pid})`;
 }
 
-/** The tenants other live processes hold now, each with who holds it ("remove (pid 42)"). */
+/**
+ * The tenants live processes hold now, each with who holds it ("remove (pid 42)"); this process's
+ * own locks included (an admin API command in the watchdog, seen by the watchdog's sweep).
+ */
 export function busyTenants(ctx: Context): Map<string, string> {
-  return new Map(ctx.locks().heldByOthers().map((h) => [h.key, describeHolder(h)]));
+  return new Map(ctx.locks().held().map((h) => [h.key, describeHolder(h)]));
 }
 
 /**

@@ -16,11 +16,11 @@ export interface TeardownOptions {
  * success, so a half-finished remove, or reconcile finishing one, can simply run it again. The
  * route and the state row are the caller's: remove revokes sessions with the row, reconcile not.
  */
-export async function teardownTenant(ctx: Context, obj: string, row: Pick<TenantRow, 'secret' | 'secretPending'> | undefined, o: TeardownOptions): Promise<void> {
+export async function teardownTenant(ctx: Context, obj: string, row: (Pick<TenantRow, 'secret' | 'secretPending'> & Partial<Pick<TenantRow, 'ingestSecret' | 'ingestPending'>>) | undefined, o: TeardownOptions): Promise<void> {
   if (o.container) await ctx.podman.removeContainer(obj, 5);
   if (o.checkpoint) ctx.checkpoint(o.checkpoint);
-  // The secret add made, and any a passwd switched to or from (they are named after obj).
-  const secrets = new Set([obj, row?.secret, row?.secretPending].filter((x): x is string => !!x));
+  // The secret add made, any a passwd switched to or from (they are named after obj), and the ingest token's.
+  const secrets = new Set([obj, row?.secret, row?.secretPending, row?.ingestSecret, row?.ingestPending].filter((x): x is string => !!x));
   await Promise.all([
     ctx.podman.removeNetwork(obj),
     ...[...secrets].map((x) => ctx.podman.removeSecret(x)),

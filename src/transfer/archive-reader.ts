@@ -3,6 +3,8 @@ import { ByteReader } from './byte-reader.js';
 import {
   MANIFEST_ENTRY, MAX_MANIFEST_BYTES, SUMS_ENTRY, VOLUME_ENTRY, badArchive, parseManifest, parseSums, type Manifest,
 } from './manifest.js';
+import { MAX_SUMMARIES_ENTRY_BYTES, SUMMARIES_ENTRY, parseSummaries } from './summaries-entry.js';
+import type { StoredSummary } from '../store/port.js';
 import { BLOCK, TarFormatError, allZero, paddedSize, parseHeader, parsePax, type EntryHeader } from './tar-format.js';
 
 export interface ReadHooks {
@@ -11,6 +13,8 @@ export interface ReadHooks {
   /** Receives volume.tar's bytes in order (import spools them to a file). */
   writeVolume(chunk: Buffer): void | Promise<void>;
   onVolumeBytes?(done: number, total: number): void;
+  /** The summaries entry, checked against SHA256SUMS (an archive from before it has none: not called). */
+  onSummaries?(list: StoredSummary[]): void;
 }
 
 /**
@@ -58,12 +62,25 @@ async function readEntries(r: ByteReader, hooks: ReadHooks): Promise<Manifest> {
   }
   await skipPadding(r, total);
 
-  const sumsEntry = await nextEntry(r);
+  let sumsEntry = await nextEntry(r);
+  let summaries: { bytes: Buffer; list: StoredSummary[] } | undefined;
+  if (sumsEntry?.name === SUMMARIES_ENTRY) {
+    if (sumsEntry.size > MAX_SUMMARIES_ENTRY_BYTES) throw badArchive(`${SUMMARIES_ENTRY} is far too large`);
+    const bytes = await readData(r, sumsEntry);
+    summaries = { bytes, list: parseSummaries(bytes) };
+    sumsEntry = await nextEntry(r);
+  }
   if (sumsEntry?.name !== SUMS_ENTRY) throw badArchive(`${SUMS_ENTRY} must follow ${VOLUME_ENTRY}${sumsEntry ? ` (found ${JSON.stringify(sumsEntry.name)})` : ''}`);
   if (sumsEntry.size > MAX_MANIFEST_BYTES) throw badArchive(`${SUMS_ENTRY} is far too large`);
   const sums = parseSums((await readData(r, sumsEntry)).toString('ascii'));
   if (sums[MANIFEST_ENTRY] !== createHash('sha256').update(mbytes).digest('hex')) throw badArchive(`${MANIFEST_ENTRY} is corrupted (its sha256 does not match ${SUMS_ENTRY})`);
   if (sums[VOLUME_ENTRY] !== sha256) throw badArchive(`${SUMS_ENTRY} does not match ${VOLUME_ENTRY}`);
+  // Both ways: an entry not in the sums, or sums naming an entry someone took out.
+  const summariesSum = summaries && createHash('sha256').update(summaries.bytes).digest('hex');
+  if (sums[SUMMARIES_ENTRY] !== summariesSum) {
+    throw badArchive(summaries ? `${SUMMARIES_ENTRY} is corrupted (its sha256 does not match ${SUMS_ENTRY})` : `${SUMS_ENTRY} lists ${SUMMARIES_ENTRY} but the archive has none`);
+  }
+  if (summaries) hooks.onSummaries?.(summaries.list);
 
   const extra = await nextEntry(r);
   if (extra) throw badArchive(`unexpected entry ${JSON.stringify(extra.name)} after ${SUMS_ENTRY}`);

@@ -5,7 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Gate } from '../auth/gate.js';
+import type { Ingest } from '../auth/summary-ingest.js';
 import { GATE_HEADER } from '../auth/gate-header.js';
+import { gateRoute } from '../auth/gate-path.js';
 import { tenantOfHost } from '../core/hosts.js';
 import { send } from '../net/send.js';
 import { responseOnSocket } from '../net/socket-response.js';
@@ -25,6 +27,8 @@ export interface WakeServerDeps {
   lookup(name: string): WakeTarget | undefined;
   /** A tenant of ours, whatever its state (for on-demand TLS's ask); default: lookup finds it. */
   known?(name: string): boolean;
+  /** The admin instance's host (FEATHER_TENANT_ADMIN_HOST): on-demand TLS gets it a certificate too. */
+  adminHost?: string | undefined;
   waker: Waker;
   metrics: Metrics;
   log: Logger;
@@ -43,6 +47,8 @@ export interface WakeServerDeps {
    * tenant's own dial failed (tenant-dial.ts): verify passed before that dial.
    */
   gate?: Gate | undefined;
+  /** POST /_feather/summary (auth/summary-ingest.ts): with the gate on or off. */
+  ingest?: Ingest | undefined;
 }
 
 export interface WakeServer {
@@ -123,7 +129,8 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       // for a tenant of ours, so nobody can make us request certificates for names of theirs.
       const domain = new URL(req.url ?? '/', 'http://ask').searchParams.get('domain') ?? '';
       const name = tenantOfHost(domain, d.domain);
-      const known = name !== undefined && (d.known ? d.known(name) : d.lookup(name) !== undefined);
+      const admin = d.adminHost !== undefined && domain.toLowerCase().replace(/\.$/, '') === d.adminHost;
+      const known = admin || (name !== undefined && (d.known ? d.known(name) : d.lookup(name) !== undefined));
       count(known ? 'ask_allowed' : 'ask_refused');
       send(res, known ? 200 : 404, known ? 'ok\n' : 'not a tenant\n');
     } else if (path === '/metrics') {
@@ -136,7 +143,15 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const name = tenantOfHost(req.headers.host, d.domain);
     if (!name) return ops(req, res);
+    if (d.ingest?.claims(req)) return d.ingest.serve(req, res);
     if (d.gate?.claims(req)) return d.gate.serve(req, res);
+    // Without the gate, Caddy sends /_feather/summary here in any spelling it matches: only the
+    // exact one is the ingest's, and the others are nobody's (the tenant's own /_feather/ paths
+    // reach it directly, or through the wake route when it sleeps).
+    if (!d.gate && gateRoute(req.url ?? '/') !== undefined && !describeRequest(req).viaRoute) {
+      count('unknown');
+      return send(res, 404, 'not found\n', { [GATE_HEADER]: 'not-found' });
+    }
     const t = d.lookup(name);
     if (!t) {
       count('unknown');
@@ -148,7 +163,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     }
     if ((req.url ?? '').split('?')[0] === STATUS_PATH) return status(res, t);
     const r = describeRequest(req);
-    if (!d.waker.inFlight(name) && (await d.portOpen(t.port))) {
+    if (!d.waker.inFlight(name) && !t.switching && (await d.portOpen(t.port))) {
       // Up already: it came up since Caddy tried, or it failed in another way than a refused
       // dial; then only a request that is safe to repeat is repeated.
       if (!r.refused && r.method !== 'GET' && r.method !== 'HEAD') {
@@ -182,6 +197,8 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
 
   async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const name = tenantOfHost(req.headers.host, d.domain);
+    // The summary path takes no upgrade: refused, never spliced to the tenant.
+    if (name !== undefined && d.ingest?.claims(req)) return void socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\nAllow: POST\r\n\r\n');
     // The gate answers its own paths, verify's subrequest above all (Caddy keeps the client's
     // Upgrade header on it): as a plain request, never spliced to the tenant.
     if (name !== undefined && d.gate?.claims(req)) {
@@ -201,7 +218,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     }
     const r = describeRequest(req);
     const watching = dropOnHangup(socket);
-    if (d.waker.inFlight(t.name) || !(await d.portOpen(t.port))) {
+    if (d.waker.inFlight(t.name) || t.switching || !(await d.portOpen(t.port))) {
       count('held');
       const outcome = await d.waker.wake(t);
       if (socket.destroyed) return void count('abandoned');

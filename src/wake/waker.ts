@@ -1,15 +1,23 @@
 // The single-flight waker: however many requests arrive for a sleeping tenant, one wake and one
-// `podman start`. About 200 lines because the flight's phases (waiting out a sweep's stop or
-// another command's lock, starting, polling, restarting a container that stopped meanwhile) and
+// `podman start`. About 240 lines because the flight's phases (waiting out a sweep's stop, an
+// upgrade's switch or another command's lock, starting, polling, restarting a container that
+// stopped meanwhile) and
 // the status the waiting page polls share one piece of state per tenant; splitting them would
 // pass that state around instead of keeping it in one place.
 import type { PodmanClient } from '../podman/types.js';
+import type { UpgradeStep } from '../core/tenant-row.js';
 import { errorField, type Logger } from '../watchdog/log.js';
+import { awaitSwitch } from './switch-wait.js';
 
 export interface WakeTarget {
   name: string;
   container: string;
   port: number;
+  /**
+   * A live `upgrade` is switching its container: whatever answers on its port may be the old one
+   * draining, so requests are held for the wake (which waits for the switch) rather than relayed.
+   */
+  switching?: boolean;
 }
 
 export type WakePhase = 'stopping' | 'starting' | 'waiting' | 'ready' | 'failed';
@@ -37,6 +45,8 @@ export interface WakeLeases {
   stopInProgress(name: string, staleBefore: number): boolean;
   /** The command of another live process holding the tenant's lock (export, passwd, ...), if any. */
   busyWith(name: string): string | undefined;
+  /** The step of an `upgrade` a live process is making on the tenant, if any (switch-wait.ts). */
+  switching?(name: string): UpgradeStep | undefined;
 }
 
 export interface WakerDeps {
@@ -45,6 +55,8 @@ export interface WakerDeps {
   probe: (port: number) => Promise<boolean>;
   leases: WakeLeases;
   readyTimeoutMs: number;
+  /** How long a wake waits for an upgrade's switch: its stop grace, then the new and maybe the old container's ready timeouts. */
+  switchTimeoutMs?: number;
   leaseMs: number;
   log: Logger;
   now?: () => number;
@@ -147,33 +159,11 @@ export class Waker {
       // A sweep that claimed the tenant before us is stopping it: start only once that is over,
       // or our start would be a no-op on a container about to exit.
       while (d.leases.stopInProgress(t.name, this.now() - d.leaseMs) && this.now() < deadline) await this.sleep(50);
-      // A command working on the tenant (export's stopped copy, passwd's new container) must not
-      // have it started under its feet: wait for it, and give up rather than start at the deadline.
-      for (let busy = d.leases.busyWith(t.name); busy; busy = d.leases.busyWith(t.name)) {
-        if (this.now() >= deadline) throw new Error(`busy: ${busy} is working on it`);
-        await this.sleep(BUSY_POLL_MS);
-      }
-      f.phase = 'starting';
-      await this.start(t);
-      let starts = 1;
       f.phase = 'waiting';
-      let nextCheck = this.now() + 1_000;
-      for (;;) {
-        if (await d.probe(t.port)) break;
-        if (this.now() >= deadline) throw new Error(`did not answer HTTP within ${Math.round(d.readyTimeoutMs / 1000)} s`);
-        if (this.now() >= nextCheck) {
-          nextCheck = this.now() + 1_000;
-          const state = await d.podman.containerState(t.container);
-          if (state === undefined) throw new Error(`container ${t.container} is missing (run feather-tenant reconcile)`);
-          if (state !== 'running' && state !== 'starting') {
-            if (starts >= MAX_STARTS) throw new Error(`container ${t.container} keeps stopping (state ${state})`);
-            d.log('warn', 'tenant stopped while waking; starting it again', { tenant: t.name, state });
-            await this.start(t);
-            starts += 1;
-          }
-        }
-        await this.sleep(d.pollMs ?? 10);
-      }
+      const switchStart = this.now();
+      // Held through an upgrade's switch; a tenant it left asleep is then woken as usual, with
+      // the time the switch took added to its deadline.
+      if (!(await this.throughSwitch(t, startedAt))) await this.startAndWait(t, f, deadline + (this.now() - switchStart));
       outcome = { ok: true, durationMs: this.now() - startedAt };
       f.phase = 'ready';
       this.durations.push(outcome.durationMs);
@@ -192,6 +182,47 @@ export class Waker {
     this.recent.set(t.name, { ...outcome, at: this.now() });
     d.onDone?.(t.name, outcome);
     return outcome;
+  }
+
+  /** Holds through an upgrade's switch (switch-wait.ts): true when the container that stays answers. */
+  private throughSwitch(t: WakeTarget, startedAt: number): Promise<boolean> {
+    const { d } = this;
+    const switching = d.leases.switching?.bind(d.leases);
+    if (!switching) return Promise.resolve(false);
+    const deadline = startedAt + (d.switchTimeoutMs ?? d.readyTimeoutMs);
+    return awaitSwitch({ switching, probe: d.probe, now: this.now, sleep: this.sleep, pollMs: d.pollMs ?? 10 }, t.name, t.port, deadline);
+  }
+
+  /** The wake proper: waits out other commands, starts the container, and polls until it answers. */
+  private async startAndWait(t: WakeTarget, f: Flight, deadline: number): Promise<void> {
+    const { d } = this;
+    // A command working on the tenant (export's stopped copy, passwd's new container) must not
+    // have it started under its feet: wait for it, and give up rather than start at the deadline.
+    for (let busy = d.leases.busyWith(t.name); busy; busy = d.leases.busyWith(t.name)) {
+      if (this.now() >= deadline) throw new Error(`busy: ${busy} is working on it`);
+      await this.sleep(BUSY_POLL_MS);
+    }
+    f.phase = 'starting';
+    await this.start(t);
+    let starts = 1;
+    f.phase = 'waiting';
+    let nextCheck = this.now() + 1_000;
+    for (;;) {
+      if (await d.probe(t.port)) break;
+      if (this.now() >= deadline) throw new Error(`did not answer HTTP within ${Math.round(d.readyTimeoutMs / 1000)} s`);
+      if (this.now() >= nextCheck) {
+        nextCheck = this.now() + 1_000;
+        const state = await d.podman.containerState(t.container);
+        if (state === undefined) throw new Error(`container ${t.container} is missing (run feather-tenant reconcile)`);
+        if (state !== 'running' && state !== 'starting') {
+          if (starts >= MAX_STARTS) throw new Error(`container ${t.container} keeps stopping (state ${state})`);
+          d.log('warn', 'tenant stopped while waking; starting it again', { tenant: t.name, state });
+          await this.start(t);
+          starts += 1;
+        }
+      }
+      await this.sleep(d.pollMs ?? 10);
+    }
   }
 
   private async start(t: WakeTarget): Promise<void> {

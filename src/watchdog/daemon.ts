@@ -1,8 +1,7 @@
-import type { Server } from 'node:http';
 import type { Context } from '../runtime/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
-import { OperationError } from '../core/errors.js';
 import { objectName, prefixFilter } from '../core/tenant.js';
+import { listen } from '../net/listen.js';
 import { portOpen } from '../net/port-open.js';
 import { probeHttp } from '../net/wait-http.js';
 import { ASSUMED_SOFT_LIMIT, LOW_FD_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from './fds.js';
@@ -12,8 +11,12 @@ import { Metrics } from './metrics.js';
 import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
 import { startGate } from './gate-runtime.js';
+import { startAdmin } from './admin-runtime.js';
+import { createIngest } from '../auth/summary-ingest.js';
+import { dayOf } from '../core/usage.js';
 import { leaseMs, sweep } from '../commands/sweep.js';
 import { busyTenants } from '../tenant/lock.js';
+import { STOP_GRACE_S } from '../tenant/switch.js';
 
 export interface WatchdogOptions {
   /** Aborting it shuts the watchdog down cleanly (the CLI aborts on SIGTERM/SIGINT). */
@@ -37,6 +40,11 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   const limit = readOpenFilesLimit();
   const maxHeld = c.maxHeld ?? defaultMaxHeld(limit?.soft ?? ASSUMED_SOFT_LIMIT);
   metrics.fds = () => ({ open: openFds(), limit: limit?.soft });
+  // An upgrade's step while a live upgrade holds the tenant (one that died is reconcile's to finish).
+  const switchingStep = (name: string) => {
+    const step = store.get(name)?.upgrade?.step;
+    return step !== undefined && busyTenants(ctx).has(name) ? step : undefined;
+  };
   // Sweeps log through our JSON logger, not as bare lines.
   const sweepCtx: Context = { ...ctx, log: (line) => log('warn', line) };
   const waker = new Waker({
@@ -47,8 +55,11 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       end: (n, startedAt, now, ok) => leases.endWake(n, startedAt, now, ok),
       stopInProgress: (n, staleBefore) => leases.stopInProgress(n, staleBefore),
       busyWith: (n) => busyTenants(ctx).get(n),
+      switching: (n) => switchingStep(n),
     },
     readyTimeoutMs: c.readyTimeoutMs,
+    // The old container's grace, the new one's ready timeout, and the old one's again after a rollback.
+    switchTimeoutMs: STOP_GRACE_S * 1000 + 2 * c.readyTimeoutMs + 5_000,
     leaseMs: leaseMs(ctx),
     log,
     now: () => ctx.now(),
@@ -58,18 +69,32 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   });
 
   let draining = false;
+  const probe = (port: number) => probeHttp(port, 1_000);
   const auth = c.auth === 'jwt' ? startGate(ctx, log, outages.redis) : undefined;
+  const summaries = ctx.summaries();
+  const ingest = createIngest({
+    domain: c.domain,
+    ingestHash: (name) => {
+      const row = store.get(name);
+      return row?.status === 'active' ? row.ingestHash : undefined;
+    },
+    store: (name, at, body, keep) => summaries.add(name, at, body, keep),
+    now: () => ctx.now(),
+  });
   const { server, active, destroyAll } = createWakeServer({
     gate: auth?.gate,
+    ingest,
     domain: c.domain,
     lookup: (name) => {
       const row = store.get(name);
       // Never wake a tenant an operator stopped on purpose (`feather-tenant stop`).
-      return row?.status === 'active' && row.desired === 'running' ? { name, container: objectName(c, name), port: row.port } : undefined;
+      if (row?.status !== 'active' || row.desired !== 'running') return undefined;
+      return { name, container: objectName(c, name), port: row.port, switching: row.upgrade !== null && busyTenants(ctx).has(name) };
     },
     // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
     known: (name) => store.get(name)?.status === 'active',
-    waker, metrics, log, portOpen, probe: (port) => probeHttp(port, 1_000),
+    adminHost: c.adminHost,
+    waker, metrics, log, portOpen, probe,
     maxHeld, overCap: outages.held,
     health: () => {
       const lastSweepError = outages.sweeps.current;
@@ -81,7 +106,15 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       };
     },
   });
-  await listen(server, c.wakeListen);
+  await listen(server, c.wakeListen, 'the wake server', 'is another watchdog running? set FEATHER_TENANT_WAKE_LISTEN');
+  const admin = c.adminListen === undefined ? undefined
+    : await startAdmin(sweepCtx, c.adminListen, { log, metrics, warm: { wake: (t) => waker.wake(t), inFlight: (n) => waker.inFlight(n), probe } })
+      .catch(async (err: unknown) => {
+        // Fatal, like the wake server's address: nothing may stay open, or the process would not exit.
+        server.close();
+        await auth?.close();
+        throw err;
+      });
   // A failed accept is an 'error' event on the server, which would end the watchdog without a
   // listener. (Not EMFILE: libuv accepts and closes the excess connections itself, measured: 200
   // at once on a server at 64 descriptors, 44 answered and 156 reset, no event. The cap on held
@@ -89,7 +122,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   server.on('error', (err: NodeJS.ErrnoException) => outages.accept.fail(`${err.code ?? ''} ${err.message}`.trim()));
   server.on('connection', () => outages.accept.ok());
   log('info', 'watchdog started', {
-    listen: c.wakeListen, idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000,
+    listen: c.wakeListen, adminListen: c.adminListen ?? 'off', idleMinutes: c.idleMs / 60_000, sweepSeconds: c.sweepIntervalMs / 1000,
     maxHeld, openFilesLimit: limit?.soft ?? null,
   });
   // Node has raised its soft limit to the hard one already: only a higher hard limit gives more.
@@ -126,6 +159,9 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       metrics.lastSweepAt = ctx.now();
       metrics.lastSweepSeconds = (ctx.now() - t0) / 1000;
       metrics.tenants = r.states;
+      // Only tenants that exist: removed ones' rows stay in usage, not in the series.
+      const today = dayOf(ctx.now());
+      metrics.usageToday = ctx.usage().days(today).filter((u) => u.day === today && store.get(u.name) !== undefined);
       outages.sweeps.ok();
       const fields = { stopped: r.stopped.map((s) => s.name), running: r.kept.length, ms: ctx.now() - t0 };
       log(r.stopped.length ? 'info' : 'debug', 'sweep', fields);
@@ -162,18 +198,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   const until = ctx.now() + 5_000;
   while (active() > 0 && ctx.now() < until) await new Promise((r) => setTimeout(r, 25));
   destroyAll();
-  await Promise.all([closed, ticking]);
+  await Promise.all([closed, ticking, admin?.close()]);
   await auth?.close();
   log('info', 'watchdog stopped');
-}
-
-function listen(server: Server, address: string): Promise<void> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new OperationError(`the wake server cannot listen on ${address}: ${err.code ?? err.message}`, 'is another watchdog running? set FEATHER_TENANT_WAKE_LISTEN')));
-    server.listen({ host, port }, () => resolve());
-  });
 }

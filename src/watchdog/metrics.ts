@@ -1,5 +1,17 @@
 // The watchdog's counters, rendered in Prometheus' text format (no client library needed for a
 // handful of series).
+import type { UsageRow } from '../core/usage.js';
+
+/** Today's usage series, one per tenant: bounded, as tenants are by the port range (at most one each). */
+const USAGE_SERIES: readonly [string, string, (r: UsageRow) => number][] = [
+  ['feather_tenant_usage_active_seconds', 'Active time today (UTC), per tenant.', (r) => r.activeMs / 1000],
+  ['feather_tenant_usage_requests', 'Requests today (UTC), per tenant, from the access log.', (r) => r.requests],
+  ['feather_tenant_usage_received_bytes', 'Bytes into the container today (UTC), per tenant.', (r) => r.bytesIn],
+  ['feather_tenant_usage_sent_bytes', 'Bytes out of the container today (UTC), per tenant.', (r) => r.bytesOut],
+  ['feather_tenant_usage_wakes', 'Wakes today (UTC), per tenant.', (r) => r.wakes],
+  ['feather_tenant_usage_cpu_seconds', 'CPU time of the container today (UTC), per tenant.', (r) => r.cpuUs / 1e6],
+  ['feather_tenant_usage_peak_memory_bytes', 'Peak memory of the container today (UTC), per tenant.', (r) => r.peakMemory],
+];
 
 const WAKE_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 45, 90];
 
@@ -7,11 +19,15 @@ export class Metrics {
   readonly wakes = new Map<string, number>();
   readonly requests = new Map<string, number>();
   readonly sweeps = new Map<string, number>();
+  /** Admin API answers by status class (2xx, 4xx, 5xx): bounded, whatever clients send. */
+  readonly adminRequests = new Map<string, number>();
   containerStarts = 0;
   sweptTenants = 0;
   lastSweepAt: number | undefined;
   lastSweepSeconds = 0;
   tenants: Record<string, number> = {};
+  /** Today's usage rows, as of the last sweep (core/usage.ts). */
+  usageToday: UsageRow[] = [];
   /** Open descriptors now and the soft limit (watchdog/fds.ts); undefined where /proc is missing. */
   fds: () => { open: number | undefined; limit: number | undefined } = () => ({ open: undefined, limit: undefined });
   private readonly buckets = WAKE_BUCKETS.map(() => 0);
@@ -61,10 +77,14 @@ export class Metrics {
     const fds = this.fds();
     if (fds.open !== undefined) metric('feather_tenant_open_fds', 'gauge', 'File descriptors the watchdog has open.', [['', fds.open]]);
     if (fds.limit !== undefined && Number.isFinite(fds.limit)) metric('feather_tenant_max_fds', 'gauge', "The watchdog's soft limit on open file descriptors.", [['', fds.limit]]);
+    metric('feather_tenant_admin_requests_total', 'counter', 'Admin API answers by status class (401, 403 and 429 are 4xx).',
+      labelled('class', { '2xx': 0, '4xx': 0, '5xx': 0, ...Object.fromEntries(this.adminRequests) }));
     metric('feather_tenant_sweeps_total', 'counter', 'Sweeps by result.', labelled('result', { ok: 0, error: 0, ...Object.fromEntries(this.sweeps) }));
     metric('feather_tenant_swept_tenants_total', 'counter', 'Tenants put to sleep by sweeps.', [['', this.sweptTenants]]);
     metric('feather_tenant_last_sweep_timestamp_seconds', 'gauge', 'When the last successful sweep finished (Unix time).', [['', this.lastSweepAt ? this.lastSweepAt / 1000 : 0]]);
     metric('feather_tenant_last_sweep_duration_seconds', 'gauge', 'How long the last successful sweep took.', [['', this.lastSweepSeconds]]);
+    // Gauges, not counters: each day starts again from zero.
+    for (const [name, help, value] of USAGE_SERIES) metric(name, 'gauge', help, this.usageToday.map((r) => [`{tenant="${r.name}"}`, value(r)]));
     return `${lines.join('\n')}\n`;
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { lockHolder as lockHolderIn } from '../helpers/locks.js';
 import { startStack, waitFor, type Stack } from '../helpers/stack.js';
 
 // Commands on one tenant serialise through its lock. To hold the lock long enough to race it,
@@ -20,14 +20,7 @@ afterAll(async () => {
   await s?.cleanup();
 });
 
-function lockHolder(name: string): string | undefined {
-  const db = new Database(join(s.stateDir, 'state.db'), { readonly: true, timeout: 5000 });
-  try {
-    return (db.prepare('SELECT command FROM locks WHERE key = ?').get(name) as { command: string } | undefined)?.command;
-  } finally {
-    db.close();
-  }
-}
+const lockHolder = (name: string) => lockHolderIn(s.stateDir, name);
 const PASSWORD = /\| password: (\S+)$/;
 const check = (pw: string) => s.get('alice', '/cgi-bin/check', { method: 'POST', body: `${pw}\n` }).then((r) => r.status);
 

@@ -8,8 +8,11 @@ import type { Context } from '../../src/runtime/context.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { Locks } from '../../src/store/locks.js';
 import { RevocationOutbox } from '../../src/store/outbox.js';
+import { AdminStore } from '../../src/store/admin.js';
 import { SleepStore } from '../../src/store/sleep.js';
 import { TenantStore } from '../../src/store/tenants.js';
+import { UsageStore } from '../../src/store/usage.js';
+import { SummaryStore } from '../../src/store/summaries.js';
 import { FakeCaddy } from './caddy.js';
 import { fakePodman, type FakePodman } from './podman.js';
 
@@ -32,6 +35,9 @@ export function fakeContext(env: Env = {}): FakeContext {
   const locks = new Locks(db, { self: () => ({ pid: process.pid, start: null }), alive: (pid) => pid === process.pid });
   const sleep = new SleepStore(db);
   const outbox = new RevocationOutbox(db);
+  const admin = new AdminStore(db);
+  const usage = new UsageStore(db);
+  const summaries = new SummaryStore(db);
   const lines: string[] = [];
   let now = 1_700_000_000_000;
   const podman = fakePodman();
@@ -46,6 +52,9 @@ export function fakeContext(env: Env = {}): FakeContext {
     locks: () => locks,
     sleep: () => sleep,
     outbox: () => outbox,
+    admin: () => admin,
+    usage: () => usage,
+    summaries: () => summaries,
     now: () => (now += 1000),
     log: (line) => void lines.push(line),
     checkpoint: () => {},

@@ -4,9 +4,11 @@
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../../src/core/container.js';
 import { EngineError } from '../../src/core/errors.js';
 import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
+import type { LogLine } from '../../src/podman/parse-logs.js';
 
 /** What the fake keeps of a container: the fields both views (summary and details) share. */
-type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'labels' | 'hostPorts'>;
+/** The names of the secrets it was given ride along, so a test can see which a recreated container kept. */
+type FakeContainer = Pick<ContainerDetails, 'id' | 'name' | 'state' | 'image' | 'imageId' | 'labels' | 'hostPorts'> & { secrets?: string[] };
 
 /**
  * A FakePodman whose failures arrive as rejected promises, as the real client's do: the methods
@@ -35,6 +37,10 @@ export class FakePodman implements PodmanClient {
   readonly networks = new Map<string, Record<string, string>>();
   readonly secrets = new Map<string, string>();
   readonly images = new Set<string>();
+  /** A container's log lines, oldest first (readLogs answers its tail). */
+  readonly logs = new Map<string, LogLine[]>();
+  /** The ID each image reference names now (default `id:<ref>`); set one to "load" a new image under a tag. */
+  readonly imageIds = new Map<string, string>();
   /** Method names that throw, as podman failing would. */
   readonly failOn = new Set<keyof PodmanClient>();
   /** Every call, in order: `createVolume x`, `run x`, ... */
@@ -61,6 +67,10 @@ export class FakePodman implements PodmanClient {
   }
   containerExists(name: string): Promise<boolean> { this.step('containerExists', name); return Promise.resolve(this.containers.has(name)); }
   imageExists(image: string): Promise<boolean> { this.step('imageExists', image); return Promise.resolve(this.images.has(image)); }
+  imageId(image: string): Promise<string | undefined> { this.step('imageId', image); return Promise.resolve(this.idOf(image)); }
+  private idOf(image: string): string | undefined {
+    return this.images.has(image) ? (this.imageIds.get(image) ?? `id:${image}`) : undefined;
+  }
   objectLabels(kind: 'volume' | 'network' | 'secret', name: string): Promise<Record<string, string> | undefined> {
     this.step('objectLabels', `${kind} ${name}`);
     // Secrets are kept by value only here: one that exists carries no labels of ours.
@@ -92,7 +102,7 @@ export class FakePodman implements PodmanClient {
 
   private container(spec: RunSpec, state: string): FakeContainer {
     if (this.containers.has(spec.name)) throw new EngineError('podman run', `Error: the container name "${spec.name}" is already in use`);
-    const k: FakeContainer = { id: `fake${this.nextId++}`, name: spec.name, state, image: spec.image, labels: { ...spec.labels }, hostPorts: spec.publish.map((p) => p.hostPort) };
+    const k: FakeContainer = { id: `fake${this.nextId++}`, name: spec.name, state, image: spec.image, imageId: this.idOf(spec.image), labels: { ...spec.labels }, hostPorts: spec.publish.map((p) => p.hostPort), secrets: spec.secrets.map((m) => m.name) };
     this.containers.set(k.name, k);
     return k;
   }
@@ -114,6 +124,15 @@ export class FakePodman implements PodmanClient {
     const k = this.containers.get(name);
     return Promise.resolve(k && { ...k, createdAt: undefined, startedAt: undefined, nanoCpus: 0, memoryBytes: 0, pidsLimit: 0, mounts: [] });
   }
+  renameContainer(name: string, newName: string): Promise<void> {
+    this.step('renameContainer', `${name} ${newName}`);
+    const k = this.containers.get(name);
+    if (!k) return Promise.reject(new EngineError(`podman rename ${name}`, `Error: no container with name or ID "${name}" found`));
+    if (this.containers.has(newName)) return Promise.reject(new EngineError(`podman rename ${name}`, `Error: the container name "${newName}" is already in use`));
+    this.containers.delete(name);
+    this.containers.set(newName, { ...k, name: newName });
+    return Promise.resolve();
+  }
   startContainer(name: string): Promise<void> {
     this.step('startContainer', name);
     const k = this.containers.get(name);
@@ -129,6 +148,11 @@ export class FakePodman implements PodmanClient {
   }
   networkExists(name: string): Promise<boolean> { this.step('networkExists', name); return Promise.resolve(this.networks.has(name)); }
   secretExists(name: string): Promise<boolean> { this.step('secretExists', name); return Promise.resolve(this.secrets.has(name)); }
+  readLogs(name: string, opts: { tail: number }): Promise<LogLine[]> {
+    this.step('readLogs', name);
+    if (!this.containers.has(name)) throw new EngineError(`podman logs ${name}`, `Error: no container with name or ID "${name}" found`);
+    return Promise.resolve(opts.tail === 0 ? [] : (this.logs.get(name) ?? []).slice(-opts.tail));
+  }
   streamLogs(name: string, _opts: LogOptions): Promise<number> { this.step('streamLogs', name); return Promise.resolve(0); }
   exportVolume(name: string): Promise<void> { this.step('exportVolume', name); return Promise.resolve(); }
   importVolume(name: string): Promise<void> { this.step('importVolume', name); return Promise.resolve(); }

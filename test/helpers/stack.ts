@@ -151,7 +151,7 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
   // The worker's pid is in the prefix, so a sweeper can tell a live run's objects from leftovers.
   // `prefix` (another stack's prefix plus more, for the nested-prefix test) keeps that start.
   const prefix = opts.prefix ?? `${TEST_PREFIX_ROOT}${process.pid.toString(36)}r${randomBytes(2).toString('hex')}-`;
-  const [adminPort, httpPort, ports, wakePort] = await Promise.all([freePort(), freePort(), freeRange(opts.ports ?? 4), freePort()]);
+  const [adminPort, httpPort, ports, wakePort, apiPort] = await Promise.all([freePort(), freePort(), freeRange(opts.ports ?? 4), freePort(), freePort()]);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const logFile = join(dir, 'caddy.log');
   const configFile = join(dir, 'caddy.json');
@@ -173,6 +173,8 @@ export async function startStack(opts: { ports?: number; env?: Record<string, st
     FEATHER_TENANT_CADDY_ADMIN: adminUrl,
     FEATHER_TENANT_READY_TIMEOUT: '20',
     FEATHER_TENANT_WAKE_LISTEN: wakeListen,
+    // Each stack's watchdog its own admin API port: the default (9097) would collide between files.
+    FEATHER_TENANT_ADMIN_LISTEN: `127.0.0.1:${apiPort}`,
     FEATHER_TENANT_ACCESS_LOG: accessLog,
     ...opts.env,
   };

@@ -36,3 +36,24 @@ describe('CaddyAdmin on recorded Caddy 2.6.2 answers', () => {
     expect(recorded.results).toMatchObject({ staleReplace: false, deleted: true, deletedAgain: false, missing: null, noPath: null });
   });
 });
+
+describe('CaddyAdmin.insertRoute on an empty route list', () => {
+  // Caddy 2.6.2's answers (checked by hand on the swarm harness' Caddy, issue 14) for a server whose
+  // `routes` is `[]`, as it is once the last tenant's route is deleted: the list exists, and has
+  // no index 0 to insert at.
+  it('appends, where PUT .../routes/0 is out of bounds', async () => {
+    const seen: string[] = [];
+    const answers: Record<string, HttpAnswer> = {
+      'PUT /routes': { status: 500, text: '{"error":"[/config/apps/http/servers/s/routes] key already exists: routes"}', etag: undefined },
+      'PUT /routes/0': { status: 500, text: '{"error":"[/config/apps/http/servers/s/routes/0] array index out of bounds: 0"}', etag: undefined },
+      'POST /routes': { status: 200, text: '', etag: undefined },
+    };
+    const transport: Transport = (url, ask) => {
+      const key = `${ask.method} ${url.slice(`${BASE}/config/apps/http/servers/s`.length)}`;
+      seen.push(key);
+      return Promise.resolve(answers[key] ?? { status: 404, text: '', etag: undefined });
+    };
+    await new CaddyAdmin(BASE, transport).insertRoute('s', { '@id': 'r1', match: [{ host: ['a.test'] }], handle: [] }, false);
+    expect(seen).toEqual(['PUT /routes', 'PUT /routes/0', 'POST /routes']);
+  });
+});

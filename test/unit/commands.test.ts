@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { join } from 'node:path';
 import { add } from '../../src/commands/add.js';
 import { reconcile } from '../../src/commands/reconcile.js';
@@ -136,5 +136,33 @@ describe('sweep claims each stop first', () => {
     expect(r.kept.map((k) => [k.name, k.reason])).toEqual([['alice', 'woken']]);
     expect(ctx.podman.calls.some((c) => c.startsWith('stopContainers'))).toBe(false);
     expect(ctx.podman.containers.get('fake-alice')?.state).toBe('running');
+  });
+});
+
+describe('sweep counts usage once', () => {
+  it('a sweep that ran meanwhile (cron beside the watchdog) read the same log lines: they are not counted twice', async () => {
+    const { mkdtempSync, writeFileSync, appendFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'ftt-unit-log-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const log = join(dir, 'access.log');
+    ctx = fakeContext({ FEATHER_TENANT_ACCESS_LOG: log, FEATHER_TENANT_IDLE_MINUTES: '60' });
+    tenant('alice');
+    const line = (ts: number) => `${JSON.stringify({ ts, request: { host: `alice.${ctx.config.domain}`, method: 'GET', uri: '/', remote_ip: '10.0.0.1' } })}\n`;
+    writeFileSync(log, line(1_700_000_000));
+    await sweep(ctx, { dryRun: false });
+    appendFileSync(log, line(1_700_000_001) + line(1_700_000_002));
+    // The second sweep runs while the first waits for podman ps, after the first read the log position.
+    const list = ctx.podman.listContainers.bind(ctx.podman);
+    let inner = true;
+    ctx.podman.listContainers = async (f) => {
+      if (inner) {
+        inner = false;
+        await sweep(ctx, { dryRun: false });
+      }
+      return list(f);
+    };
+    await sweep(ctx, { dryRun: false });
+    expect(ctx.usage().days('2000-01-01').map((d) => d.requests)).toEqual([3]);
   });
 });

@@ -37,6 +37,16 @@ describe('configuration', () => {
     expect(() => resolveConfig({ FEATHER_TENANT_PODMAN_SOCKET: 'run/podman.sock' })).toThrow(/FEATHER_TENANT_PODMAN_SOCKET must be an absolute path/);
   });
 
+  it('serves the admin API on 127.0.0.1:9097 unless told off, on a concrete address only', () => {
+    expect(resolveConfig({}).adminListen).toBe('127.0.0.1:9097');
+    expect(resolveConfig({ FEATHER_TENANT_ADMIN_LISTEN: 'off' }).adminListen).toBeUndefined();
+    expect(resolveConfig({}, { adminListen: 'off' }).adminListen).toBeUndefined();
+    expect(resolveConfig({ FEATHER_TENANT_ADMIN_LISTEN: '[::1]:9000' }).adminListen).toBe('[::1]:9000');
+    for (const bad of ['0.0.0.0:9097', '[::]:9097', '9097', 'on', 'example.com:9097']) {
+      expect(() => resolveConfig({ FEATHER_TENANT_ADMIN_LISTEN: bad }), bad).toThrow(/FEATHER_TENANT_ADMIN_LISTEN must be HOST:PORT on a concrete address/);
+    }
+  });
+
   it('keeps our isolation rules on unless told off, and refuses anything else', () => {
     expect(resolveConfig({}).isolationRules).toBe('iptables');
     expect(resolveConfig({ FEATHER_TENANT_ISOLATION_RULES: 'off' }).isolationRules).toBe('off');

@@ -43,11 +43,11 @@ describe('podman argv', () => {
       podman.removeContainer(NAME, 1), podman.logsTail(NAME, 5), podman.containerState(NAME), ignore(podman.inspectContainer(NAME)),
       podman.startContainer(NAME), podman.stopContainer(NAME, 1), podman.networkExists(NAME), podman.secretExists(NAME),
       podman.exportVolume(NAME, FILE), podman.importVolume(NAME, FILE), podman.stopContainers([NAME, NAME], 1),
-      ignore(podman.volumeHasData(NAME)), podman.streamLogs(NAME, { follow: false, tail: 1 }),
+      ignore(podman.volumeHasData(NAME)), podman.streamLogs(NAME, { follow: false, tail: 1 }), podman.readLogs(NAME, { tail: 1, since: '10m' }),
       ignore(podman.objectLabels('volume', NAME)), ignore(podman.objectLabels('network', NAME)), ignore(podman.objectLabels('secret', NAME)),
     ]);
     const seen = calls();
-    expect(seen.length).toBeGreaterThanOrEqual(27);
+    expect(seen.length).toBeGreaterThanOrEqual(28);
     for (const argv of seen) {
       const end = argv.indexOf('--');
       argv.forEach((a, i) => {

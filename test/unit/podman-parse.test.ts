@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLabelsJson, parsePsJson } from '../../src/podman/parse.js';
+import { parseTimestampedLogs } from '../../src/podman/parse-logs.js';
 
 // Recorded from podman 4.3.1 `ps -a --format json` (trimmed): one running container with a
 // published port, one created container (Ports null, zero StartedAt).
@@ -33,5 +34,16 @@ describe('podman inspect labels parsing', () => {
     expect(parseLabelsJson('{"io.feather-tenant.prefix":"feather-"}\n')).toEqual({ 'io.feather-tenant.prefix': 'feather-' });
     expect(parseLabelsJson('{}\n')).toEqual({});
     expect(parseLabelsJson('null\n')).toEqual({});
+  });
+});
+
+describe('podman logs --timestamps', () => {
+  it('merges stdout and stderr in time order, fractions trimmed by Go or not; drops podman\'s own warnings', () => {
+    // As podman 4.3 printed them (k8s-file), plus a fraction Go trimmed of its zeros.
+    const stdout = '2026-12-01T16:22:20.493726384Z out1\n2026-12-01T16:22:20.5Z out2\n2026-12-01T16:22:21Z out3';
+    const stderr = 'time="2026-12-01T16:22:22Z" level=warning msg="failed to connect to syslog"\n2026-12-01T16:22:20.493777550Z err1\n2026-12-01T16:22:20.50000001Z err2';
+    expect(parseTimestampedLogs(stdout, stderr).map((l) => `${l.stream}:${l.text}`)).toEqual(['stdout:out1', 'stderr:err1', 'stdout:out2', 'stderr:err2', 'stdout:out3']);
+    expect(parseTimestampedLogs('2026-12-01T16:22:20.1-02:00 later in UTC\n2026-12-01T15:22:20.2Z earlier', '')[0]).toEqual({ time: '2026-12-01T15:22:20.2Z', stream: 'stdout', text: 'earlier' });
+    expect(parseTimestampedLogs('2026-12-01T16:22:20Z  two spaces kept ', '')[0]?.text).toBe(' two spaces kept ');
   });
 });

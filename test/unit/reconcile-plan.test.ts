@@ -13,7 +13,8 @@ function row(name: string, port: number, extra: Partial<TenantRow> = {}): Tenant
   return {
     name, port, status: 'active', image: 'img', volume: `${P}${name}`, containerId: 'id', passwordHash: 'h', createdAt: 1, updatedAt: 1,
     secret: `${P}${name}`, secretPending: null, desired: 'running', adoptedAt: null,
-    lastActiveAt: null, pinned: false, asleepAt: null, stopStartedAt: null, wakeStartedAt: null, ...extra,
+    lastActiveAt: null, pinned: false, asleepAt: null, stopStartedAt: null, wakeStartedAt: null, upgrade: null,
+    lastActiveKind: null, lastActiveDetail: null, ingestHash: null, ingestSecret: null, ingestPending: null, ...extra,
   };
 }
 function container(name: string, port: number, extra: Partial<ContainerSummary> = {}): ContainerSummary {
@@ -129,6 +130,28 @@ describe('planReconcile', () => {
     ]);
     expect(plan.actions.map((a) => [a.kind, a.name])).toEqual([
       ['rollback-add', 'alice'], ['finish-remove', 'bob'], ['recreate', 'carol'], ['drop-secret', 'carol'],
+    ]);
+  });
+
+  it('cleans up after a dead rotate-ingest-token: a container holding an unrecorded token is recreated, the pending secret dropped', () => {
+    const labels = (name: string, ingest?: string) => ({ ...container(name, 0).labels, ...(ingest ? { 'io.feather-tenant.ingest': ingest } : {}) });
+    const plan = planReconcile(input({
+      rows: [
+        row('dana', 9004, { ingestSecret: 'fu-dana.ingest-1', ingestPending: 'fu-dana.ingest-2' }),
+        row('erin', 9005, { ingestSecret: 'fu-erin.ingest-1' }),
+        row('old', 9006),
+      ],
+      containers: [
+        container('dana', 9004, { labels: labels('dana', 'fu-dana.ingest-2') }),
+        container('erin', 9005, { labels: labels('erin', 'fu-erin.ingest-1') }),
+        // From before issue 13: no token and no label, and no recreation for it.
+        container('old', 9006),
+      ],
+      routes: [route('dana', 9004), route('erin', 9005), route('old', 9006), CATCH_ALL],
+    }));
+    expect(plan.actions).toEqual([
+      { kind: 'recreate', name: 'dana', start: true, why: 'it holds another ingest token (secret fu-dana.ingest-2, not fu-dana.ingest-1)' },
+      { kind: 'drop-secret', name: 'dana', secret: 'fu-dana.ingest-2', ingest: true },
     ]);
   });
 

@@ -29,9 +29,13 @@ const claim = (now: number) => sleep.claimSleep('alice', { now, idleBefore: now 
 
 describe('SleepStore', () => {
   it('activity only moves forward; samples and the log cursor are kept', () => {
-    sleep.recordActivity([{ name: 'alice', at: 500 }, { name: 'nobody', at: 900 }], [{ name: 'alice', pid: 7, bytes: 10, sampledAt: 500 }], { file: '/l', inode: 3, offset: 42 });
-    sleep.recordActivity([{ name: 'alice', at: 100 }], [], undefined);
+    const req = (path: string) => ({ kind: 'request' as const, detail: JSON.stringify({ request: { method: 'GET', path, client: '10.0.0.1' } }) });
+    sleep.recordActivity([{ name: 'alice', at: 500, ...req('/new') }, { name: 'nobody', at: 900, ...req('/x') }], [{ name: 'alice', pid: 7, bytes: 10, sampledAt: 500 }], { file: '/l', inode: 3, offset: 42 });
+    sleep.recordActivity([{ name: 'alice', at: 100, ...req('/old') }], [], undefined);
     expect(tenants.get('alice')?.lastActiveAt).toBe(500);
+    // The kind and detail go with the latest activity, not with the last one recorded.
+    expect(tenants.get('alice')?.lastActiveKind).toBe('request');
+    expect(tenants.get('alice')?.lastActiveDetail).toContain('/new');
     expect(sleep.samples().get('alice')).toEqual({ name: 'alice', pid: 7, bytes: 10, sampledAt: 500 });
     expect(sleep.cursor('/l')).toEqual({ file: '/l', inode: 3, offset: 42 });
   });

@@ -55,3 +55,41 @@ describe('planSweep', () => {
     expect(plan).toEqual([]);
   });
 });
+
+describe('planSweep: what last counted as activity (issue 13)', () => {
+  const req = JSON.stringify({ request: { method: 'POST', path: '/api/run', client: '203.0.113.7' } });
+  it('names the request, traffic, wake or pin the idle time counts from', () => {
+    const plan = planSweep(
+      [
+        tenant('asked', { lastActiveAt: now - MIN, lastActiveKind: 'request', lastActiveDetail: req }),
+        tenant('streamed', { lastActiveAt: now - 2 * MIN, lastActiveKind: 'traffic', lastActiveDetail: '{"bytes":81920}' }),
+        tenant('woken', { lastActiveAt: now - 3 * MIN, lastActiveKind: 'wake', lastActiveDetail: '{}' }),
+        tenant('held', { lastActiveAt: now - 60 * MIN, lastActiveKind: 'pin', lastActiveDetail: '{}', pinned: true }),
+      ],
+      new Map([['asked', running()], ['streamed', running()], ['woken', running()], ['held', running()]]),
+      policy,
+    );
+    const by = new Map(plan.map((d) => [d.name, d]));
+    expect(by.get('asked')?.activity).toEqual({ kind: 'request', at: new Date(now - MIN).toISOString(), request: { method: 'POST', path: '/api/run', client: '203.0.113.7' } });
+    expect(by.get('streamed')?.activity).toEqual({ kind: 'traffic', at: new Date(now - 2 * MIN).toISOString(), bytes: 81920 });
+    expect(by.get('woken')?.activity.kind).toBe('wake');
+    expect([by.get('held')?.reason, by.get('held')?.activity.kind]).toEqual(['pinned', 'pin']);
+  });
+
+  it('a start after the last activity is the answer, and so is creation when nothing happened', () => {
+    const plan = planSweep(
+      [tenant('restarted', { lastActiveAt: now - 30 * MIN, lastActiveKind: 'request', lastActiveDetail: req }), tenant('new', { createdAt: now - 5 * MIN })],
+      new Map([['restarted', running(now - MIN)], ['new', running(0)]]),
+      policy,
+    );
+    expect(plan.map((d) => [d.name, d.activity.kind, d.activity.at, d.stop])).toEqual([
+      ['new', 'start', new Date(now - 5 * MIN).toISOString(), false],
+      ['restarted', 'start', new Date(now - MIN).toISOString(), false],
+    ]);
+  });
+
+  it('a detail that is not ours is dropped, never shown', () => {
+    const plan = planSweep([tenant('odd', { lastActiveAt: now - MIN, lastActiveKind: 'request', lastActiveDetail: '{"request":{"method":1}}' })], new Map([['odd', running()]]), policy);
+    expect(plan[0]?.activity).toEqual({ kind: 'request', at: new Date(now - MIN).toISOString() });
+  });
+});

@@ -54,6 +54,7 @@ beforeEach(async () => {
   });
   wake = createWakeServer({
     domain: 'u.test',
+    adminHost: 'admin.u.test',
     lookup: (name) => (name === 'alice' ? { name, container: 'c-alice', port: appPort } : undefined),
     waker, metrics: new Metrics(), log: () => {}, portOpen, probe: (p) => probeHttp(p, 500), health: () => ({ ok: true }),
   });
@@ -118,9 +119,12 @@ describe('wake server', () => {
     expect((await ask('bob.u.test')).status).toBe(404);
     expect((await ask('alice.other.test')).status).toBe(404);
     expect((await ask('u.test')).status).toBe(404);
+    // The admin instance's host (FEATHER_TENANT_ADMIN_HOST), in any case, gets one; nothing else near it.
+    expect((await ask('ADMIN.u.test')).status).toBe(200);
+    expect((await ask('admin.u.test.evil')).status).toBe(404);
     expect((await httpRequest(wakePort, `127.0.0.1:${wakePort}`, '/ask')).status).toBe(404);
     expect(starts).toBe(0);
-    expect((await httpRequest(wakePort, `127.0.0.1:${wakePort}`, '/metrics')).body).toContain('feather_tenant_wake_requests_total{kind="ask_refused"} 4');
+    expect((await httpRequest(wakePort, `127.0.0.1:${wakePort}`, '/metrics')).body).toContain('feather_tenant_wake_requests_total{kind="ask_refused"} 5');
   });
 
   it('the status path reports the wake, and "ready" once the app answers', async () => {

@@ -1,0 +1,48 @@
+// Pure: the argv of `docker service create` for a ServiceSpec. Every value is its own argument
+// (no shell); the image comes after every option.
+import type { ServiceSpec } from '../core/service.js';
+import { NODE_LABEL } from '../core/tenant-service-spec.js';
+
+export function serviceCreateArgv(s: ServiceSpec): string[] {
+  const labels = Object.entries(s.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`, '--container-label', `${k}=${v}`]);
+  return [
+    'service', 'create', '--detach', '--quiet',
+    '--name', s.name,
+    '--hostname', s.hostname,
+    '--replicas', '1',
+    // no IPVS in this kernel family: a VIP would fail; DNS round robin answers with the task's address
+    '--endpoint-mode', 'dnsrr',
+    '--network', s.network,
+    '--constraint', `node.labels.${NODE_LABEL}==${s.node}`,
+    '--user', s.user,
+    ...(s.init ? ['--init'] : []),
+    ...s.capDrop.flatMap((cap) => ['--cap-drop', cap]),
+    '--limit-cpu', s.limits.cpus,
+    '--limit-memory', s.limits.memory,
+    '--limit-pids', String(s.limits.pids),
+    '--reserve-cpu', s.reserve.cpus,
+    '--reserve-memory', s.reserve.memory,
+    // a crashed app restarts; a scale to 0 is not a failure, so it stays asleep
+    '--restart-condition', 'any',
+    // the volume is made by the task on its node, labelled like every other object of ours
+    '--mount', [`type=volume,source=${s.volume.source},target=${s.volume.target}`, ...Object.entries(s.volume.labels).map(([k, v]) => `volume-label=${k}=${v}`)].join(','),
+    ...s.secrets.flatMap((x) => ['--secret', `source=${x.name},target=${x.target},uid=${x.uid},gid=${x.gid},mode=${x.mode}`]),
+    ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ...labels,
+    // images are loaded on every node (no registry): never resolve them against one
+    '--no-resolve-image',
+    s.image,
+  ];
+}
+
+/** The constraint swap of `move`: the old pin out, the new one in, in one update. */
+export function moveArgv(name: string, from: string | undefined, to: string, nodeLabel: string): string[] {
+  return [
+    'service', 'update', '--detach', '--quiet', '--no-resolve-image',
+    ...(from === undefined ? [] : ['--constraint-rm', `node.labels.${NODE_LABEL}==${from}`]),
+    '--constraint-add', `node.labels.${NODE_LABEL}==${to}`,
+    '--label-add', `${nodeLabel}=${to}`,
+    '--container-label-add', `${nodeLabel}=${to}`,
+    name,
+  ];
+}

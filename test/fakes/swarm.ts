@@ -1,0 +1,74 @@
+// An in-memory swarm for command-level unit tests: the TenantBackend port (src/backend/port.ts)
+// as swarm/docker-cli.ts implements it. `failOn` makes a method reject, to check a command's undo.
+import type { BackendState, TenantBackend } from '../../src/backend/port.js';
+import { EngineError } from '../../src/core/errors.js';
+import type { ServiceSpec, ServiceSummary, SwarmNode } from '../../src/core/service.js';
+
+export class FakeSwarm implements TenantBackend {
+  nodeList: SwarmNode[] = [{ host: '1', hostname: 'n1', ready: true }, { host: '2', hostname: 'n2', ready: true }];
+  services = new Map<string, { spec: ServiceSpec; replicas: 0 | 1 }>();
+  secrets = new Map<string, string>();
+  failOn = new Set<keyof TenantBackend>();
+  calls: string[] = [];
+
+  private step(what: keyof TenantBackend, detail: string): Promise<void> {
+    this.calls.push(`${what} ${detail}`);
+    return this.failOn.has(what) ? Promise.reject(new EngineError(`docker ${what}`, 'injected failure')) : Promise.resolve();
+  }
+
+  nodes(): Promise<SwarmNode[]> {
+    return Promise.resolve(this.nodeList);
+  }
+
+  async ensure(spec: ServiceSpec, password: string): Promise<void> {
+    await this.step('ensure', spec.name);
+    for (const s of spec.secrets) if (!this.secrets.has(s.name)) this.secrets.set(s.name, password);
+    if (!this.services.has(spec.name)) this.services.set(spec.name, { spec, replicas: 1 });
+  }
+
+  async scale(name: string, replicas: 0 | 1): Promise<void> {
+    await this.step('scale', `${name}=${replicas}`);
+    const s = this.services.get(name);
+    if (s) s.replicas = replicas;
+  }
+
+  state(name: string): Promise<BackendState | undefined> {
+    const s = this.services.get(name);
+    return Promise.resolve(s === undefined ? undefined : s.replicas === 1 ? 'running' : 'stopped');
+  }
+
+  async inspect(name: string): Promise<ServiceSummary | undefined> {
+    return (await this.list(`io.feather-tenant.tenant=${this.services.get(name)?.spec.hostname ?? ''}`)).find((s) => s.name === name);
+  }
+
+  list(labelFilter: string): Promise<ServiceSummary[]> {
+    const [k = '', v] = labelFilter.split('=');
+    return Promise.resolve([...this.services.values()]
+      .filter((s) => s.spec.labels[k] === v)
+      .map((s) => ({ name: s.spec.name, labels: s.spec.labels, desired: s.replicas, running: s.replicas, node: s.spec.node, limits: { nanoCpus: Number(s.spec.limits.cpus) * 1e9, memoryBytes: 0, pids: s.spec.limits.pids } })));
+  }
+
+  /** Volumes by node: `${node}/${name}` -> contents. */
+  volumes = new Map<string, string>();
+
+  async copyVolume(o: { name: string; from: string; to: string }): Promise<void> {
+    await this.step('copyVolume', `${o.name} ${o.from}->${o.to}`);
+    this.volumes.set(`${o.to}/${o.name}`, this.volumes.get(`${o.from}/${o.name}`) ?? '');
+  }
+
+  async pin(name: string, _from: string | undefined, to: string): Promise<void> {
+    await this.step('pin', `${name} ${to}`);
+    const s = this.services.get(name);
+    if (s) s.spec = { ...s.spec, node: to };
+  }
+
+  upstream(name: string, port: number): string {
+    return `${name}:${port}`;
+  }
+
+  async remove(name: string, secrets: string[]): Promise<void> {
+    await this.step('remove', name);
+    this.services.delete(name);
+    for (const s of secrets) this.secrets.delete(s);
+  }
+}
