@@ -4,12 +4,13 @@
 //  2. `add` + `remove --purge --yes` against the same podman and curl steps done by hand
 //  3. `list` with 200 tenants in state (created, not started) against one `podman ps -a --format json`
 //  4. `list` with 100 RUNNING tenants against the same (issue 11's measure: running containers
-//     carry ports, pids and start times, which make podman's answer and ours bigger), and the
-//     floor: a bare node that runs only that podman ps
+//     carry ports, pids and start times, which make podman's answer and ours bigger), reading
+//     through podman processes and through podman's API socket; the floors: a bare node that runs
+//     only that podman ps, and the raw socket read (curl, and a bare node)
 import { execa } from 'execa';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { benchStack, compare, report, CLI, IMAGE, ROOT } from './lib.mjs';
+import { benchStack, compare, podmanService, report, socketFloor, CLI, IMAGE, ROOT } from './lib.mjs';
 
 const N = Number(process.env.BENCH_RUNS ?? 7);
 // A node that only runs podman with the arguments after -e's script, and waits for it.
@@ -101,20 +102,39 @@ async function seedTenants(s, prefix, range, count, how) {
   }
 }
 
-// 4. list with 100 running tenants: 100 started containers with our labels, 100 rows.
+// 4. list with 100 running tenants: 100 started containers with our labels, 100 rows. Ours runs
+//    both ways: reading through podman processes (FEATHER_TENANT_PODMAN_SOCKET unset, as before)
+//    and through podman's API socket (a `podman system service` on a private socket).
 {
   const s = await benchStack('ftbenchp-', '30501-30600');
+  const service = await podmanService(s.dir);
   const count = 100;
+  const list = (/** @type {Record<string, string>} */ extra) => execa('node', [CLI, 'list', '--json'], { env: { ...s.env, ...extra }, extendEnv: false });
+  const viaSocket = { FEATHER_TENANT_PODMAN_SOCKET: service.socket };
+  // The same listing list makes (by name prefix), so other containers on the machine weigh on neither side.
+  const ps = () => execa('podman', ['ps', '-a', '--format', 'json', '--filter', 'name=^ftbenchp-']);
+  const listing = `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: ['^ftbenchp-'] }))}`;
+  const curl = () => execa('curl', service.curlArgs(listing));
   try {
     await seedTenants(s, 'ftbenchp-', { first: 30501, last: 30600 }, count, 'run');
-    const running = JSON.parse((await s.ft('list', '--json')).stdout).filter((/** @type {{ state: string }} */ t) => t.state === 'running').length;
-    if (running !== count) throw new Error(`expected ${count} running tenants, list shows ${running}`);
-    const r = await compare(N + 3, () => s.ft('list', '--json'), () => execa('podman', ['ps', '-a', '--format', 'json']));
-    rows.push({ what: '`list --json` (100 running tenants) vs one `podman ps -a --format json`', ours: r.a, raw: r.b, aim: 'within 1.3x', fixedCost: 'ratio' });
+    for (const extra of [{}, viaSocket]) {
+      const running = JSON.parse((await list(extra)).stdout).filter((/** @type {{ state: string }} */ t) => t.state === 'running').length;
+      if (running !== count) throw new Error(`expected ${count} running tenants, list shows ${running}`);
+    }
+    const c = await compare(N + 3, () => list({}), ps);
+    rows.push({ what: '`list --json` (100 running tenants), podman CLI reads, vs one `podman ps -a --format json --filter name=^PREFIX`', ours: c.a, raw: c.b, aim: 'within 1.3x', fixedCost: 'ratio' });
+    const r = await compare(N + 3, () => list(viaSocket), ps);
+    rows.push({ what: '`list --json` (100 running tenants), API socket reads, vs one `podman ps -a --format json --filter name=^PREFIX`', ours: r.a, raw: r.b, aim: 'within 1.3x', fixedCost: 'ratio' });
     // The least any CLI started by node can take: a bare node that runs the same podman ps.
-    const f = await compare(N + 3, () => execa('node', ['-e', FLOOR, 'ps', '-a', '--format', 'json']), () => execa('podman', ['ps', '-a', '--format', 'json']));
+    const f = await compare(N + 3, () => execa('node', ['-e', FLOOR, 'ps', '-a', '--format', 'json', '--filter', 'name=^ftbenchp-']), ps);
     rows.push({ what: 'floor: bare `node` running that `podman ps` vs the `podman ps`', ours: f.a, raw: f.b, aim: '-', fixedCost: 'floor' });
+    // The new floor: the same listing as one request to the API socket, raw (curl) and from a bare node.
+    const a = await compare(N + 3, () => list(viaSocket), curl);
+    rows.push({ what: '`list --json`, API socket reads, vs the raw socket read (`curl --unix-socket`)', ours: a.a, raw: a.b, aim: '-', fixedCost: 'floor' });
+    const g = await compare(N + 3, () => execa('node', ['-e', socketFloor(service.socket, [listing])]), curl);
+    rows.push({ what: 'floor: bare `node` making that socket read vs `curl --unix-socket`', ours: g.a, raw: g.b, aim: '-', fixedCost: 'floor' });
   } finally {
+    await service.stop();
     await s.close(); // removes the 100 containers too (all named with the prefix)
   }
 }

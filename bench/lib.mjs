@@ -1,5 +1,6 @@
 // Shared by the benchmarks: a private stack (Caddy, state dir, prefix), timing and reporting.
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,6 +73,43 @@ async function removeObjects(prefix) {
   if (volumes.length) await execa('podman', ['volume', 'rm', '-f', ...volumes], { reject: false });
   const secrets = await names(['secret', 'ls']);
   if (secrets.length) await execa('podman', ['secret', 'rm', ...secrets], { reject: false });
+}
+
+/**
+ * `podman system service` on a private socket, for the reads through podman's API socket
+ * (FEATHER_TENANT_PODMAN_SOCKET); `stop()` ends it. `curlArgs(path)` reads an API path the raw way.
+ * @param {string} dir
+ */
+export async function podmanService(dir) {
+  const socket = join(dir, 'podman.sock');
+  const child = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
+  const curlArgs = (/** @type {string} */ path) => ['-sf', '-o', '/dev/null', '--unix-socket', socket, `http://podman/v4.0.0/libpod${path}`];
+  for (let i = 0; ; i++) {
+    if ((await execa('curl', curlArgs('/_ping'), { reject: false })).exitCode === 0) break;
+    if (i === 100) throw new Error('podman system service did not answer');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    socket,
+    curlArgs,
+    /** @returns {Promise<void>} */
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/**
+ * A `node -e` script that GETs these libpod API paths over the socket one after the other, then
+ * `urls` over TCP: the least a CLI started by node can take for the same reads.
+ * @param {string} socket  @param {string[]} paths  @param {string[]} [urls]
+ */
+export function socketFloor(socket, paths, urls = []) {
+  const asks = [...paths.map((p) => ({ socketPath: socket, path: `/v4.0.0/libpod${p}` })), ...urls];
+  return `const http = require('node:http'); const asks = ${JSON.stringify(asks)};
+    (function next(i) { if (i < asks.length) http.get(asks[i], (r) => { r.resume(); r.on('end', () => next(i + 1)); }); })(0);`;
 }
 
 /** @param {() => Promise<unknown>} fn  @returns {Promise<number>} milliseconds */

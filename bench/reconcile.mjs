@@ -2,7 +2,9 @@
 // Issue 3's benchmark, each of ours side by side with the raw steps it wraps:
 //  1. `reconcile` with 200 tenants in state and nothing to do, against one
 //     `podman ps -a --format json` plus one GET of Caddy's servers (aim: within 1.3x, issue 11),
-//     and the floor: a bare node that runs only those two reads;
+//     reading through podman processes and through podman's API socket (a private `podman system
+//     service`), and the floors: a bare node that runs only those two reads, and the same reads
+//     with the container listing as one request to the socket (curl, and a bare node);
 //  2. `reconcile` after Caddy restarted from its base config with 200 routes to restore, against
 //     the same reads plus one PATCH of the 200 routes; and how many config changes it made (aim: 1).
 // The 200 tenants are seeded directly (rows, `podman create` with our labels, not started, and
@@ -16,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../scripts/lib/private-caddy.mjs';
-import { CLI, IMAGE, ROOT, compare, median, report } from './lib.mjs';
+import { CLI, IMAGE, ROOT, compare, median, podmanService, report, socketFloor } from './lib.mjs';
 
 // From the build (npm run bench builds first), imported by path so type-checking needs no dist/;
 // typed from src/, which the build mirrors.
@@ -73,6 +75,7 @@ async function caddyFromBase() {
 }
 
 const caddy = await caddyFromBase();
+const service = await podmanService(dir);
 const env = {
   PATH: process.env.PATH, HOME: dir,
   FEATHER_TENANT_CONFIG: join(dir, 'config.json'), FEATHER_TENANT_STATE_DIR: join(dir, 'state'),
@@ -119,16 +122,26 @@ try {
   const ps = () => execa('podman', ['ps', '-a', '--format', 'json', '--filter', `name=^${PREFIX}`]);
   const get = () => execa('curl', ['-sf', `${caddy.adminUrl}/config/apps/http/servers`]);
 
-  // 1. Nothing to do.
+  // 1. Nothing to do: ours reading through podman processes (as before) and through podman's API socket.
   {
-    const r = await compare(N, () => ft('reconcile'), async () => { await ps(); await get(); });
-    rows.push({ what: `\`reconcile\`, ${TENANTS} tenants, nothing to do, vs \`podman ps\` + GET servers`, ours: r.a, raw: r.b, aim: 'within 1.3x', fixedCost: 'ratio' });
+    const viaSocket = { ...env, FEATHER_TENANT_PODMAN_SOCKET: service.socket };
+    const c = await compare(N, () => ft('reconcile'), async () => { await ps(); await get(); });
+    rows.push({ what: `\`reconcile\`, ${TENANTS} tenants, nothing to do, podman CLI reads, vs \`podman ps\` + GET servers`, ours: c.a, raw: c.b, aim: 'within 1.3x', fixedCost: 'ratio' });
+    const r = await compare(N, () => execa('node', [CLI, 'reconcile'], { env: viaSocket, extendEnv: false }), async () => { await ps(); await get(); });
+    rows.push({ what: `\`reconcile\`, ${TENANTS} tenants, nothing to do, API socket reads, vs \`podman ps\` + GET servers`, ours: r.a, raw: r.b, aim: 'within 1.3x', fixedCost: 'ratio' });
     // The least any CLI started by node can take: a bare node that runs the same two reads.
     const floor = `const { spawnSync } = require('node:child_process');
       spawnSync('podman', ['ps', '-a', '--format', 'json', '--filter', 'name=^${PREFIX}'], { stdio: 'ignore' });
       spawnSync('curl', ['-sf', '${caddy.adminUrl}/config/apps/http/servers'], { stdio: 'ignore' });`;
     const f = await compare(N, () => execa('node', ['-e', floor], { env }), async () => { await ps(); await get(); });
     rows.push({ what: 'floor: bare `node` running those two reads vs the reads', ours: f.a, raw: f.b, aim: '-', fixedCost: 'floor' });
+    // The new floor: the container read as one request to the API socket (curl, and a bare node), then the GET.
+    const listing = `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: [`^${PREFIX}`] }))}`;
+    const rawSocket = async () => { await execa('curl', service.curlArgs(listing)); await get(); };
+    const a = await compare(N, () => execa('node', [CLI, 'reconcile'], { env: viaSocket, extendEnv: false }), rawSocket);
+    rows.push({ what: '`reconcile`, API socket reads, vs the raw socket read (`curl --unix-socket`) + GET servers', ours: a.a, raw: a.b, aim: '-', fixedCost: 'floor' });
+    const g = await compare(N, () => execa('node', ['-e', socketFloor(service.socket, [listing], [`${caddy.adminUrl}/config/apps/http/servers`])]), rawSocket);
+    rows.push({ what: 'floor: bare `node` making those two reads (socket, then GET) vs curl', ours: g.a, raw: g.b, aim: '-', fixedCost: 'floor' });
   }
 
   // 2. After a Caddy restart from its base config: every route to restore. Restarts are not timed.
@@ -165,6 +178,7 @@ try {
   const ids = (await execa('podman', ['ps', '-aq', '--filter', `label=io.feather-tenant.prefix=${PREFIX}`])).stdout.split('\n').filter(Boolean);
   if (ids.length) await execa('podman', ['rm', '-f', ...ids]);
   await caddy.stop();
+  await service.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -15,7 +15,7 @@ STOP_TENANTS_SECONDS=${FEATHER_BIRTH_STOP_TIMEOUT:-10}
 
 log() { printf '%s feather-birth: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 
-caddy_pid='' redis_pid='' watchdog_pid='' stopping=''
+caddy_pid='' redis_pid='' watchdog_pid='' podman_service_pid='' stopping=''
 
 # host and port of a URL like redis://127.0.0.1:6379/0 or http://127.0.0.1:2020
 url_host() { local u=${1#*://}; u=${u#*@}; u=${u%%/*}; printf '%s' "${u%:*}"; }
@@ -50,6 +50,7 @@ shutdown() {
     log "stopping the tenants' containers"
     podman stop --all --time "$STOP_TENANTS_SECONDS" >/dev/null 2>&1 || log "some containers did not stop cleanly"
   fi
+  stop_pid "$podman_service_pid" "podman's API service"
   stop_pid "$caddy_pid" caddy
   stop_pid "$redis_pid" redis
   log "stopped"
@@ -65,7 +66,7 @@ trap 'log "failed at line $LINENO"; shutdown 1' ERR
 # every container's state), as after a reboot.
 # Its lock table in shared memory (/dev/shm/libpod_lock) goes too, or the refresh finds every
 # container's lock already taken ("acquiring lock N: file exists").
-rm -rf /run/containers /run/libpod /run/crun /run/runc /run/netns /run/feather-birth /dev/shm/libpod_lock
+rm -rf /run/containers /run/libpod /run/crun /run/runc /run/netns /run/podman /run/feather-birth /dev/shm/libpod_lock
 mkdir -p /run/feather-birth "$DATA"/state "$DATA"/config "$DATA"/data "$DATA"/redis
 
 if ! mountpoint -q /var/lib/containers; then
@@ -144,6 +145,21 @@ if [ -f "$WORK_TAR" ]; then
     printf '%s\n' "$stamp" > "$DATA"/work-image.loaded
     podman image exists "$image" || log "WARNING: $WORK_TAR does not hold $image (FEATHER_TENANT_IMAGE): add will fail until it is loaded"
   fi
+fi
+
+# --- podman's API service, for reads ---
+# list, reconcile and the sweeps read containers and networks through it (FEATHER_TENANT_PODMAN_SOCKET,
+# set in the image) instead of starting a podman process for each (~80 ms each). The socket is
+# root's alone (0600 in a 0700 directory): whoever can use it is root here. If the service dies,
+# the CLI reads through podman processes again, so it is not supervised like the daemons below.
+podman_socket=$(setting podmanSocket)
+if [ -n "$podman_socket" ]; then
+  mkdir -p -m 0700 "$(dirname "$podman_socket")"
+  log "starting podman's API service on $podman_socket"
+  (umask 077 && exec podman system service --time=0 "unix://$podman_socket") &
+  podman_service_pid=$!
+  for _ in $(seq 50); do [ -S "$podman_socket" ] && break; sleep 0.1; done
+  [ -S "$podman_socket" ] || log "WARNING: podman's API service did not start: feather-tenant reads through podman processes"
 fi
 
 # --- converge, then run the watchdog ---

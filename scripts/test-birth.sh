@@ -208,6 +208,14 @@ echo "$listing" >&2
 expect_in "$(head -n1 <<<"$listing")" "USERNAME" "tenant.sh list header"
 [[ $(tail -n1 <<<"$listing") =~ ^alice\ +[0-9]+\ +https://alice\.$DOMAIN\ +feather-user-alice$ ]] || fail "tenant.sh list row: $listing"
 
+step "the CLI reads through podman's API socket, which is root's alone"
+sock=/run/podman/podman.sock
+[ "$(in_birth stat -c '%a %U %F' "$sock")" = "600 root socket" ] || fail "$sock: $(in_birth stat -c '%a %U %F' "$sock")"
+[ "$(in_birth stat -c '%a %U' "$(dirname "$sock")")" = "700 root" ] || fail "$(dirname "$sock"): $(in_birth stat -c '%a %U' "$(dirname "$sock")")"
+# With no podman program to run, list still answers: its read went through the socket.
+through_socket() { podman exec -e FEATHER_TENANT_PODMAN=/nonexistent/podman "$name" feather-tenant list; }
+expect_in "$(through_socket)" "alice" "list through podman's API socket"
+
 step "alice falls asleep when idle, and a request wakes her"
 config_before=$(curl -s "http://127.0.0.1:$ADMIN_PORT/config/")
 deadline=$((SECONDS + 90))
@@ -228,6 +236,7 @@ wait_ready 2
 logs=$(podman logs "$name" 2>&1)
 grep -qF 'kept 1 route(s) added at run time' <<<"$logs" || fail "the restart did not keep alice's route"
 expect_in "$(get alice /cgi-bin/info)" "birthmark" "alice after the restart"
+expect_in "$(through_socket)" "alice" "list through podman's API socket after the restart (a stale socket file is replaced)"
 [ "$(state_of alice)" = running ] || fail "alice is not running after the restart"
 
 step "a tenant.sh user in the same storage is adopted (docs/birth-image.md: upgrading in place)"

@@ -23,13 +23,22 @@ interface ServerSetupView {
   errors?: { routes?: CaddyRoute[] | null } | null;
 }
 
+type Logging = { logs?: Record<string, CaddyLog> | null } | null;
+
+/** What the setup reads, all at once: the server's logs and error routes, the logging app, the wake route. */
+interface SetupRead {
+  view: ServerSetupView;
+  logging: Logging | undefined;
+  wakeRoute: CaddyRoute | undefined;
+}
+
 const serverPath = (server: string) => `/config/apps/http/servers/${encodeURIComponent(server)}`;
 const canonicalEqual = (a: unknown, b: unknown) => sameRoute(a as CaddyRoute, b as CaddyRoute);
 
 /** The access log: our file logger, fed by the server's access logger. Returns the changes made. */
-export async function ensureAccessLog(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
+async function ensureAccessLog(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions, read: SetupRead): Promise<string[]> {
   const changes: string[] = [];
-  const view = (await caddy.getJson<ServerSetupView>(serverPath(server))) ?? {};
+  const { view, logging } = read;
   if (!view.logs?.default_logger_name) {
     changes.push(`server ${server}: log requests as ${SERVER_LOGGER_NAME}`);
     if (!o.dryRun) {
@@ -41,7 +50,6 @@ export async function ensureAccessLog(caddy: CaddyPort, server: string, c: Setup
     }
   }
   const want = desiredAccessLog(c.accessLog, serverLoggerName(view.logs ?? undefined));
-  const logging = await caddy.getJson<{ logs?: Record<string, CaddyLog> | null } | null>('/config/logging');
   const have = logging?.logs?.[ACCESS_LOG_KEY];
   if (have && canonicalEqual(have, want)) return changes;
   changes.push(`${have ? 'fix' : 'add'} access log ${c.accessLog}`);
@@ -59,10 +67,10 @@ export async function ensureAccessLog(caddy: CaddyPort, server: string, c: Setup
 }
 
 /** The server's error route that sends a stopped tenant's requests to the wake server. */
-export async function ensureWakeRoute(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
+async function ensureWakeRoute(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions, read: SetupRead): Promise<string[]> {
   const want = desiredWakeRoute(c);
   const id = wakeRouteId(c);
-  const have = await caddy.routeById(id);
+  const have = read.wakeRoute;
   if (have && sameRoute(have, want)) return [];
   const change = `${have ? 'fix' : 'add'} wake route ${id} (to ${c.wakeListen})`;
   if (o.dryRun) return [change];
@@ -70,7 +78,7 @@ export async function ensureWakeRoute(caddy: CaddyPort, server: string, c: Setup
     await caddy.replaceById(id, want);
     return [change];
   }
-  const errors = (await caddy.getJson<ServerSetupView>(serverPath(server)))?.errors;
+  const errors = read.view.errors;
   // First, so that it precedes any catch-all error route of the operator's.
   const [method, path, body] = !errors
     ? ['POST', `${serverPath(server)}/errors`, { routes: [want] }] as const
@@ -84,7 +92,17 @@ export async function ensureWakeRoute(caddy: CaddyPort, server: string, c: Setup
   return [change];
 }
 
-/** Both pieces; what changed (or would), in order. */
+/**
+ * Both pieces; what changed (or would), in order. The three reads go out together: in the common
+ * case, nothing to change, that is one round trip to Caddy where one after the other took three
+ * (4-7 ms of `reconcile` with nothing to do, docs/benchmarks.md).
+ */
 export async function ensureWakeSetup(caddy: CaddyPort, server: string, c: SetupConfig, o: SetupOptions = {}): Promise<string[]> {
-  return [...(await ensureAccessLog(caddy, server, c, o)), ...(await ensureWakeRoute(caddy, server, c, o))];
+  const [view, logging, wakeRoute] = await Promise.all([
+    caddy.getJson<ServerSetupView>(serverPath(server)),
+    caddy.getJson<Logging>('/config/logging'),
+    caddy.routeById(wakeRouteId(c)),
+  ]);
+  const read: SetupRead = { view: view ?? {}, logging, wakeRoute };
+  return [...(await ensureAccessLog(caddy, server, c, o, read)), ...(await ensureWakeRoute(caddy, server, c, o, read))];
 }

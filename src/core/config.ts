@@ -18,6 +18,11 @@ export interface Config {
   scheme: 'http' | 'https';
   passthroughEnv: string[];
   podman: string;
+  /**
+   * podman's REST API socket (`podman system service`): when set, the container and network
+   * listings are read through it instead of a podman process; undefined: the CLI for everything.
+   */
+  podmanSocket: string | undefined;
   readyTimeoutMs: number;
   cpus: string;
   memory: string;
@@ -102,6 +107,7 @@ export const DEFAULTS: Config = {
   scheme: 'https',
   passthroughEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'FEATHER_ANTHROPIC_API_KEY', 'FEATHER_OPENAI_API_KEY'],
   podman: 'podman',
+  podmanSocket: undefined,
   readyTimeoutMs: 45_000,
   cpus: '2',
   memory: '4g',
@@ -256,6 +262,7 @@ export const SETTINGS: readonly Setting[] = [
   } },
   { key: 'passthroughEnv', env: 'FEATHER_TENANT_PASSTHROUGH_ENV', parse: (t, s) => list(t).map((n) => envName(n, s)) },
   { key: 'podman', env: 'FEATHER_TENANT_PODMAN', parse: nonEmpty },
+  { key: 'podmanSocket', env: 'FEATHER_TENANT_PODMAN_SOCKET', parse: (t, s) => (t.trim() ? absolutePath(t.trim(), s) : undefined) },
   { key: 'readyTimeoutMs', env: 'FEATHER_TENANT_READY_TIMEOUT', file: 'readyTimeout', parse: seconds },
   { key: 'cpus', env: 'FEATHER_TENANT_CPUS', parse: cpus },
   { key: 'memory', env: 'FEATHER_TENANT_MEMORY', parse: memory },

@@ -12,15 +12,21 @@ interface PsEntry {
   Labels: Record<string, string> | null;
   Ports: { host_port: number; range?: number }[] | null;
   StartedAt: number;
-  Created: number;
+  /** Unix seconds from `podman ps`; RFC 3339 with nanoseconds from the API (both 4.3 and 5.4). */
+  Created: number | string;
   Pid?: number;
 }
 
-function time(secs: number | undefined): Date | undefined {
-  return secs && secs !== ZERO_TIME ? new Date(secs * 1000) : undefined;
+function time(at: number | string | undefined): Date | undefined {
+  // The API's time is cut to whole seconds, as `podman ps` prints it, so both read alike.
+  const secs = typeof at === 'string' ? Math.floor(Date.parse(at) / 1000) : at;
+  return secs && secs !== ZERO_TIME && Number.isFinite(secs) ? new Date(secs * 1000) : undefined;
 }
 
-/** Parses `podman ps -a --format json` (Names is an array, Ports may be null). */
+/**
+ * Parses `podman ps -a --format json` (Names is an array, Ports may be null), and the API's
+ * `GET /libpod/containers/json`, which has the same fields but for Created's form.
+ */
 export function parsePsJson(stdout: string): ContainerSummary[] {
   const entries = JSON.parse(stdout.trim() || '[]') as PsEntry[];
   return entries.map((e) => ({
@@ -87,4 +93,11 @@ export function parseInspectJson(stdout: string): ContainerDetails | undefined {
 /** Parses `podman {volume,network,secret} inspect --format '{{json .Labels}}'` (null when it has none). */
 export function parseLabelsJson(stdout: string): Record<string, string> {
   return (JSON.parse(stdout.trim() || 'null') as Record<string, string> | null) ?? {};
+}
+
+/** Parses the API's `GET /libpod/networks/json`: the Linux bridge of each network, by network name as `network ls` sorts them. */
+export function parseNetworkBridges(text: string): string[] {
+  const nets = (JSON.parse(text.trim() || '[]') as { name?: string; network_interface?: string }[] | null) ?? [];
+  const byName = nets.map((n) => [n.name ?? '', n.network_interface ?? ''] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return byName.map(([, bridge]) => bridge).filter(Boolean);
 }

@@ -4,22 +4,17 @@
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EngineError, OperationError } from '../core/errors.js';
+import { CliReads } from './cli-reads.js';
+import { podmanExec, podmanSpawnError, type ExecOptions, type Run } from './exec.js';
 import type { Env } from '../core/config.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { LogOptions, PodmanClient } from './types.js';
+import type { LogOptions, PodmanClient, PodmanReads } from './types.js';
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
 import { runArgv } from './run-args.js';
-import { parseInspectJson, parseLabelsJson, parsePsJson } from './parse.js';
+import { parseInspectJson, parseLabelsJson } from './parse.js';
 import { parseTimestampedLogs, type LogLine } from './parse-logs.js';
 import { IptablesFirewall, type TenantFirewall } from '../firewall/iptables.js';
-import { runProcess, type ProcessResult } from '../os/run-process.js';
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
 
 /**
  * podman driven through its CLI (no shell). Missing objects are not errors where that is safe.
@@ -31,39 +26,20 @@ export class PodmanCli implements PodmanClient {
     private readonly env: Env,
     // Tenant networks and the rules that keep them apart are made and removed together.
     private readonly firewall: TenantFirewall = new IptablesFirewall(env),
+    // The listings list and reconcile wait for: a podman process each, or podman's API socket (reads.ts).
+    private readonly reads: PodmanReads = new CliReads(bin, env),
   ) {}
 
-  private async exec(args: string[], opts: { env?: Record<string, string>; okCodes?: number[] } = {}): Promise<Run> {
-    let r: ProcessResult;
-    try {
-      r = await runProcess(this.bin, args, { ...this.env, ...opts.env });
-    } catch (err) {
-      throw this.spawnError(err);
-    }
-    if (r.exitCode === null) throw new EngineError(commandWords(this.bin, args), `${r.stderr}\n(killed by a signal)`);
-    const ok = opts.okCodes ?? [0];
-    if (!ok.includes(r.exitCode)) throw new EngineError(commandWords(this.bin, args), r.stderr);
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+  private exec(args: string[], opts: ExecOptions = {}): Promise<Run> {
+    return podmanExec(this.bin, this.env, args, opts);
   }
 
-  private spawnError(err: unknown): OperationError {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') {
-      return new OperationError(`podman not found (tried ${JSON.stringify(this.bin)})`, 'install podman, or set FEATHER_TENANT_PODMAN to its path');
-    }
-    return new OperationError(`could not run ${this.bin}: ${e.message ?? String(err)}`);
+  listContainers(labelFilter?: string): Promise<ContainerSummary[]> {
+    return this.reads.containers(labelFilter === undefined ? {} : { label: labelFilter });
   }
 
-  async listContainers(labelFilter?: string): Promise<ContainerSummary[]> {
-    const filter = labelFilter === undefined ? [] : ['--filter', `label=${labelFilter}`];
-    const r = await this.exec(['ps', '--all', '--format', 'json', ...filter]);
-    return parsePsJson(r.stdout);
-  }
-
-  async listContainersNamed(prefix: string): Promise<ContainerSummary[]> {
-    // podman's name filter is a regular expression; a prefix holds only [a-z0-9_.-].
-    const r = await this.exec(['ps', '--all', '--format', 'json', '--filter', `name=^${prefix.replace(/\./g, '\\.')}`]);
-    return parsePsJson(r.stdout).filter((k) => k.name.startsWith(prefix));
+  listContainersNamed(prefix: string): Promise<ContainerSummary[]> {
+    return this.reads.containers({ namePrefix: prefix });
   }
 
   async containerExists(name: string): Promise<boolean> {
@@ -131,8 +107,7 @@ export class PodmanCli implements PodmanClient {
 
   async isolateLabelled(labelFilter: string, opts: { dryRun?: boolean } = {}): Promise<number> {
     if (!this.firewall.enabled) return 0;
-    const r = await this.exec(['network', 'ls', '--filter', `label=${labelFilter}`, '--format', '{{.NetworkInterface}}']);
-    return this.firewall.protect(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean), opts);
+    return this.firewall.protect(await this.reads.networkBridges(labelFilter), opts);
   }
 
   private async networkBridge(name: string): Promise<string | undefined> {
@@ -246,7 +221,7 @@ export class PodmanCli implements PodmanClient {
       };
       child.once('error', (err) => {
         done();
-        reject(this.spawnError(err));
+        reject(podmanSpawnError(this.bin, err));
       });
       child.once('close', (code, signal) => {
         done();
@@ -291,16 +266,6 @@ export class PodmanCli implements PodmanClient {
 }
 
 const SECRET_ENV = 'FEATHER_TENANT_SECRET_VALUE';
-
-/** "podman secret create": the command without its flags and operands, for error messages. */
-function commandWords(bin: string, args: string[]): string {
-  const words = [];
-  for (const a of args) {
-    if (a.startsWith('-') || words.length >= 2) break;
-    words.push(a);
-  }
-  return [bin, ...words].join(' ');
-}
 
 function labelArgs(labels: Record<string, string>): string[] {
   return Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);

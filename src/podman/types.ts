@@ -8,6 +8,24 @@ export interface LogOptions {
   since?: string | undefined;
 }
 
+/** Which containers a listing asks podman for: by label (`key=value`), by name prefix, or all. */
+export interface ContainerFilter {
+  label?: string;
+  namePrefix?: string;
+}
+
+/**
+ * The read side of the port, the listings `list`, `reconcile`, `add` and the sweeps wait for. Two
+ * adapters give the same domain values: a podman process each (cli-reads.ts), or one request to
+ * podman's API socket (api-reads.ts), which saves the ~80 ms a podman process costs to start.
+ */
+export interface PodmanReads {
+  /** All states, like `podman ps --all`. */
+  containers(filter: ContainerFilter): Promise<ContainerSummary[]>;
+  /** The Linux bridges of the networks with this label (`key=value`). */
+  networkBridges(labelFilter: string): Promise<string[]>;
+}
+
 /** Every podman call we make goes through this interface (one implementation: podman-cli.ts). */
 export interface PodmanClient {
   listContainers(labelFilter?: string): Promise<ContainerSummary[]>;

@@ -4,6 +4,7 @@ import type { Config, Env } from '../core/config.js';
 import { OperationError } from '../core/errors.js';
 import { IptablesFirewall, noFirewall } from '../firewall/iptables.js';
 import { PodmanCli } from '../podman/podman-cli.js';
+import { podmanReads } from '../podman/reads.js';
 import type { PodmanClient } from '../podman/types.js';
 import type { TenantBackend } from '../backend/port.js';
 import { DockerSwarm } from '../swarm/docker-cli.js';
@@ -78,7 +79,7 @@ export function createContext(env: Env = process.env): Context {
   return {
     config,
     env,
-    podman: new PodmanCli(config.podman, env, config.isolationRules === 'off' ? noFirewall : new IptablesFirewall(env)),
+    podman: new PodmanCli(config.podman, env, config.isolationRules === 'off' ? noFirewall : new IptablesFirewall(env), podmanReads(config, env)),
     caddy: new CaddyAdmin(config.caddyAdmin),
     ...(config.backend === 'swarm' ? { swarm: new DockerSwarm(config.docker, env, config.containerPort) } : {}),
     store: () => (store ??= new TenantStore(getDb())),

@@ -1,24 +1,26 @@
 import type { Env } from '../core/config.js';
-import { PodmanCli } from '../podman/podman-cli.js';
+import { podmanReads } from '../podman/reads.js';
+import type { PodmanReads } from '../podman/types.js';
 import type { ContainerSummary } from '../core/container.js';
 import { loadConfig } from './load-config.js';
 
 /**
- * Starts the `podman ps` of reconcile, list and upgrade before SQLite and the rest of the command are
- * loaded: that read is most of their time, and the loading can happen while podman runs.
+ * Starts the `podman ps` of reconcile, list and upgrade (or its request to podman's API socket, when
+ * FEATHER_TENANT_PODMAN_SOCKET is set) before SQLite and the rest of the command are loaded:
+ * that read is most of their time, and the loading can happen while podman answers.
  * undefined when the configuration is bad (the command reports that itself).
  */
 export function startContainerRead(env: Env): Promise<ContainerSummary[]> | undefined {
   let prefix: string;
-  let podman: PodmanCli;
+  let podman: PodmanReads;
   try {
     const c = loadConfig(env);
     prefix = c.prefix;
-    podman = new PodmanCli(c.podman, env);
+    podman = podmanReads(c, env);
   } catch {
     return undefined;
   }
-  const read = podman.listContainersNamed(prefix);
+  const read = podman.containers({ namePrefix: prefix });
   read.catch(() => undefined); // a failure is reported where it is awaited, never as unhandled
   return read;
 }

@@ -106,6 +106,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       };
     },
   });
+  await auth?.connected;
   await listen(server, c.wakeListen, 'the wake server', 'is another watchdog running? set FEATHER_TENANT_WAKE_LISTEN');
   const admin = c.adminListen === undefined ? undefined
     : await startAdmin(sweepCtx, c.adminListen, { log, metrics, warm: { wake: (t) => waker.wake(t), inFlight: (n) => waker.inFlight(n), probe } })

@@ -9,11 +9,14 @@ import type { Outage } from '../wake/outage.js';
 import type { Logger } from './log.js';
 import { throttledLog } from './log-throttle.js';
 
+/** How long a starting watchdog waits for Redis before it listens anyway (its connect timeout is 1 s). */
+const FIRST_CONNECT_MS = 2_000;
+
 /**
  * The login gate's runtime: a Redis connection that keeps reconnecting (while it is down the
  * gate fails closed), and the revocation outbox delivered every second while it holds anything.
  */
-export function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Gate; close(): Promise<void> } {
+export function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Gate; connected: Promise<void>; close(): Promise<void> } {
   const c = ctx.config;
   const store = ctx.store();
   const outbox = ctx.outbox();
@@ -22,6 +25,21 @@ export function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Ga
   // Logged once when it goes down (in words, not ioredis'), a count a minute, once when it is back.
   redis.on('error', (err: Error) => outage.fail(redisProblem(c.redisUrl, err, redis.status), false));
   redis.on('ready', () => outage.ok());
+  // The first connection, settled once Redis is ready, refuses, or has not answered within
+  // FIRST_CONNECT_MS. The watchdog listens after it: a restarted watchdog otherwise answered the
+  // logins of its first milliseconds 503 (the connection takes a few ms to come up), which a
+  // test of ours saw. A Redis that is down does not keep wakes from being served: it listens
+  // anyway, the gate failing closed until Redis is back.
+  const connected = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, FIRST_CONNECT_MS);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
   redis.connect().catch(() => { /* reported by the error handler; ioredis keeps retrying */ });
   // A refused session cookie is logged with its reason, but a script replaying a stale or forged
   // cookie would otherwise write one line per request: once a minute per tenant and reason.
@@ -61,6 +79,7 @@ export function startGate(ctx: Context, log: Logger, outage: Outage): { gate: Ga
   }, 1000);
   return {
     gate,
+    connected,
     close: async () => {
       clearInterval(timer);
       await open.close();

@@ -39,7 +39,7 @@ afterAll(async () => {
   await redis?.cleanup();
 });
 
-/** Logs alice in; the watchdog answers /healthz before its Redis connection is up, then 503 until it is. */
+/** Logs alice in (retrying a 503: after a Redis restart the gate fails closed until it reconnects). */
 async function login(): Promise<string> {
   let cookie = '';
   await waitFor(async () => {

@@ -30,6 +30,13 @@ describe('configuration', () => {
     expect(resolveConfig({ FEATHER_TENANT_ADOPT_FILE: '/srv/tenants.json' }).adoptFile).toBe('/srv/tenants.json');
   });
 
+  it("reads podman's API socket as an absolute path, unset by default", () => {
+    expect(resolveConfig({}).podmanSocket).toBeUndefined();
+    expect(resolveConfig({ FEATHER_TENANT_PODMAN_SOCKET: '/run/podman/podman.sock' }).podmanSocket).toBe('/run/podman/podman.sock');
+    expect(resolveConfig({}, { podmanSocket: '' }).podmanSocket).toBeUndefined();
+    expect(() => resolveConfig({ FEATHER_TENANT_PODMAN_SOCKET: 'run/podman.sock' })).toThrow(/FEATHER_TENANT_PODMAN_SOCKET must be an absolute path/);
+  });
+
   it('serves the admin API on 127.0.0.1:9097 unless told off, on a concrete address only', () => {
     expect(resolveConfig({}).adminListen).toBe('127.0.0.1:9097');
     expect(resolveConfig({ FEATHER_TENANT_ADMIN_LISTEN: 'off' }).adminListen).toBeUndefined();

@@ -1,0 +1,25 @@
+import type { Env } from '../core/config.js';
+import type { ContainerSummary } from '../core/container.js';
+import { podmanExec } from './exec.js';
+import { parsePsJson } from './parse.js';
+import { containerFilters, matching } from './filters.js';
+import type { ContainerFilter, PodmanReads } from './types.js';
+
+/** The listings through podman processes: what every read was before the API socket. */
+export class CliReads implements PodmanReads {
+  constructor(
+    private readonly bin: string,
+    private readonly env: Env,
+  ) {}
+
+  async containers(filter: ContainerFilter): Promise<ContainerSummary[]> {
+    const args = Object.entries(containerFilters(filter)).flatMap(([k, vs]) => vs.flatMap((v) => ['--filter', `${k}=${v}`]));
+    const r = await podmanExec(this.bin, this.env, ['ps', '--all', '--format', 'json', ...args]);
+    return matching(parsePsJson(r.stdout), filter);
+  }
+
+  async networkBridges(labelFilter: string): Promise<string[]> {
+    const r = await podmanExec(this.bin, this.env, ['network', 'ls', '--filter', `label=${labelFilter}`, '--format', '{{.NetworkInterface}}']);
+    return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  }
+}
