@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, ingestTokenMatches, MAX_SUMMARY_BYTES, MAX_SUMMARIES_PER_TENANT, parseSummary } from '../core/summary.js';
-import { BodyRefused, readBody } from '../net/read-body.js';
+import { BodyRefused, readBodyBytes } from '../net/read-body.js';
 import { send } from '../net/send.js';
 import { GATE_HEADER } from './gate-header.js';
 import { gateRoute } from './gate-path.js';
@@ -46,14 +46,14 @@ export function createIngest(d: IngestDeps): Ingest {
       }
       const declared = Number(header(req, 'content-length') ?? '0');
       if (declared > MAX_SUMMARY_BYTES) return answer(res, 413, { error: `a summary is at most ${MAX_SUMMARY_BYTES} bytes` }, { connection: 'close' });
-      let text: string;
+      let body: Buffer;
       try {
-        text = await readBody(req, MAX_SUMMARY_BYTES);
+        body = await readBodyBytes(req, MAX_SUMMARY_BYTES);
       } catch (err) {
         if (err instanceof BodyRefused) return answer(res, err.status, { error: err.message }, { connection: 'close' });
         throw err;
       }
-      const s = parseSummary(Buffer.from(text, 'utf8'));
+      const s = parseSummary(body);
       if (!s.ok) return answer(res, s.status, { error: s.error });
       const receivedAt = d.now();
       if (!d.store(tenant, receivedAt, s.text, MAX_SUMMARIES_PER_TENANT)) return answer(res, 404, { error: 'no such tenant' });

@@ -44,6 +44,25 @@ describe('the summaries entry of an archive', () => {
     ];
     for (const [text, why] of bad) expect(() => parseSummaries(Buffer.from(text))).toThrow(why);
   });
+
+  it('refuses a summary nested too deep as a bad archive (exit 2), however deep: never a stack overflow', () => {
+    for (const depth of [40, 30_000, 1_000_000]) {
+      const text = `[{"receivedAt":"2026-01-01T00:00:00Z","summary":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}]`;
+      let err: unknown;
+      try {
+        parseSummaries(Buffer.from(text));
+      } catch (e) {
+        err = e;
+      }
+      expect([depth, err instanceof FeatherError && err.exitCode]).toEqual([depth, 2]);
+      expect(String((err as Error).message)).toContain('nests');
+    }
+  });
+
+  it('refuses invalid UTF-8 in the entry rather than importing replacement characters', () => {
+    const text = Buffer.concat([Buffer.from('[{"receivedAt":"2026-01-01T00:00:00Z","summary":{"n":"'), Buffer.from([0xff, 0xc3]), Buffer.from('"}}]')]);
+    expect(() => parseSummaries(text)).toThrow('not UTF-8');
+  });
 });
 
 describe('POST /_feather/summary (the handler)', () => {
