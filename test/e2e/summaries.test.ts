@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { NODE_IMAGE, httpRequest, startStack, type Stack, type Watchdog } from '../helpers/stack.js';
 import { podman } from '../helpers/podman.js';
@@ -121,6 +122,9 @@ describe('summaries', () => {
 
     // An archive whose summaries entry was changed is refused, nothing created.
     const tar = readFileSync(file);
+    // The summaries are in it; the token that pushed them, and its hash, are not.
+    expect(tar.includes(Buffer.from(t2))).toBe(false);
+    expect(tar.includes(Buffer.from(createHash('sha256').update(t2).digest('hex')))).toBe(false);
     const at = tar.indexOf(Buffer.from('"after":"rotate"'));
     expect(at).toBeGreaterThan(0);
     tar[at + 2] = 'A'.charCodeAt(0);
