@@ -186,3 +186,16 @@ describe('summaries: bodies and spellings that lie (review)', () => {
     expect((await stored('bob')).every((x) => !('x' in x.summary))).toBe(true);
   });
 });
+
+describe('summaries are not activity (review)', () => {
+  it('a push from inside the container is not traffic either: the sweep does not count its bytes', async () => {
+    const kind = async () => (JSON.parse((await s.run(['show', 'bob', '--json'])).stdout) as { lastActivity: { kind: string } }).lastActivity.kind;
+    expect((await s.run(['sweep'], { FEATHER_TENANT_IDLE_MINUTES: '60' })).exitCode).toBe(0);
+    const before = await kind();
+    expect(before).not.toBe('traffic');
+    const r = await pushFromInside(s, 'bob', via.bob!, HOST('bob'), JSON.stringify({ report: 'x'.repeat(20_000) }));
+    expect(r.status).toBe(201);
+    expect((await s.run(['sweep'], { FEATHER_TENANT_IDLE_MINUTES: '60' })).exitCode).toBe(0);
+    expect(await kind()).toBe(before);
+  });
+});
