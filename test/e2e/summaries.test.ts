@@ -178,11 +178,18 @@ describe('summaries: bodies and spellings that lie (review)', () => {
     }
     // alice's token on bob's host, spelt in capitals: still bob's host, still refused.
     expect((await httpRequest(s.httpPort, 'BOB.TEST.LOCAL', '/_feather/summary', { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json', ...headers } })).status).toBe(401);
+    // The absolute form names the host in the request-target: it wins over the Host header (RFC 9112),
+    // for Caddy's routing and the watchdog's check alike. alice's token never stores anything for bob.
+    const absolute = (target: string, host: string) => httpRequest(s.httpPort, host, target, { method: 'POST', body: '{"absolute":1}', headers: { 'content-type': 'application/json', ...headers } });
+    const bobBefore = (await stored('bob')).length;
+    expect((await absolute(`http://bob.test.local:${s.httpPort}/_feather/summary`, HOST('alice'))).status).not.toBe(201);
+    expect((await absolute(`http://alice.test.local:${s.httpPort}/_feather/summary`, HOST('bob'))).status).toBe(201);
+    expect((await stored('bob')).length).toBe(bobBefore);
     // A chunked body (no Content-Length) over 64 KiB: 413; within it: stored.
     const chunked = (body: string) => httpRequest(s.httpPort, HOST('alice'), '/_feather/summary', { method: 'POST', body, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...headers } });
     expect((await chunked(JSON.stringify({ pad: 'x'.repeat(64 * 1024 - 9) }))).status).toBe(413);
     expect((await chunked('{"chunked":true}')).status).toBe(201);
-    expect((await stored('alice')).length).toBe(count + 3);
+    expect((await stored('alice')).length).toBe(count + 4);
     expect((await stored('bob')).every((x) => !('x' in x.summary))).toBe(true);
   });
 });
