@@ -34,9 +34,12 @@ export function ingestTokenMatches(presented: string, storedHash: string | null)
   return timingSafeEqual(Buffer.from(hashIngestToken(presented), 'hex'), Buffer.from(storedHash, 'hex'));
 }
 
-/** The token of an `Authorization: Bearer <token>` header; undefined for anything else. */
+/**
+ * The token of an `Authorization: Bearer <token>` header; undefined for anything else. The
+ * scheme's name is case-insensitive (RFC 9110, 11.1), as at the admin API; the token is not.
+ */
 export function bearerToken(header: string | undefined): string | undefined {
-  const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(header?.trim() ?? '');
+  const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/i.exec(header?.trim() ?? '');
   return m?.[1];
 }
 

@@ -185,11 +185,13 @@ describe('summaries: bodies and spellings that lie (review)', () => {
     expect((await absolute(`http://bob.test.local:${s.httpPort}/_feather/summary`, HOST('alice'))).status).not.toBe(201);
     expect((await absolute(`http://alice.test.local:${s.httpPort}/_feather/summary`, HOST('bob'))).status).toBe(201);
     expect((await stored('bob')).length).toBe(bobBefore);
+    // The scheme's name in any case (RFC 9110), as at the admin API.
+    expect((await post('alice', '{"scheme":"lower"}', { authorization: headers.authorization.replace('Bearer', 'bearer') })).status).toBe(201);
     // A chunked body (no Content-Length) over 64 KiB: 413; within it: stored.
     const chunked = (body: string) => httpRequest(s.httpPort, HOST('alice'), '/_feather/summary', { method: 'POST', body, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...headers } });
     expect((await chunked(JSON.stringify({ pad: 'x'.repeat(64 * 1024 - 9) }))).status).toBe(413);
     expect((await chunked('{"chunked":true}')).status).toBe(201);
-    expect((await stored('alice')).length).toBe(count + 4);
+    expect((await stored('alice')).length).toBe(count + 5);
     expect((await stored('bob')).every((x) => !('x' in x.summary))).toBe(true);
   });
 });

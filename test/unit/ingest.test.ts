@@ -22,6 +22,7 @@ describe('summary validation', () => {
   it('reads only a plain Bearer token, and matches it against the stored hash alone', () => {
     const t = generateIngestToken();
     expect(bearerToken(`Bearer ${t}`)).toBe(t);
+    for (const scheme of ['bearer', 'BEARER', 'beArer']) expect(bearerToken(`${scheme} ${t}`)).toBe(t);
     for (const h of [undefined, '', t, `Basic ${t}`, `bearer${t}`, `Bearer ${t} x`, `Bearer ${'a'.repeat(513)}`]) expect(bearerToken(h)).toBeUndefined();
     expect(ingestTokenMatches(t, hashIngestToken(t))).toBe(true);
     expect(ingestTokenMatches(generateIngestToken(), hashIngestToken(t))).toBe(false);
