@@ -4,7 +4,7 @@ import type { UsageReading } from '../core/usage.js';
 import type { LogCursor, RecordedActivity, TrafficSample } from '../store/sleep.js';
 import type { LogRead } from './access-log.js';
 import type { CgroupUsage } from './cgroup.js';
-import { judgeTraffic } from './traffic.js';
+import { judgeTraffic, pushWireBytes } from './traffic.js';
 
 export interface CollectInput {
   domain: string;
@@ -20,6 +20,8 @@ export interface CollectInput {
   log: LogRead | undefined;
   readNet: (pid: number) => Promise<{ rx: number; tx: number } | undefined>;
   readCgroup: (pid: number) => Promise<CgroupUsage | undefined>;
+  /** The tenant's summary pushes stored in (after, upTo]: their bytes are not traffic (a push is not activity). */
+  pushed?: (name: string, after: number, upTo: number) => { count: number; bytes: number };
 }
 
 export interface Collected {
@@ -57,7 +59,11 @@ export async function collectActivity(i: CollectInput): Promise<Collected> {
     const [net, cg] = await Promise.all([i.readNet(pid), i.readCgroup(pid)]);
     if (!net) return;
     readings.push({ name, pid, rx: net.rx, tx: net.tx, cpuUs: cg?.cpuUs ?? 0, peakBytes: cg?.peakBytes, currentBytes: cg?.currentBytes, startedAt: k.startedAt?.getTime() });
-    const v = judgeTraffic(i.prevSamples.get(name), { name, pid, bytes: net.rx + net.tx, sampledAt: i.now }, i.threshold, i.windowMs);
+    const prev = i.prevSamples.get(name);
+    // Up to any time, not `now`: a push that lands between `now` and the counters' read is in
+    // the counters already (excluding it twice later only forgives, never invents, activity).
+    const excluded = prev && i.pushed ? pushWireBytes(i.pushed(name, prev.sampledAt, Number.MAX_SAFE_INTEGER)) : 0;
+    const v = judgeTraffic(prev, { name, pid, bytes: net.rx + net.tx, sampledAt: i.now }, i.threshold, i.windowMs, excluded);
     samples.push(v.keep);
     // Traffic in the same sweep as a request is taken to be that request's: the request is the
     // better answer to "why is it awake", and its time is within the same minute.

@@ -48,14 +48,29 @@ export interface TrafficVerdict {
 }
 
 /**
+ * What a summary push costs on the wire beyond its body: measured from inside a container over
+ * plain HTTP (MTU 1500), 1.1 to 1.9 KB (headers both ways, handshake, ACKs); over HTTPS a TLS
+ * handshake adds a few KB of certificates. Rounded up: overcounting only forgives that much of
+ * other traffic in the same minute, which alone is under the default threshold (4096).
+ */
+export const PUSH_OVERHEAD_BYTES = 8192;
+
+/** The bytes `count` summary pushes of `bytes` in all took on the wire, at most (see above). */
+export function pushWireBytes(p: { count: number; bytes: number }): number {
+  return p.bytes + p.count * PUSH_OVERHEAD_BYTES;
+}
+
+/**
  * Pure: more than `threshold` bytes since the baseline, the baseline being at most `windowMs`
  * old, counts as activity. A stream or a busy WebSocket crosses it within the window; keep-alive
  * pings never do, however long they go on, because the baseline moves on every window. A new
- * PID means new counters, which started at zero.
+ * PID means new counters, which started at zero. `excluded` bytes since the baseline are not
+ * someone using the tenant (its own summary pushes: pushWireBytes) and are left out.
  */
-export function judgeTraffic(prev: TrafficSample | undefined, cur: TrafficSample, threshold: number, windowMs: number): TrafficVerdict {
+export function judgeTraffic(prev: TrafficSample | undefined, cur: TrafficSample, threshold: number, windowMs: number, excluded = 0): TrafficVerdict {
   if (!prev) return { keep: cur, active: false, grown: 0 };
-  const grown = prev.pid === cur.pid && cur.bytes >= prev.bytes ? cur.bytes - prev.bytes : cur.bytes;
+  const raw = prev.pid === cur.pid && cur.bytes >= prev.bytes ? cur.bytes - prev.bytes : cur.bytes;
+  const grown = Math.max(0, raw - excluded);
   if (grown > threshold) return { keep: cur, active: true, grown };
   if (cur.sampledAt - prev.sampledAt >= windowMs) return { keep: cur, active: false, grown };
   return { keep: prev, active: false, grown };

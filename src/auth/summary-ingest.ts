@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, ingestTokenMatches, MAX_SUMMARY_BYTES, MAX_SUMMARIES_PER_TENANT, parseSummary } from '../core/summary.js';
-import { BodyRefused, readBody } from '../net/read-body.js';
+import { BodyRefused, readBodyBytes } from '../net/read-body.js';
 import { send } from '../net/send.js';
 import { GATE_HEADER } from './gate-header.js';
 import { gateRoute } from './gate-path.js';
@@ -10,8 +10,8 @@ export interface IngestDeps {
   domain: string;
   /** The stored hash of a known tenant's ingest token (null: it has none yet); undefined: no such tenant. */
   ingestHash(tenant: string): string | null | undefined;
-  /** Stores a summary; false when the tenant went away meanwhile. */
-  store(tenant: string, receivedAt: number, body: string, keep: number): boolean;
+  /** Stores a summary (with the bytes its body took as sent); false when the tenant went away meanwhile. */
+  store(tenant: string, receivedAt: number, body: string, keep: number, wireBytes: number): boolean;
   now(): number;
 }
 
@@ -28,7 +28,8 @@ export interface Ingest {
  * hash of the Host's tenant only, so one tenant's token never works on another's host; and a
  * browser never sends an Authorization header by itself, so another tenant's page (all tenants
  * are one site to a browser) cannot push without the token. Every answer carries the gate's
- * header: a push is not someone using the tenant, and the sweep does not count it as activity.
+ * header: a push is not someone using the tenant, and the sweep does not count it as activity
+ * (nor its bytes as traffic: they are stored with it, and activity/traffic.ts leaves them out).
  */
 export function createIngest(d: IngestDeps): Ingest {
   return {
@@ -46,17 +47,17 @@ export function createIngest(d: IngestDeps): Ingest {
       }
       const declared = Number(header(req, 'content-length') ?? '0');
       if (declared > MAX_SUMMARY_BYTES) return answer(res, 413, { error: `a summary is at most ${MAX_SUMMARY_BYTES} bytes` }, { connection: 'close' });
-      let text: string;
+      let body: Buffer;
       try {
-        text = await readBody(req, MAX_SUMMARY_BYTES);
+        body = await readBodyBytes(req, MAX_SUMMARY_BYTES);
       } catch (err) {
         if (err instanceof BodyRefused) return answer(res, err.status, { error: err.message }, { connection: 'close' });
         throw err;
       }
-      const s = parseSummary(Buffer.from(text, 'utf8'));
+      const s = parseSummary(body);
       if (!s.ok) return answer(res, s.status, { error: s.error });
       const receivedAt = d.now();
-      if (!d.store(tenant, receivedAt, s.text, MAX_SUMMARIES_PER_TENANT)) return answer(res, 404, { error: 'no such tenant' });
+      if (!d.store(tenant, receivedAt, s.text, MAX_SUMMARIES_PER_TENANT, body.length)) return answer(res, 404, { error: 'no such tenant' });
       answer(res, 201, { stored: true, receivedAt: new Date(receivedAt).toISOString() });
     },
   };

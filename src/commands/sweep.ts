@@ -76,6 +76,7 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
     domain: c.domain, now, names: new Set(rows.map((r) => r.name)), containers: byName,
     prevSamples: sleep.samples(), threshold: c.activeTrafficBytes, windowMs: 60_000, log,
     readNet: readNetSplit, readCgroup: (pid) => readCgroupUsage(pid),
+    pushed: (name, after, upTo) => ctx.summaries().pushedBetween(name, after, upTo),
   });
   if (!opts.dryRun) {
     // One transaction, the baselines read inside it: two sweeps at once (cron and the watchdog)

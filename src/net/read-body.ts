@@ -16,7 +16,12 @@ export class BodyRefused extends Error {
   }
 }
 
-export function readBody(req: IncomingMessage, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<string> {
+export async function readBody(req: IncomingMessage, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<string> {
+  return (await readBodyBytes(req, limit, timeoutMs)).toString('utf8');
+}
+
+/** The body as bytes: for a reader that must refuse invalid UTF-8 rather than see U+FFFD in its place. */
+export function readBodyBytes(req: IncomingMessage, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -34,7 +39,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs = BODY_T
     });
     req.on('end', () => {
       clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve(Buffer.concat(chunks));
     });
     req.on('error', (err) => stop(err));
   });

@@ -109,4 +109,7 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE tenants ADD COLUMN ingest_pending TEXT;
    ALTER TABLE tenants ADD COLUMN last_active_kind TEXT;
    ALTER TABLE tenants ADD COLUMN last_active_detail TEXT;`,
+  // issue 13 (review): the bytes each summary push took on the wire, so the sweep can leave them
+  // out of a tenant's traffic (a push is not activity; activity/traffic.ts).
+  `ALTER TABLE summaries ADD COLUMN wire_bytes INTEGER NOT NULL DEFAULT 0;`,
 ];

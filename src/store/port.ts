@@ -67,8 +67,10 @@ export interface StoredSummary {
 }
 
 export interface SummaryState {
-  add(name: string, receivedAt: number, body: string, keep: number): boolean;
+  add(name: string, receivedAt: number, body: string, keep: number, wireBytes?: number): boolean;
   last(name: string, n: number): StoredSummary[];
+  /** Pushes stored in (after, upTo], and the bytes of their bodies as sent. */
+  pushedBetween(name: string, after: number, upTo: number): { count: number; bytes: number };
   replace(name: string, list: readonly StoredSummary[]): void;
 }
 

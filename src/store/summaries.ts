@@ -7,15 +7,21 @@ export class SummaryStore implements SummaryState {
   constructor(private readonly db: Db) {}
 
   /** Stores one and drops that tenant's oldest beyond `keep`; false when the tenant is gone. */
-  add(name: string, receivedAt: number, body: string, keep: number): boolean {
+  add(name: string, receivedAt: number, body: string, keep: number, wireBytes = 0): boolean {
     return this.db.transaction(() => {
-      const r = prepared(this.db, 'INSERT INTO summaries (name, received_at, body) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM tenants WHERE name = ?)')
-        .run(name, receivedAt, body, name);
+      const r = prepared(this.db, 'INSERT INTO summaries (name, received_at, body, wire_bytes) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tenants WHERE name = ?)')
+        .run(name, receivedAt, body, wireBytes, name);
       if (r.changes === 0) return false;
       prepared(this.db, 'DELETE FROM summaries WHERE name = ? AND id <= (SELECT id FROM summaries WHERE name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)')
         .run(name, name, keep);
       return true;
     }).immediate();
+  }
+
+  /** Pushes stored in (after, upTo], and the bytes of their bodies as sent (the sweep leaves them out of traffic). */
+  pushedBetween(name: string, after: number, upTo: number): { count: number; bytes: number } {
+    return prepared(this.db, 'SELECT COUNT(*) AS count, COALESCE(SUM(wire_bytes), 0) AS bytes FROM summaries WHERE name = ? AND received_at > ? AND received_at <= ?')
+      .get(name, after, upTo) as { count: number; bytes: number };
   }
 
   /** The last `n` of a tenant's, oldest first. */

@@ -1,4 +1,4 @@
-import { MAX_SUMMARIES_PER_TENANT, MAX_SUMMARY_BYTES, parseSummary } from '../core/summary.js';
+import { MAX_SUMMARIES_PER_TENANT, MAX_SUMMARY_BYTES, MAX_SUMMARY_DEPTH, jsonDepth, parseSummary } from '../core/summary.js';
 import type { StoredSummary } from '../store/port.js';
 import { badArchive } from './manifest.js';
 
@@ -20,9 +20,18 @@ export function renderSummaries(list: readonly StoredSummary[]): Buffer {
 
 /** Parses and checks every summary as the ingest would; any problem is a bad archive (exit 2). */
 export function parseSummaries(bytes: Buffer): StoredSummary[] {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw badArchive(`${SUMMARIES_ENTRY} is not UTF-8`);
+  }
+  // Checked before anything is re-serialised: JSON.stringify of a summary nested thousands deep
+  // overflows the stack (a RangeError, exit 1), where the ingest would have answered 400.
+  if (jsonDepth(text) > MAX_SUMMARY_DEPTH + 2) throw badArchive(`${SUMMARIES_ENTRY}: a summary nests more than ${MAX_SUMMARY_DEPTH} levels deep`);
   let v: unknown;
   try {
-    v = JSON.parse(bytes.toString('utf8'));
+    v = JSON.parse(text);
   } catch {
     throw badArchive(`${SUMMARIES_ENTRY} is not valid JSON`);
   }

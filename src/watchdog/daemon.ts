@@ -78,7 +78,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       const row = store.get(name);
       return row?.status === 'active' ? row.ingestHash : undefined;
     },
-    store: (name, at, body, keep) => summaries.add(name, at, body, keep),
+    store: (name, at, body, keep, wireBytes) => summaries.add(name, at, body, keep, wireBytes),
     now: () => ctx.now(),
   });
   const { server, active, destroyAll } = createWakeServer({

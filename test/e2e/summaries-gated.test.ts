@@ -53,4 +53,16 @@ describe('summaries with the login gate on', () => {
     expect(await stored('carol')).toBe(2);
     expect(await stored('dave')).toBe(0);
   });
+
+  it('other spellings of the path reach the gate, never the ingest nor the tenant: nothing stored', async () => {
+    const auth = { authorization: `Bearer ${await tokenOf('carol')}` };
+    const before = await stored('carol');
+    for (const path of ['/_FEATHER/summary', '//_feather/summary', '/_feather/summary.', '/_feather/summary%2e', '/_feather/%73ummary', '/_feather//summary', '/_feather/x/../summary', '/_feather\\summary', '/_feather%2Fsummary', '/%5Ffeather/summary', '/_feather/summary/']) {
+      const r = await s.get('carol', path, { method: 'POST', body: '{"spelt":1}', headers: { 'content-type': 'application/json', ...auth } });
+      // The gate's 404 for its own paths, or its login redirect / 401 for a path that is the tenant's:
+      // never 201, and never the tenant's answer without a session.
+      expect([path, r.status === 201 || r.headers['x-feather-gate'] === 'passed']).toEqual([path, false]);
+    }
+    expect(await stored('carol')).toBe(before);
+  });
 });

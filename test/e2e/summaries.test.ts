@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { NODE_IMAGE, startStack, type Stack, type Watchdog } from '../helpers/stack.js';
+import { NODE_IMAGE, httpRequest, startStack, type Stack, type Watchdog } from '../helpers/stack.js';
 import { podman } from '../helpers/podman.js';
 import { forwarder, gatewayOf, pushFromInside } from '../helpers/ingest.js';
 
@@ -121,6 +122,9 @@ describe('summaries', () => {
 
     // An archive whose summaries entry was changed is refused, nothing created.
     const tar = readFileSync(file);
+    // The summaries are in it; the token that pushed them, and its hash, are not.
+    expect(tar.includes(Buffer.from(t2))).toBe(false);
+    expect(tar.includes(Buffer.from(createHash('sha256').update(t2).digest('hex')))).toBe(false);
     const at = tar.indexOf(Buffer.from('"after":"rotate"'));
     expect(at).toBeGreaterThan(0);
     tar[at + 2] = 'A'.charCodeAt(0);
@@ -136,5 +140,71 @@ describe('summaries', () => {
     expect((await s.run(['sweep'], { FEATHER_TENANT_IDLE_MINUTES: '60' })).exitCode).toBe(0);
     const u = JSON.parse((await s.run(['usage', 'alice', '--json'])).stdout) as { days: { requests: number }[] };
     expect(u.days.map((d) => d.requests)).toEqual([0]);
+  });
+});
+
+describe('summaries: bodies and spellings that lie (review)', () => {
+  const auth = async () => ({ authorization: `Bearer ${await tokenOf('alice')}` });
+
+  it('a deeply nested object within 64 KiB is a 400, not a crash; invalid UTF-8 is a 400, not stored with replacement characters', async () => {
+    const headers = await auth();
+    const count = (await stored('alice')).length;
+    // 30,000 levels fit in 64 KiB; JSON.stringify overflows the stack on them (measured: past ~4,000).
+    const deep = `{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
+    expect(Buffer.byteLength(deep)).toBeLessThan(64 * 1024);
+    const r = await post('alice', deep, headers);
+    expect([r.status, r.headers['x-feather-gate']]).toEqual([400, 'summary']);
+    // Deep enough to be no aggregate, shallow enough for JSON.stringify: refused all the same.
+    expect((await post('alice', `{"a":${'['.repeat(100)}${']'.repeat(100)}}`, headers)).status).toBe(400);
+    expect((await post('alice', `{"a":${'['.repeat(30)}${']'.repeat(30)}}`, headers)).status).toBe(201);
+    const bad = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    expect((await post('alice', bad, headers)).status).toBe(400);
+    expect((await stored('alice')).length).toBe(count + 1);
+    expect(w.child.exitCode).toBeNull();
+  });
+
+  it('other spellings, Host games and chunked bodies: only the exact path on the tenant\'s own host stores, by its own token', async () => {
+    const headers = await auth();
+    const count = (await stored('alice')).length;
+    for (const path of ['/_feather/summary.', '/_feather/summary%2e', '/_feather/%73ummary', '/_feather//summary', '/_feather/x/../summary', '/_feather\\summary', '/_feather%2Fsummary', '/_feather/summary/', '/_Feather/Summary', '/./_feather/summary']) {
+      const r = await post('alice', '{"spelt":1}', headers, path);
+      expect([path, r.status === 201]).toEqual([path, false]);
+    }
+    expect((await stored('alice')).length).toBe(count);
+    // The Host as a client may spell it: any case, a port. Caddy routes it to alice, and alice's token works.
+    for (const host of ['ALICE.TEST.LOCAL', `alice.test.local:${s.httpPort}`]) {
+      const r = await httpRequest(s.httpPort, host, '/_feather/summary', { method: 'POST', body: '{"host":1}', headers: { 'content-type': 'application/json', ...headers } });
+      expect([host, r.status]).toEqual([host, 201]);
+    }
+    // alice's token on bob's host, spelt in capitals: still bob's host, still refused.
+    expect((await httpRequest(s.httpPort, 'BOB.TEST.LOCAL', '/_feather/summary', { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json', ...headers } })).status).toBe(401);
+    // The absolute form names the host in the request-target: it wins over the Host header (RFC 9112),
+    // for Caddy's routing and the watchdog's check alike. alice's token never stores anything for bob.
+    const absolute = (target: string, host: string) => httpRequest(s.httpPort, host, target, { method: 'POST', body: '{"absolute":1}', headers: { 'content-type': 'application/json', ...headers } });
+    const bobBefore = (await stored('bob')).length;
+    expect((await absolute(`http://bob.test.local:${s.httpPort}/_feather/summary`, HOST('alice'))).status).not.toBe(201);
+    expect((await absolute(`http://alice.test.local:${s.httpPort}/_feather/summary`, HOST('bob'))).status).toBe(201);
+    expect((await stored('bob')).length).toBe(bobBefore);
+    // The scheme's name in any case (RFC 9110), as at the admin API.
+    expect((await post('alice', '{"scheme":"lower"}', { authorization: headers.authorization.replace('Bearer', 'bearer') })).status).toBe(201);
+    // A chunked body (no Content-Length) over 64 KiB: 413; within it: stored.
+    const chunked = (body: string) => httpRequest(s.httpPort, HOST('alice'), '/_feather/summary', { method: 'POST', body, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...headers } });
+    expect((await chunked(JSON.stringify({ pad: 'x'.repeat(64 * 1024 - 9) }))).status).toBe(413);
+    expect((await chunked('{"chunked":true}')).status).toBe(201);
+    expect((await stored('alice')).length).toBe(count + 5);
+    expect((await stored('bob')).every((x) => !('x' in x.summary))).toBe(true);
+  });
+});
+
+describe('summaries are not activity (review)', () => {
+  it('a push from inside the container is not traffic either: the sweep does not count its bytes', async () => {
+    const kind = async () => (JSON.parse((await s.run(['show', 'bob', '--json'])).stdout) as { lastActivity: { kind: string } }).lastActivity.kind;
+    expect((await s.run(['sweep'], { FEATHER_TENANT_IDLE_MINUTES: '60' })).exitCode).toBe(0);
+    const before = await kind();
+    expect(before).not.toBe('traffic');
+    const r = await pushFromInside(s, 'bob', via.bob!, HOST('bob'), JSON.stringify({ report: 'x'.repeat(20_000) }));
+    expect(r.status).toBe(201);
+    expect((await s.run(['sweep'], { FEATHER_TENANT_IDLE_MINUTES: '60' })).exitCode).toBe(0);
+    expect(await kind()).toBe(before);
   });
 });

@@ -22,6 +22,7 @@ describe('summary validation', () => {
   it('reads only a plain Bearer token, and matches it against the stored hash alone', () => {
     const t = generateIngestToken();
     expect(bearerToken(`Bearer ${t}`)).toBe(t);
+    for (const scheme of ['bearer', 'BEARER', 'beArer']) expect(bearerToken(`${scheme} ${t}`)).toBe(t);
     for (const h of [undefined, '', t, `Basic ${t}`, `bearer${t}`, `Bearer ${t} x`, `Bearer ${'a'.repeat(513)}`]) expect(bearerToken(h)).toBeUndefined();
     expect(ingestTokenMatches(t, hashIngestToken(t))).toBe(true);
     expect(ingestTokenMatches(generateIngestToken(), hashIngestToken(t))).toBe(false);
@@ -43,6 +44,25 @@ describe('the summaries entry of an archive', () => {
       [JSON.stringify(Array.from({ length: 1001 }, () => ({ receivedAt: '2026-01-01T00:00:00Z', summary: {} }))), 'more than the 1000 kept'],
     ];
     for (const [text, why] of bad) expect(() => parseSummaries(Buffer.from(text))).toThrow(why);
+  });
+
+  it('refuses a summary nested too deep as a bad archive (exit 2), however deep: never a stack overflow', () => {
+    for (const depth of [40, 30_000, 1_000_000]) {
+      const text = `[{"receivedAt":"2026-01-01T00:00:00Z","summary":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}]`;
+      let err: unknown;
+      try {
+        parseSummaries(Buffer.from(text));
+      } catch (e) {
+        err = e;
+      }
+      expect([depth, err instanceof FeatherError && err.exitCode]).toEqual([depth, 2]);
+      expect(String((err as Error).message)).toContain('nests');
+    }
+  });
+
+  it('refuses invalid UTF-8 in the entry rather than importing replacement characters', () => {
+    const text = Buffer.concat([Buffer.from('[{"receivedAt":"2026-01-01T00:00:00Z","summary":{"n":"'), Buffer.from([0xff, 0xc3]), Buffer.from('"}}]')]);
+    expect(() => parseSummaries(text)).toThrow('not UTF-8');
   });
 });
 

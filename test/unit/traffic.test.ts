@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeTraffic, parseNetDev } from '../../src/activity/traffic.js';
+import { judgeTraffic, parseNetDev, pushWireBytes } from '../../src/activity/traffic.js';
 
 const NET_DEV = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
@@ -24,6 +24,13 @@ describe('judgeTraffic', () => {
 
   it('more than the threshold since the baseline is activity, and moves the baseline', () => {
     expect(judgeTraffic(s(0, 0), s(5000, 1000), 4096, W)).toMatchObject({ keep: s(5000, 1000), active: true });
+  });
+
+  it("the tenant's own summary pushes are left out: not activity, and never below zero", () => {
+    const pushes = pushWireBytes({ count: 1, bytes: 20_000 });
+    expect(judgeTraffic(s(0, 0), s(21_400, 1000), 4096, W, pushes)).toMatchObject({ active: false, grown: 0 });
+    // Other traffic beside the push still counts.
+    expect(judgeTraffic(s(0, 0), s(21_400 + 20_000, 1000), 4096, W, pushes).active).toBe(true);
   });
 
   it('a trickle (keep-alive pings) never adds up: the baseline moves on every window', () => {
