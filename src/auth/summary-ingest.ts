@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, ingestTokenMatches, MAX_SUMMARY_BYTES, MAX_SUMMARIES_PER_TENANT, parseSummary } from '../core/summary.js';
 import { BodyRefused, readBodyBytes } from '../net/read-body.js';
 import { send } from '../net/send.js';
+import { PushBudget } from '../core/push-budget.js';
 import { GATE_HEADER } from './gate-header.js';
 import { gateRoute } from './gate-path.js';
 import { tenantOf } from './gate.js';
@@ -13,6 +14,8 @@ export interface IngestDeps {
   /** Stores a summary (with the bytes its body took as sent); false when the tenant went away meanwhile. */
   store(tenant: string, receivedAt: number, body: string, keep: number, wireBytes: number): boolean;
   now(): number;
+  /** The pushes each tenant has left (core/push-budget.ts); a new budget by default. */
+  budget?: PushBudget;
 }
 
 export interface Ingest {
@@ -30,8 +33,10 @@ export interface Ingest {
  * are one site to a browser) cannot push without the token. Every answer carries the gate's
  * header: a push is not someone using the tenant, and the sweep does not count it as activity
  * (nor its bytes as traffic: they are stored with it, and activity/traffic.ts leaves them out).
+ * A tenant pushing faster than its budget (core/push-budget.ts) gets 429 with Retry-After.
  */
 export function createIngest(d: IngestDeps): Ingest {
+  const budget = d.budget ?? new PushBudget();
   return {
     claims: (req) => gateRoute(req.url ?? '/') === 'summary',
     serve: async (req, res) => {
@@ -44,6 +49,11 @@ export function createIngest(d: IngestDeps): Ingest {
       // Not logged: anyone can send one, and Caddy's access log has it (status 401).
       if (!token || !ingestTokenMatches(token, hash)) {
         return answer(res, 401, { error: 'wrong or missing ingest token' }, { 'www-authenticate': 'Bearer realm="feather-summary"', connection: 'close' });
+      }
+      // After the token (no one else can spend a tenant's budget), before the body is read.
+      const waitMs = budget.take(tenant, d.now());
+      if (waitMs > 0) {
+        return answer(res, 429, { error: 'too many summaries; push less often' }, { 'retry-after': String(Math.ceil(waitMs / 1000)), connection: 'close' });
       }
       const declared = Number(header(req, 'content-length') ?? '0');
       if (declared > MAX_SUMMARY_BYTES) return answer(res, 413, { error: `a summary is at most ${MAX_SUMMARY_BYTES} bytes` }, { connection: 'close' });

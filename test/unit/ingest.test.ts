@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { createIngest } from '../../src/auth/summary-ingest.js';
+import { PushBudget } from '../../src/core/push-budget.js';
 import { bearerToken, generateIngestToken, hashIngestToken, ingestTokenMatches, parseSummary } from '../../src/core/summary.js';
 import { parseSummaries, renderSummaries } from '../../src/transfer/summaries-entry.js';
 import { rotateIngestToken } from '../../src/commands/rotate-ingest-token.js';
@@ -109,6 +110,51 @@ describe('POST /_feather/summary (the handler)', () => {
       expect([what, r.status, r.headers['x-feather-gate']]).toEqual([what, status, 'summary']);
     }
     expect(stored).toEqual([]);
+  });
+
+  it('a tenant pushing faster than its budget gets 429 with Retry-After, stored nothing; others and the wrong token unaffected', async () => {
+    let now = 1_700_000_000_000;
+    const kept: string[] = [];
+    const ingest = createIngest({
+      domain: 'x.test',
+      ingestHash: (t) => (t === 'alice' || t === 'bob' ? hashIngestToken(token) : undefined),
+      store: (t) => (kept.push(t), true),
+      now: () => now,
+      budget: new PushBudget(3, 1_000),
+    });
+    const srv = createServer((req, res) => void ingest.serve(req, res));
+    const p2 = await freePort();
+    await new Promise<void>((r) => srv.listen(p2, '127.0.0.1', () => r()));
+    try {
+      const push = (host: string, t = token) => httpRequest(p2, host, '/_feather/summary', { method: 'POST', body: '{}', headers: { authorization: `Bearer ${t}` } });
+      // A wrong token spends nothing of alice's budget.
+      for (let i = 0; i < 5; i++) expect((await push('alice.x.test', generateIngestToken())).status).toBe(401);
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await push('alice.x.test')).status);
+      expect(statuses).toEqual([201, 201, 201, 429]);
+      const refused = await push('alice.x.test');
+      expect([refused.status, refused.headers['retry-after'], refused.headers['x-feather-gate']]).toEqual([429, '1', 'summary']);
+      expect((await push('bob.x.test')).status).toBe(201);
+      now += 1_000;
+      expect((await push('alice.x.test')).status).toBe(201);
+      expect(kept).toEqual(['alice', 'alice', 'alice', 'bob', 'alice']);
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+});
+
+describe('a push budget (pure)', () => {
+  it('a burst, then one per refill; the wait it answers is until the next push; one budget per tenant', () => {
+    const b = new PushBudget(2, 1_000);
+    expect([b.take('a', 0), b.take('a', 0), b.take('a', 0)]).toEqual([0, 0, 1_000]);
+    expect(b.take('a', 400)).toBe(600);
+    expect(b.take('a', 1_000)).toBe(0);
+    expect(b.take('a', 1_000)).toBe(1_000);
+    // Refilled to the burst at most, however long it waited.
+    expect([b.take('a', 1e9), b.take('a', 1e9), b.take('a', 1e9)]).toEqual([0, 0, 1_000]);
+    // Each tenant has its own.
+    expect(b.take('b', 1e9)).toBe(0);
   });
 });
 
