@@ -138,7 +138,7 @@ describe('upgrade against fake podman', () => {
       labels: { ...tenantLabels(ctx.config, name), [LABEL_SECRET]: `fake-${name}` }, hostPorts: [row.port] });
     return row.port;
   }
-  const changes = () => ctx.podman.calls.filter((c) => !/^(imageId|listContainersNamed|containerState|logsTail)/.test(c));
+  const changes = () => ctx.podman.calls.filter((c) => !/^(imageId|listContainersNamed|containerState|inspectContainer|logsTail)/.test(c));
 
   it('an image podman does not have: exit 1 with the podman load hint, nothing changed', async () => {
     ctx = fakeContext();
@@ -188,6 +188,17 @@ describe('upgrade against fake podman', () => {
     expect(changes()).toEqual(['stopContainer fake-alice', 'create fake-alice.next', 'startContainer fake-alice.next', 'removeContainer fake-alice.next', 'startContainer fake-alice']);
     expect(ctx.podman.containers.get('fake-alice')).toMatchObject({ state: 'running', image: ctx.config.image });
     expect(ctx.store().get('alice')).toMatchObject({ image: ctx.config.image, upgrade: null });
+  });
+
+  it('two upgrades of one tenant at once: the second, once it has the lock, finds it up to date and switches nothing', async () => {
+    ctx = fakeContext();
+    ctx.podman.images.add(NEW);
+    await answer(tenant('alice', 'running'));
+    const o = { names: ['alice'], all: false, image: NEW, dryRun: false };
+    const [a, b] = await Promise.all([upgrade(ctx, o), upgrade(ctx, o)]);
+    expect([a.tenants[0]?.outcome, b.tenants[0]?.outcome].sort()).toEqual(['skipped', 'upgraded']);
+    expect(changes().filter((c) => c.startsWith('stopContainer'))).toEqual(['stopContainer fake-alice']);
+    expect(ctx.podman.containers.get('fake-alice')).toMatchObject({ state: 'running', image: NEW });
   });
 
   it('asleep and stopped tenants are recreated, never started', async () => {
