@@ -19,6 +19,11 @@ export interface Config {
   passthroughEnv: string[];
   podman: string;
   readyTimeoutMs: number;
+  /**
+   * After an upgrade's new container first answers, how long it must keep running before the
+   * upgrade keeps it (and removes the old one); an exit meanwhile rolls back. 0: no wait.
+   */
+  upgradeSettleMs: number;
   cpus: string;
   memory: string;
   pids: number;
@@ -103,6 +108,7 @@ export const DEFAULTS: Config = {
   passthroughEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'FEATHER_ANTHROPIC_API_KEY', 'FEATHER_OPENAI_API_KEY'],
   podman: 'podman',
   readyTimeoutMs: 45_000,
+  upgradeSettleMs: 3_000,
   cpus: '2',
   memory: '4g',
   pids: 512,
@@ -257,6 +263,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'passthroughEnv', env: 'FEATHER_TENANT_PASSTHROUGH_ENV', parse: (t, s) => list(t).map((n) => envName(n, s)) },
   { key: 'podman', env: 'FEATHER_TENANT_PODMAN', parse: nonEmpty },
   { key: 'readyTimeoutMs', env: 'FEATHER_TENANT_READY_TIMEOUT', file: 'readyTimeout', parse: seconds },
+  { key: 'upgradeSettleMs', env: 'FEATHER_TENANT_UPGRADE_SETTLE', file: 'upgradeSettle', parse: secondsOrZero },
   { key: 'cpus', env: 'FEATHER_TENANT_CPUS', parse: cpus },
   { key: 'memory', env: 'FEATHER_TENANT_MEMORY', parse: memory },
   { key: 'pids', env: 'FEATHER_TENANT_PIDS', parse: int(16, 1_000_000) },
