@@ -78,6 +78,11 @@ describe('upgrade a running tenant under load', () => {
   it('moves it to the new image with every request answered; data, password and session intact', async () => {
     await exec('alice', 'echo precious > /home/user/data');
     const secretBefore = await exec('alice', 'cat /run/secrets/feather-password');
+    // A token rotated before the upgrade (a new secret, its container recreated) goes with it too.
+    const rotated = await g.s.run(['rotate-ingest-token', 'alice']);
+    expect(rotated.exitCode, rotated.stderr).toBe(0);
+    const tokenBefore = await exec('alice', 'cat /run/secrets/feather-ingest-token');
+    expect(tokenBefore.length).toBeGreaterThan(20);
     const caddyChanges = g.s.configChanges();
     const { out: r, load } = await underLoad('alice', () => g.s.run(['upgrade', 'alice', '--image', good.ref, '--json']));
     expect(r.exitCode, r.stderr).toBe(0);
@@ -88,6 +93,8 @@ describe('upgrade a running tenant under load', () => {
     expect(await imageIdOf(obj('alice'))).toBe(good.id);
     expect(await exec('alice', 'cat /home/user/data')).toBe('precious');
     expect(await exec('alice', 'cat /run/secrets/feather-password')).toBe(secretBefore);
+    expect(await exec('alice', 'cat /run/secrets/feather-ingest-token')).toBe(tokenBefore);
+    expect(await exec('alice', 'echo "$FEATHER_INGEST_TOKEN_FILE"')).toBe('/run/secrets/feather-ingest-token');
     const page = await g.s.get('alice', '/', { headers: authed() });
     expect(page.status).toBe(200);
     expect(page.body).toContain('tenant=alice');
