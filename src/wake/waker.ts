@@ -204,7 +204,16 @@ export class Waker {
       await this.sleep(BUSY_POLL_MS);
     }
     f.phase = 'starting';
-    await this.start(t);
+    await this.start(t).catch(async (err: unknown) => {
+      // A command took the tenant between our check and our start (an upgrade removing and
+      // renaming its container): wait for it, then start what it left, once.
+      if (d.leases.busyWith(t.name) === undefined) throw err;
+      while (d.leases.busyWith(t.name) !== undefined) {
+        if (this.now() >= deadline) throw err;
+        await this.sleep(BUSY_POLL_MS);
+      }
+      await this.start(t);
+    });
     let starts = 1;
     f.phase = 'waiting';
     let nextCheck = this.now() + 1_000;

@@ -155,4 +155,38 @@ describe('Waker', () => {
     expect((await waker.wake(alice)).ok).toBe(true);
     expect(starts).toBe(1);
   });
+  it('a start that fails because a command took the tenant just after our check (an upgrade renaming its container) is tried again once that command is done', async () => {
+    // Our busy check at t=0 finds nobody; an upgrade takes the lock at once: its remove and rename
+    // of the container make our start fail; the lock is free again at 1 s.
+    let now = 0;
+    let attempts = 0;
+    let startedAt: number | undefined;
+    let checks = 0;
+    const waker = new Waker({
+      podman: {
+        startContainer: () => {
+          attempts += 1;
+          if (now < 1_000) return Promise.reject(new Error('Error: no such container p-alice'));
+          startedAt = now;
+          return Promise.resolve();
+        },
+        containerState: () => Promise.resolve(startedAt === undefined ? 'created' : 'running'),
+      },
+      probe: () => Promise.resolve(startedAt !== undefined && now - startedAt >= 100),
+      leases: {
+        begin: () => ({ stopStartedAt: null }),
+        end: () => undefined,
+        stopInProgress: () => false,
+        busyWith: () => (checks++ > 0 && now < 1_000 ? 'upgrade (pid 7)' : undefined),
+      },
+      readyTimeoutMs: 45_000,
+      leaseMs: 105_000,
+      log: () => undefined,
+      now: () => now,
+      sleep: (ms) => ((now += ms), Promise.resolve()),
+      pollMs: 50,
+    });
+    expect(await waker.wake(alice)).toMatchObject({ ok: true });
+    expect(attempts).toBe(2);
+  });
 });
