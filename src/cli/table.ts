@@ -219,8 +219,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     help: `${examples(['podman load -i feather-work.tar && feather-tenant upgrade --all --dry-run', 'feather-tenant upgrade --all', 'feather-tenant upgrade alice --image localhost/feather-work:v2'])}
 A running tenant's requests are held while its container is replaced and answered by the new one
 (Caddy is not touched: open WebSockets of other tenants stay). If the new one does not answer within
-FEATHER_TENANT_READY_TIMEOUT or exits, the old one is started again and upgrade exits 1 with the new
-one's last log lines. Asleep and stopped tenants are recreated and stay as they were.
+FEATHER_TENANT_READY_TIMEOUT, exits, or exits within FEATHER_TENANT_UPGRADE_SETTLE of its first
+answer, the old one is started again and upgrade exits 1 with the new one's last log lines. Asleep and stopped tenants are recreated and stay as they were.
 `,
     run: async (args, o) => {
       // A variadic argument arrives as one array.

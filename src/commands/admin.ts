@@ -76,8 +76,10 @@ export async function adminSwap(ctx: Context, o: SwapOptions): Promise<SwapResul
   return withLock(ctx, ADMIN_LOCK, 'admin swap', async () => {
     const c = ctx.config;
     const [states, routed] = await Promise.all([colourStates(ctx), currentRoutePort(ctx)]);
-    // Without a record (a state database lost or restored from before), the route says which colour serves.
-    const live = ctx.admin().live()?.colour ?? colourAt(c, routed);
+    // The colour the route dials is the one serving, whatever the record says (a swap killed
+    // between its record and its switch leaves them apart): it must not be taken for the standby
+    // and removed under its requests. Without a route, the record.
+    const live = colourAt(c, routed) ?? ctx.admin().live()?.colour;
     const plan = planSwap(c, { live, image, existing: new Set([...states.keys()].map((k) => adminContainer(c, k))) });
     const name = adminContainer(c, plan.standby);
     if (plan.removeStandby) ctx.log(`removing the old ${name} (${states.get(plan.standby) ?? 'unknown'})`);

@@ -107,19 +107,25 @@ export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeR
   const done = await runCanary(todo, parallel, async (p) => {
     const t0 = ctx.now();
     try {
-      await withLock(ctx, p.name, 'upgrade', async () => {
+      const upToDate = await withLock(ctx, p.name, 'upgrade', async () => {
         const waited = await sweepStopDone(ctx, p.name);
         const row = requireTenant(ctx, p.name);
         if (row.status !== 'active' || row.upgrade) throw new OperationError(`${p.name} changed meanwhile (${row.upgrade ? 'an upgrade of it was interrupted' : row.status}): run feather-tenant reconcile, then upgrade again`);
         // The state podman gave the plan, unless the row changed since (a sweep put it to sleep,
-        // a command started or stopped it): then asked again. One podman call less on the way.
+        // a command started or stopped it, another upgrade moved it): then asked again. One
+        // podman call less on the way.
         const planned = rows.find((r) => r.name === p.name);
         const same = !waited && planned?.updatedAt === row.updatedAt && planned.asleepAt === row.asleepAt && planned.wakeStartedAt === row.wakeStartedAt;
-        const state = same ? byName.get(objectName(c, p.name))?.state : await ctx.podman.containerState(objectName(c, p.name));
-        const mode: UpgradeMode = state === 'running' ? 'running' : row.asleepAt !== null ? 'asleep' : 'stopped';
+        const now = same ? byName.get(objectName(c, p.name)) : await ctx.podman.inspectContainer(objectName(c, p.name));
+        // Another upgrade that held the lock before us may have done it already: a second switch
+        // would only stop and start the tenant again for nothing.
+        if (!same && now?.imageId === p.toId && row.image === p.image) return true;
+        const mode: UpgradeMode = now?.state === 'running' ? 'running' : row.asleepAt !== null ? 'asleep' : 'stopped';
         await switchImage(ctx, row, p.image, mode, { leftover: byName.has(nextContainerName(c, p.name)) });
         p.mode = mode;
+        return false;
       });
+      if (upToDate) return entry(p, 'skipped', { detail: 'up to date (another upgrade moved it meanwhile)' });
       return entry(p, 'upgraded', { detail: p.mode === 'running' ? 'serving on the new image' : `recreated on the new image, left ${p.mode}`, ms: ctx.now() - t0 });
     } catch (err) {
       const e = err as Error;

@@ -24,6 +24,11 @@ export interface Config {
    */
   podmanSocket: string | undefined;
   readyTimeoutMs: number;
+  /**
+   * After an upgrade's new container first answers, how long it must keep running before the
+   * upgrade keeps it (and removes the old one); an exit meanwhile rolls back. 0: no wait.
+   */
+  upgradeSettleMs: number;
   cpus: string;
   memory: string;
   pids: number;
@@ -109,6 +114,7 @@ export const DEFAULTS: Config = {
   podman: 'podman',
   podmanSocket: undefined,
   readyTimeoutMs: 45_000,
+  upgradeSettleMs: 3_000,
   cpus: '2',
   memory: '4g',
   pids: 512,
@@ -264,6 +270,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'podman', env: 'FEATHER_TENANT_PODMAN', parse: nonEmpty },
   { key: 'podmanSocket', env: 'FEATHER_TENANT_PODMAN_SOCKET', parse: (t, s) => (t.trim() ? absolutePath(t.trim(), s) : undefined) },
   { key: 'readyTimeoutMs', env: 'FEATHER_TENANT_READY_TIMEOUT', file: 'readyTimeout', parse: seconds },
+  { key: 'upgradeSettleMs', env: 'FEATHER_TENANT_UPGRADE_SETTLE', file: 'upgradeSettle', parse: secondsOrZero },
   { key: 'cpus', env: 'FEATHER_TENANT_CPUS', parse: cpus },
   { key: 'memory', env: 'FEATHER_TENANT_MEMORY', parse: memory },
   { key: 'pids', env: 'FEATHER_TENANT_PIDS', parse: int(16, 1_000_000) },

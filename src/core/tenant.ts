@@ -59,7 +59,12 @@ export function nextSecretName(c: Pick<Config, 'prefix'>, name: string, now: num
  * name, so this never collides with another tenant's container.
  */
 export function nextContainerName(c: Pick<Config, 'prefix'>, name: string): string {
-  return `${objectName(c, name)}.next`;
+  return nextContainerOf(objectName(c, name));
+}
+
+/** The upgrade's next container of the tenant whose container is `obj`. */
+export function nextContainerOf(obj: string): string {
+  return `${obj}.next`;
 }
 
 /** True for an upgrade's next container (see nextContainerName): not a tenant's own container. */

@@ -72,6 +72,7 @@ export async function switchImage(ctx: Context, row: TenantRow, image: string, m
         describe: `container ${next}`,
         isAlive: async () => (await ctx.podman.containerState(next)) === 'running',
       });
+      await settle(ctx, next);
     } else {
       nextId = await ctx.podman.create(spec);
       ctx.checkpoint('upgrade:created');
@@ -86,6 +87,25 @@ export async function switchImage(ctx: Context, row: TenantRow, image: string, m
   ctx.checkpoint('upgrade:removed');
   await ctx.podman.renameContainer(next, obj);
   store.endUpgrade(row.name, ctx.now());
+}
+
+/** How often the settle looks at the new container. */
+const SETTLE_POLL_MS = 250;
+
+/**
+ * The new container answered: it already serves (the held requests go to it), but it is kept only
+ * if it is still running after FEATHER_TENANT_UPGRADE_SETTLE. An app that answers once and then
+ * crashes (a failed migration, a bad first request) is rolled back while the old container is
+ * still there, and so stops `--all` at the canary instead of passing it and breaking every tenant.
+ */
+async function settle(ctx: Context, next: string): Promise<void> {
+  const until = Date.now() + ctx.config.upgradeSettleMs;
+  for (;;) {
+    const state = await ctx.podman.containerState(next);
+    if (state !== 'running') throw new Error(`container ${next} answered HTTP, then ${state === undefined ? 'vanished' : `exited (${state})`} within ${ctx.config.upgradeSettleMs / 1000} s`);
+    if (Date.now() >= until) return;
+    await new Promise((r) => setTimeout(r, Math.min(SETTLE_POLL_MS, Math.max(0, until - Date.now()))));
+  }
 }
 
 /**

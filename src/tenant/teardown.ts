@@ -1,3 +1,4 @@
+import { nextContainerOf } from '../core/tenant.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { Context } from '../runtime/context.js';
 
@@ -17,7 +18,9 @@ export interface TeardownOptions {
  * route and the state row are the caller's: remove revokes sessions with the row, reconcile not.
  */
 export async function teardownTenant(ctx: Context, obj: string, row: (Pick<TenantRow, 'secret' | 'secretPending'> & Partial<Pick<TenantRow, 'ingestSecret' | 'ingestPending'>>) | undefined, o: TeardownOptions): Promise<void> {
-  if (o.container) await ctx.podman.removeContainer(obj, 5);
+  // An upgrade killed before reconcile ran leaves its next container: it holds the volume, the
+  // network and the secrets too, so it goes with the tenant's (whether or not that one is there).
+  await Promise.all([o.container ? ctx.podman.removeContainer(obj, 5) : undefined, ctx.podman.removeContainer(nextContainerOf(obj), 0)]);
   if (o.checkpoint) ctx.checkpoint(o.checkpoint);
   // The secret add made, any a passwd switched to or from (they are named after obj), and the ingest token's.
   const secrets = new Set([obj, row?.secret, row?.secretPending, row?.ingestSecret, row?.ingestPending].filter((x): x is string => !!x));

@@ -194,7 +194,8 @@ export class Waker {
   }
 
   /** The wake proper: waits out other commands, starts the container, and polls until it answers. */
-  private async startAndWait(t: WakeTarget, f: Flight, deadline: number): Promise<void> {
+  private async startAndWait(t: WakeTarget, f: Flight, until: number): Promise<void> {
+    let deadline = until;
     const { d } = this;
     // A command working on the tenant (export's stopped copy, passwd's new container) must not
     // have it started under its feet: wait for it, and give up rather than start at the deadline.
@@ -203,7 +204,16 @@ export class Waker {
       await this.sleep(BUSY_POLL_MS);
     }
     f.phase = 'starting';
-    await this.start(t);
+    await this.start(t).catch(async (err: unknown) => {
+      // A command took the tenant between our check and our start (an upgrade removing and
+      // renaming its container): wait for it, then start what it left, once.
+      if (d.leases.busyWith(t.name) === undefined) throw err;
+      while (d.leases.busyWith(t.name) !== undefined) {
+        if (this.now() >= deadline) throw err;
+        await this.sleep(BUSY_POLL_MS);
+      }
+      await this.start(t);
+    });
     let starts = 1;
     f.phase = 'waiting';
     let nextCheck = this.now() + 1_000;
@@ -212,6 +222,20 @@ export class Waker {
       if (this.now() >= deadline) throw new Error(`did not answer HTTP within ${Math.round(d.readyTimeoutMs / 1000)} s`);
       if (this.now() >= nextCheck) {
         nextCheck = this.now() + 1_000;
+        // An upgrade took the tenant after our start (it stops this container and starts its
+        // new one): held through its switch like any request, never started again under it, or
+        // the old container would take the port from the new one.
+        if (d.leases.switching?.(t.name) !== undefined) {
+          const switchStart = this.now();
+          if (await this.throughSwitch(t, switchStart)) break;
+          deadline += this.now() - switchStart;
+          continue;
+        }
+        // Any other command working on it (passwd's new container): not started under it either.
+        if (d.leases.busyWith(t.name) !== undefined) {
+          await this.sleep(d.pollMs ?? 10);
+          continue;
+        }
         const state = await d.podman.containerState(t.container);
         if (state === undefined) throw new Error(`container ${t.container} is missing (run feather-tenant reconcile)`);
         if (state !== 'running' && state !== 'starting') {

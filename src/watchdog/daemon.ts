@@ -58,8 +58,8 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
       switching: (n) => switchingStep(n),
     },
     readyTimeoutMs: c.readyTimeoutMs,
-    // The old container's grace, the new one's ready timeout, and the old one's again after a rollback.
-    switchTimeoutMs: STOP_GRACE_S * 1000 + 2 * c.readyTimeoutMs + 5_000,
+    // The old container's grace, the new one's ready timeout and settle, and the old one's ready timeout again after a rollback.
+    switchTimeoutMs: STOP_GRACE_S * 1000 + 2 * c.readyTimeoutMs + c.upgradeSettleMs + 5_000,
     leaseMs: leaseMs(ctx),
     log,
     now: () => ctx.now(),

@@ -141,6 +141,20 @@ describe('killed mid-command, then reconcile', () => {
       expect((await s.run(['remove', name, '--purge', '--yes'])).exitCode).toBe(0);
     });
 
+    it('a tenant whose upgrade was killed (its new container running) is removed whole by remove --purge, before any reconcile', async () => {
+      const name = 'upgrade-gone';
+      const obj = `${s.prefix}${name}`;
+      expect((await s.run(['add', name])).exitCode).toBe(0);
+      await killedAt('upgrade:started', ['upgrade', name, '--image', next.ref]);
+      expect(await exists('container', `${obj}.next`)).toBe(true);
+      const r = await s.run(['remove', name, '--purge', '--yes']);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      for (const [kind, what] of [['container', obj], ['container', `${obj}.next`], ['volume', obj], ['network', obj]] as const) {
+        expect(await exists(kind, what), `${kind} ${what}`).toBe(false);
+      }
+      expect((await s.run(['show', name])).exitCode).toBe(3);
+    });
+
     it('a stopped tenant whose upgrade is killed at upgrade:created stays stopped on its old image after reconcile', async () => {
       const name = 'upgrade-created';
       expect((await s.run(['add', name])).exitCode).toBe(0);

@@ -20,6 +20,8 @@ import { join } from 'node:path';
 let g: GatedStack;
 let good: VariantImage;
 let broken: VariantImage;
+/** Answers like the stand-in, then exits 2 s after it started (`timeout` sends SIGTERM). */
+let crashy: VariantImage;
 let cookie: string;
 const LOAD_MS = 50;
 /**
@@ -30,14 +32,16 @@ const LOAD_MS = 50;
 const READY = { FEATHER_TENANT_READY_TIMEOUT: '4' };
 
 beforeAll(async () => {
-  [good, broken] = await Promise.all([buildVariant(NODE_IMAGE), buildVariant(NODE_IMAGE, { cmd: ['/bin/sleep', '3600'] })]);
+  [good, broken, crashy] = await Promise.all([
+    buildVariant(NODE_IMAGE), buildVariant(NODE_IMAGE, { cmd: ['/bin/sleep', '3600'] }), buildVariant(NODE_IMAGE, { cmd: ['/bin/timeout', '2', '/usr/bin/node', '/srv/server.mjs'] }),
+  ]);
   g = await startGatedStack({ secret: 'upgrade-test-secret-0123456789abcdef', tenants: ['alice'], ports: 6, env: { FEATHER_TENANT_IMAGE: NODE_IMAGE, ...READY } });
   cookie = await login('alice', g.pw.alice as string);
   expect(cookie).toBeTruthy();
 });
 afterAll(async () => {
   await g?.cleanup();
-  await Promise.all([good?.remove(), broken?.remove()]);
+  await Promise.all([good?.remove(), broken?.remove(), crashy?.remove()]);
 });
 
 /**
@@ -74,6 +78,11 @@ describe('upgrade a running tenant under load', () => {
   it('moves it to the new image with every request answered; data, password and session intact', async () => {
     await exec('alice', 'echo precious > /home/user/data');
     const secretBefore = await exec('alice', 'cat /run/secrets/feather-password');
+    // A token rotated before the upgrade (a new secret, its container recreated) goes with it too.
+    const rotated = await g.s.run(['rotate-ingest-token', 'alice']);
+    expect(rotated.exitCode, rotated.stderr).toBe(0);
+    const tokenBefore = await exec('alice', 'cat /run/secrets/feather-ingest-token');
+    expect(tokenBefore.length).toBeGreaterThan(20);
     const caddyChanges = g.s.configChanges();
     const { out: r, load } = await underLoad('alice', () => g.s.run(['upgrade', 'alice', '--image', good.ref, '--json']));
     expect(r.exitCode, r.stderr).toBe(0);
@@ -84,6 +93,8 @@ describe('upgrade a running tenant under load', () => {
     expect(await imageIdOf(obj('alice'))).toBe(good.id);
     expect(await exec('alice', 'cat /home/user/data')).toBe('precious');
     expect(await exec('alice', 'cat /run/secrets/feather-password')).toBe(secretBefore);
+    expect(await exec('alice', 'cat /run/secrets/feather-ingest-token')).toBe(tokenBefore);
+    expect(await exec('alice', 'echo "$FEATHER_INGEST_TOKEN_FILE"')).toBe('/run/secrets/feather-ingest-token');
     const page = await g.s.get('alice', '/', { headers: authed() });
     expect(page.status).toBe(200);
     expect(page.body).toContain('tenant=alice');
@@ -218,5 +229,18 @@ describe('upgrade --all', () => {
       expect(await imageIdOf(obj(n))).toBe(ids[n]);
       expect(await state(g.s, n)).toBe(states[n]);
     }
+  });
+  it('a canary whose new app answers, then crashes 2 s later, is rolled back under load and stops --all (every request answered)', async () => {
+    const names = ['alice', 'bob', 'carol', 'dave'];
+    const ids = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await imageIdOf(obj(n))] as const)));
+    const { out: r, load } = await underLoad('alice', () => g.s.run(['upgrade', '--all', '--image', crashy.ref], READY));
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/alice\s+rolled back/);
+    expect(r.stdout).toContain('0 upgraded, 1 rolled back, 0 failed, 0 skipped, 3 untouched');
+    expect(r.stderr).toContain('answered HTTP, then exited');
+    expect(load.failures).toEqual([]);
+    for (const n of names) expect(await imageIdOf(obj(n))).toBe(ids[n]);
+    expect(await state(g.s, 'alice')).toBe('running');
+    expect((await g.s.get('alice', '/', { headers: authed() })).status).toBe(200);
   });
 });

@@ -124,6 +124,21 @@ describe('admin swap', () => {
     expect(adminRoutePort(c)).toBe(String(c.config.adminPorts[0]));
   });
 
+  it('after a swap killed between its record and its switch (record green, route blue), the colour the route dials keeps serving', async () => {
+    const c = await adminContext();
+    c.admin().setLive('green', c.config.image, c.now());
+    running(c, 'blue');
+    running(c, 'green');
+    await c.caddy.insertRoute('srv0', adminRoute(c.config, HOST, c.config.adminPorts[0]));
+    await answering(c, 'green');
+    const r = await adminSwap(c, { drainSeconds: '0' });
+    // Blue serves every request until the route leaves it: never removed under them.
+    expect(c.podman.calls).not.toContain('removeContainer fake-admin.blue');
+    expect(r).toMatchObject({ from: 'blue', to: 'green', stopped: 'fake-admin.blue' });
+    expect(adminRoutePort(c)).toBe(String(c.config.adminPorts[1]));
+    expect(c.admin().live()?.colour).toBe('green');
+  });
+
   it('a standby that never answers is removed with its secrets; nothing is switched or recorded; exit 1', async () => {
     const c = await adminContext();
     c.admin().setLive('blue', c.config.image, c.now());

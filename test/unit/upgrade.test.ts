@@ -138,7 +138,7 @@ describe('upgrade against fake podman', () => {
       labels: { ...tenantLabels(ctx.config, name), [LABEL_SECRET]: `fake-${name}` }, hostPorts: [row.port] });
     return row.port;
   }
-  const changes = () => ctx.podman.calls.filter((c) => !/^(imageId|listContainersNamed|containerState|logsTail)/.test(c));
+  const changes = () => ctx.podman.calls.filter((c) => !/^(imageId|listContainersNamed|containerState|inspectContainer|logsTail)/.test(c));
 
   it('an image podman does not have: exit 1 with the podman load hint, nothing changed', async () => {
     ctx = fakeContext();
@@ -187,6 +187,43 @@ describe('upgrade against fake podman', () => {
     expect(r.tenants[0]?.error).toContain('did not answer HTTP');
     expect(changes()).toEqual(['stopContainer fake-alice', 'create fake-alice.next', 'startContainer fake-alice.next', 'removeContainer fake-alice.next', 'startContainer fake-alice']);
     expect(ctx.podman.containers.get('fake-alice')).toMatchObject({ state: 'running', image: ctx.config.image });
+    expect(ctx.store().get('alice')).toMatchObject({ image: ctx.config.image, upgrade: null });
+  });
+
+  it('two upgrades of one tenant at once: the second, once it has the lock, finds it up to date and switches nothing', async () => {
+    // The fake clock moves 1 s a read: the second one's wait for the lock must not run out.
+    ctx = fakeContext({ FEATHER_TENANT_LOCK_TIMEOUT: '100000' });
+    ctx.podman.images.add(NEW);
+    await answer(tenant('alice', 'running'));
+    const o = { names: ['alice'], all: false, image: NEW, dryRun: false };
+    const [a, b] = await Promise.all([upgrade(ctx, o), upgrade(ctx, o)]);
+    expect([a.tenants[0]?.outcome, b.tenants[0]?.outcome].sort(), JSON.stringify([a, b])).toEqual(['skipped', 'upgraded']);
+    expect(changes().filter((c) => c.startsWith('stopContainer'))).toEqual(['stopContainer fake-alice']);
+    expect(ctx.podman.containers.get('fake-alice')).toMatchObject({ state: 'running', image: NEW });
+  });
+
+  it('a new container that answers, then exits a moment later: rolled back, not committed (a canary that dies must stop --all)', async () => {
+    ctx = fakeContext({ FEATHER_TENANT_READY_TIMEOUT: '2' });
+    ctx.podman.images.add(NEW);
+    const port = tenant('alice', 'running');
+    const start = ctx.podman.startContainer.bind(ctx.podman);
+    ctx.podman.startContainer = async (n: string) => {
+      await start(n);
+      await answer(port);
+      if (n !== 'fake-alice.next') return;
+      // The new app answers, then crashes 300 ms later.
+      setTimeout(() => {
+        const k = ctx.podman.containers.get('fake-alice.next');
+        if (k) k.state = 'exited';
+        server?.close();
+        server = undefined;
+      }, 300);
+    };
+    const r = await upgrade(ctx, { names: ['alice'], all: false, image: NEW, dryRun: false });
+    expect(r).toMatchObject({ failed: 1, tenants: [{ outcome: 'rolled back' }] });
+    expect(r.tenants[0]?.error).toContain('exited');
+    expect(ctx.podman.containers.get('fake-alice')).toMatchObject({ state: 'running', image: ctx.config.image });
+    expect(ctx.podman.containers.has('fake-alice.next')).toBe(false);
     expect(ctx.store().get('alice')).toMatchObject({ image: ctx.config.image, upgrade: null });
   });
 

@@ -125,4 +125,68 @@ describe('Waker', () => {
     const h = harness({ startFails: 'podman start failed: no such container' });
     expect(await h.waker.wake(alice)).toMatchObject({ ok: false, error: 'podman start failed: no such container' });
   });
+  it('an upgrade that takes the tenant while it wakes: held through its switch, the old container never started again under it', async () => {
+    // t=0 the wake starts the old container (its app would answer at 3 s); t=500 an upgrade takes
+    // the lock and stops it; t=1500 the new one starts, answers at 2 s, and takes the name at 2.5 s.
+    let now = 0;
+    let starts = 0;
+    const upgrading = () => now >= 500 && now < 2_500;
+    const waker = new Waker({
+      podman: {
+        startContainer: () => ((starts += 1), Promise.resolve()),
+        containerState: () => Promise.resolve(now < 500 || now >= 2_500 ? 'running' : 'exited'),
+      },
+      probe: () => Promise.resolve(now >= 2_000),
+      leases: {
+        begin: () => ({ stopStartedAt: null }),
+        end: () => undefined,
+        stopInProgress: () => false,
+        busyWith: () => (upgrading() ? 'upgrade (pid 7)' : undefined),
+        switching: () => (upgrading() ? (now < 1_500 ? 'stopping' : 'starting') : undefined),
+      },
+      readyTimeoutMs: 45_000,
+      switchTimeoutMs: 60_000,
+      leaseMs: 105_000,
+      log: () => undefined,
+      now: () => now,
+      sleep: (ms) => ((now += ms), Promise.resolve()),
+      pollMs: 50,
+    });
+    expect((await waker.wake(alice)).ok).toBe(true);
+    expect(starts).toBe(1);
+  });
+  it('a start that fails because a command took the tenant just after our check (an upgrade renaming its container) is tried again once that command is done', async () => {
+    // Our busy check at t=0 finds nobody; an upgrade takes the lock at once: its remove and rename
+    // of the container make our start fail; the lock is free again at 1 s.
+    let now = 0;
+    let attempts = 0;
+    let startedAt: number | undefined;
+    let checks = 0;
+    const waker = new Waker({
+      podman: {
+        startContainer: () => {
+          attempts += 1;
+          if (now < 1_000) return Promise.reject(new Error('Error: no such container p-alice'));
+          startedAt = now;
+          return Promise.resolve();
+        },
+        containerState: () => Promise.resolve(startedAt === undefined ? 'created' : 'running'),
+      },
+      probe: () => Promise.resolve(startedAt !== undefined && now - startedAt >= 100),
+      leases: {
+        begin: () => ({ stopStartedAt: null }),
+        end: () => undefined,
+        stopInProgress: () => false,
+        busyWith: () => (checks++ > 0 && now < 1_000 ? 'upgrade (pid 7)' : undefined),
+      },
+      readyTimeoutMs: 45_000,
+      leaseMs: 105_000,
+      log: () => undefined,
+      now: () => now,
+      sleep: (ms) => ((now += ms), Promise.resolve()),
+      pollMs: 50,
+    });
+    expect(await waker.wake(alice)).toMatchObject({ ok: true });
+    expect(attempts).toBe(2);
+  });
 });
