@@ -33,12 +33,29 @@ export class ApiReads implements PodmanReads {
     return text === undefined ? this.fallback.networkBridges(labelFilter) : parseNetworkBridges(text);
   }
 
-  /** The answer's body; undefined when the service does not answer (the caller falls back). */
-  private async get(path: string): Promise<string | undefined> {
-    const endpoint = `/libpod${path.slice(0, path.indexOf('?'))}`;
+  async imageId(image: string): Promise<string | undefined> {
+    // 404 is podman's "image not known": not there, as `podman image inspect` exits 125 for it.
+    const text = await this.get(`/images/${encodeURIComponent(image)}/json`, [404]);
+    if (text === undefined) return this.fallback.imageId(image);
+    if (text === null) return undefined;
+    const id = (JSON.parse(text) as { Id?: unknown }).Id;
+    if (typeof id !== 'string') throw new EngineError('podman API GET /libpod/images/json', `no Id in its answer: ${text.slice(0, 200)}`);
+    return id;
+  }
+
+  /**
+   * The answer's body; undefined when the service does not answer (the caller falls back); null
+   * for a status in `absent` (the thing asked for is not there).
+   */
+  private async get(path: string): Promise<string | undefined>;
+  private async get(path: string, absent: number[]): Promise<string | null | undefined>;
+  private async get(path: string, absent: number[] = []): Promise<string | null | undefined> {
+    const q = path.indexOf('?');
+    const endpoint = `/libpod${q === -1 ? path : path.slice(0, q)}`;
     try {
       this.checkOwner();
       const r = await getOverSocket(this.socket, `/v4.0.0/libpod${path}`);
+      if (absent.includes(r.status)) return null;
       if (r.status !== 200) throw new EngineError(`podman API GET ${endpoint}`, apiMessage(r.text));
       return r.text;
     } catch (err) {

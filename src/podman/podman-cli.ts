@@ -50,11 +50,8 @@ export class PodmanCli implements PodmanClient {
     return (await this.exec(['image', 'exists', '--', image], { okCodes: [0, 1] })).exitCode === 0;
   }
 
-  async imageId(image: string): Promise<string | undefined> {
-    const r = await this.exec(['image', 'inspect', '--format', '{{.Id}}', '--', image], { okCodes: [0, 125] });
-    if (r.exitCode === 0) return r.stdout.trim();
-    if (/image not known|no such image/i.test(r.stderr)) return undefined;
-    throw new EngineError('podman image inspect', r.stderr);
+  imageId(image: string): Promise<string | undefined> {
+    return this.reads.imageId(image);
   }
 
   async volumeExists(name: string): Promise<boolean> {

@@ -24,6 +24,8 @@ export interface PodmanReads {
   containers(filter: ContainerFilter): Promise<ContainerSummary[]>;
   /** The Linux bridges of the networks with this label (`key=value`). */
   networkBridges(labelFilter: string): Promise<string[]>;
+  /** The ID an image reference names now (list's and show's "out of date"); undefined when not there. */
+  imageId(image: string): Promise<string | undefined>;
 }
 
 /** Every podman call we make goes through this interface (one implementation: podman-cli.ts). */

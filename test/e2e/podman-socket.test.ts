@@ -73,14 +73,16 @@ describe('reads through podman\'s API socket', () => {
     expect(s.configChanges()).toBe(before);
   });
 
-  it('a dead service (socket left behind, then gone) means the CLI, with one trace line a read', async () => {
+  it('a dead service (socket left behind, then gone) means the CLI, with one trace line for each read', async () => {
     const { cli } = await bothWays(['list', '--json']);
     await stopProcess(service, 'SIGKILL'); // podman leaves its socket file: connections are refused
     expect(existsSync(socket)).toBe(true);
     const refused = await s.run(['list', '--json'], { FEATHER_TENANT_PODMAN_SOCKET: socket, FEATHER_TENANT_TRACE: '1' });
     expect([refused.exitCode, refused.stdout]).toEqual([0, cli]);
-    expect(refused.stderr.split('\n').filter((l) => l.includes('podman API socket'))).toEqual([
+    // One line for each of list's two reads: the containers, and its image's ID (out of date).
+    expect(refused.stderr.split('\n').filter((l) => l.includes('podman API socket')).sort()).toEqual([
       `trace: podman API socket ${socket} not answering (ECONNREFUSED): GET /libpod/containers/json through the podman CLI`,
+      `trace: podman API socket ${socket} not answering (ECONNREFUSED): GET /libpod/images/${encodeURIComponent(TEST_IMAGE)}/json through the podman CLI`,
     ]);
     rmSync(socket);
     const gone = await s.run(['reconcile', '--dry-run'], { FEATHER_TENANT_PODMAN_SOCKET: socket });

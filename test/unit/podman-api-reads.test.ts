@@ -82,6 +82,21 @@ describe.each(['4.3', '5.4'] as Version[])('podman %s: the CLI and the API socke
   });
 });
 
+describe("an image's ID (list's and show's out of date)", () => {
+  it('the API answers what `podman image inspect` prints; a 404 (image not known) is undefined', async () => {
+    const ref = 'localhost/feather-work-test:latest';
+    const reads = api(fixture('4.3-api-image.json'));
+    const viaApi = await reads.imageId(ref);
+    expect(asked).toEqual([`/v4.0.0/libpod/images/${encodeURIComponent(ref)}/json`]);
+    expect(viaApi).toBe(await cli('4.3-image-id.txt').imageId(ref));
+    expect(viaApi).toMatch(/^[0-9a-f]{64}$/);
+    answer = { status: 404, body: '{"cause":"image not known","message":"failed to find image localhost/nope:latest: localhost/nope:latest: image not known","response":404}' };
+    expect(await reads.imageId('localhost/nope:latest')).toBeUndefined();
+    answer = { status: 500, body: '{"cause":"x","message":"storage broken","response":500}' };
+    await expect(reads.imageId(ref)).rejects.toThrow('storage broken');
+  });
+});
+
 describe('the API socket when it does not answer', () => {
   it('reads through the CLI when the socket is not there, with one trace line', async () => {
     const lines: string[] = [];
