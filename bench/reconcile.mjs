@@ -95,7 +95,10 @@ try {
   // Seed: rows (stopped), created containers with our labels and published port, and routes.
   const { openDb } = /** @type {typeof import('../src/store/db.js')} */ (await import(join(ROOT, 'dist/store/db.js')));
   const { TenantStore } = /** @type {typeof import('../src/store/tenants.js')} */ (await import(join(ROOT, 'dist/store/tenants.js')));
-  const { tenantRoute } = /** @type {typeof import('../src/caddy/routes.js')} */ (await import(join(ROOT, 'dist/caddy/routes.js')));
+  const { tenantRouteFor } = /** @type {typeof import('../src/caddy/routes.js')} */ (await import(join(ROOT, 'dist/caddy/routes.js')));
+  const { resolveConfig } = /** @type {typeof import('../src/core/config.js')} */ (await import(join(ROOT, 'dist/core/config.js')));
+  // The routes reconcile itself would make under this configuration (the summary path included).
+  const config = resolveConfig(env);
   const store = new TenantStore(openDb(env.FEATHER_TENANT_STATE_DIR));
   const names = Array.from({ length: TENANTS }, (_, i) => `t${i}`);
   /** @type {unknown[]} */
@@ -108,7 +111,7 @@ try {
         ...['managed=true', `prefix=${PREFIX}`, `tenant=${n}`, `secret=${obj}`].flatMap((l) => ['--label', `io.feather-tenant.${l}`]), IMAGE]);
       store.activate(n, 'x', 'scrypt$x', Date.now());
       store.setDesired(n, 'stopped', Date.now());
-      routes.push(tenantRoute({ id: obj, host: `${n}.bench.test`, port: row.port }));
+      routes.push(tenantRouteFor(config, n, row.port));
     }));
   }
   const catchAll = /** @type {unknown[]} */ (await (await fetch(routesUrl)).json()).at(-1);
