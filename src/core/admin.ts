@@ -4,6 +4,7 @@
 import type { Config, Env } from './config.js';
 import type { RunSpec } from './container.js';
 import { HOME, tenantLabels } from './tenant.js';
+import { confined } from './tenant-run-spec.js';
 
 export type Colour = 'blue' | 'green';
 export const COLOURS: readonly Colour[] = ['blue', 'green'];
@@ -58,11 +59,8 @@ export function adminRunSpec(c: Config, colour: Colour, image: string, keys: rea
     name: adminContainer(c, colour),
     hostname: ADMIN,
     image,
-    user: c.user,
-    init: true,
-    capDrop: ['ALL'],
+    ...confined(c),
     noNewPrivileges: true,
-    limits: { cpus: c.cpus, memory: c.memory, pids: c.pids },
     network: adminNetwork(c),
     publish: [{ hostIp: '127.0.0.1', hostPort: adminPort(c, colour), containerPort: c.containerPort }],
     volumes: [{ source: c.adminVolume, target: HOME }],

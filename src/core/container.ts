@@ -43,12 +43,11 @@ export type SecretMount =
   | { name: string; type: 'env'; target: string };
 
 /**
- * A container to run or create, in the engine's own terms; the podman adapter turns it into argv
- * (podman/run-args.ts), so nothing above it builds command lines. Secret values never appear here:
- * a secret is named, and an environment variable without a value is passed from podman's own
- * environment.
+ * What a tenant's container and its Swarm service (core/service.ts) share: who it is, and the
+ * secure defaults both engines have: its own user, an init, no capabilities, limits, its own
+ * network.
  */
-export interface RunSpec {
+export interface Isolated {
   name: string;
   hostname: string;
   image: string;
@@ -57,9 +56,18 @@ export interface RunSpec {
   /** A minimal init as PID 1 (forwards signals, reaps zombies). */
   init: boolean;
   capDrop: string[];
-  noNewPrivileges: boolean;
   limits: { cpus: string; memory: string; pids: number };
   network: string;
+}
+
+/**
+ * A container to run or create, in the engine's own terms; the podman adapter turns it into argv
+ * (podman/run-args.ts), so nothing above it builds command lines. Secret values never appear here:
+ * a secret is named, and an environment variable without a value is passed from podman's own
+ * environment.
+ */
+export interface RunSpec extends Isolated {
+  noNewPrivileges: boolean;
   publish: { hostIp: string; hostPort: number; containerPort: number }[];
   volumes: { source: string; target: string }[];
   secrets: SecretMount[];

@@ -1,5 +1,6 @@
 // Domain types of the swarm backend: a tenant as one Docker Swarm service, and what we read back.
 // Defined in the core so the pure spec builder and placement depend on these, not on the adapter.
+import type { Isolated } from './container.js';
 
 /** A Swarm secret given to the service as a file (a service's env is visible to `docker service inspect`). */
 export interface ServiceSecret {
@@ -14,15 +15,7 @@ export interface ServiceSecret {
  * A tenant's service in the engine's own terms; swarm/service-args.ts turns it into argv. Secret
  * values never appear here, only secret names.
  */
-export interface ServiceSpec {
-  name: string;
-  hostname: string;
-  image: string;
-  /** `uid:gid`. */
-  user: string;
-  init: boolean;
-  capDrop: string[];
-  limits: { cpus: string; memory: string; pids: number };
+export interface ServiceSpec extends Isolated {
   /** What the scheduler keeps free for it: small, since most tenants sleep. */
   reserve: { cpus: string; memory: string };
   /** The tenant's own attachable overlay network: Caddy joins it, no other tenant does. */

@@ -1,5 +1,5 @@
 import type { Config, Env } from './config.js';
-import type { RunSpec } from './container.js';
+import type { Isolated, RunSpec } from './container.js';
 import { HOME, LABEL_INGEST, LABEL_SECRET, PASSWORD_TARGET, objectName, tenantLabels, tenantUrl } from './tenant.js';
 import { INGEST_PATH, INGEST_TARGET } from './summary.js';
 
@@ -16,24 +16,44 @@ export interface TenantRun {
 }
 
 /**
+ * The secure defaults every container and service of ours has (a tenant's container, its Swarm
+ * service, the admin instance's colours), decided once: its own user, an init, no capabilities,
+ * limits.
+ */
+export function confined(c: Pick<Config, 'user' | 'cpus' | 'memory' | 'pids'>): Pick<Isolated, 'user' | 'init' | 'capDrop' | 'limits'> {
+  return {
+    user: c.user,
+    // An init as PID 1 (catatonit under podman, tini under Swarm): forwards SIGTERM so `stop`
+    // takes milliseconds, and reaps zombies.
+    init: true,
+    capDrop: ['ALL'],
+    limits: { cpus: c.cpus, memory: c.memory, pids: c.pids },
+  };
+}
+
+/** What a tenant's container and its Swarm service (core/tenant-service-spec.ts) share: its names, image, network, and the secure defaults. */
+export function isolated(c: Pick<Config, 'prefix' | 'user' | 'cpus' | 'memory' | 'pids'>, name: string, image: string): Isolated {
+  const obj = objectName(c, name);
+  return { name: obj, hostname: name, image, network: obj, ...confined(c) };
+}
+
+/** The owner of the tenant's secret files: its user's uid and gid (the gid defaults to the uid). */
+export function secretOwner(c: Pick<Config, 'user'>): { uid: string; gid: string } {
+  const [uid = c.user, gid = uid] = c.user.split(':');
+  return { uid, gid };
+}
+
+/**
  * A tenant's container: secure by default. Secrets never appear here: the password comes in as a
  * podman secret, and API keys by name only, which podman fills from its own environment.
  */
 export function tenantRunSpec(c: Config, t: TenantRun, env: Env): RunSpec {
   const obj = objectName(c, t.name);
   const secret = t.secret ?? obj;
-  const [uid = c.user, gid = uid] = c.user.split(':');
+  const { uid, gid } = secretOwner(c);
   return {
-    name: obj,
-    hostname: t.name,
-    image: t.image,
-    user: c.user,
-    // catatonit as PID 1: forwards SIGTERM so `stop` takes milliseconds, and reaps zombies.
-    init: true,
-    capDrop: ['ALL'],
+    ...isolated(c, t.name, t.image),
     noNewPrivileges: true,
-    limits: { cpus: c.cpus, memory: c.memory, pids: c.pids },
-    network: obj,
     // The birth container uses host networking: 0.0.0.0 would bypass Caddy.
     publish: [{ hostIp: '127.0.0.1', hostPort: t.port, containerPort: c.containerPort }],
     volumes: [{ source: t.volume ?? obj, target: HOME }],

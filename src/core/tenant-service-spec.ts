@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { ServiceSpec, ServiceSummary, SwarmNode } from './service.js';
 import { ConflictError, UsageError } from './errors.js';
 import { HOME, LABEL_SECRET, PASSWORD_TARGET, objectName, tenantLabels } from './tenant.js';
+import { isolated, secretOwner } from './tenant-run-spec.js';
 
 /** The node label that places tenants: `docker node update --label-add feather.host=N`. */
 export const NODE_LABEL = 'feather.host';
@@ -20,17 +21,10 @@ const RESERVE = { cpus: '0.05', memory: '32m' };
 export function tenantServiceSpec(c: Config, t: { name: string; image: string; node: string; secret?: string | undefined }): ServiceSpec {
   const obj = objectName(c, t.name);
   const secret = t.secret ?? obj;
-  const [uid = c.user, gid = uid] = c.user.split(':');
+  const { uid, gid } = secretOwner(c);
   return {
-    name: obj,
-    hostname: t.name,
-    image: t.image,
-    user: c.user,
-    init: true,
-    capDrop: ['ALL'],
-    limits: { cpus: c.cpus, memory: c.memory, pids: c.pids },
+    ...isolated(c, t.name, t.image),
     reserve: RESERVE,
-    network: obj,
     volume: { source: obj, target: HOME, labels: tenantLabels(c, t.name) },
     secrets: [{ name: secret, target: PASSWORD_TARGET, uid, gid, mode: '0400' }],
     env: { FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}` },
