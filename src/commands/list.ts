@@ -5,7 +5,7 @@ import type { ContainerSummary } from '../core/container.js';
 import { outOfDate } from '../core/upgrade-plan.js';
 
 /** The ID each image reference names in podman's storage now (absent: not there, or podman failed). */
-export async function imageIds(ctx: Context, images: string[]): Promise<Map<string, string>> {
+async function imageIds(ctx: Context, images: string[]): Promise<Map<string, string>> {
   const distinct = [...new Set(images)];
   const ids = await Promise.all(distinct.map((i) => ctx.podman.imageId(i).catch(() => undefined)));
   return new Map(distinct.flatMap((i, n) => (ids[n] === undefined ? [] : [[i, ids[n]] as const])));
