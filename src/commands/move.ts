@@ -5,7 +5,7 @@ import { objectName, prefixFilter, tenantLabels } from '../core/tenant.js';
 import { pickNode } from '../core/tenant-service-spec.js';
 import { withLock } from '../tenant/lock.js';
 import { requireActive } from '../tenant/require.js';
-import { waitRunning } from '../tenant/swarm-add.js';
+import { waitRunning } from '../backend/swarm.js';
 
 export interface MoveResult {
   name: string;

@@ -1,4 +1,4 @@
-// The swarm backend (issue 14): TenantBackend driven through the docker CLI against a Swarm
+// The swarm engine (issue 14): SwarmEngine driven through the docker CLI against a Swarm
 // manager (DOCKER_HOST). Spawning is os/run-process.ts, parsing parse.ts, argv service-args.ts.
 import type { Env } from '../core/config.js';
 import { EngineError, OperationError } from '../core/errors.js';
@@ -6,7 +6,7 @@ import type { ServiceSpec, ServiceSummary, SwarmNode } from '../core/service.js'
 import { NODE_LABEL } from '../core/tenant-service-spec.js';
 import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT } from '../core/tenant.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
-import type { BackendState, TenantBackend } from '../backend/port.js';
+import type { BackendState, SwarmEngine } from '../backend/port.js';
 import { parseNodes, parseServices } from './parse.js';
 import { moveArgv, serviceCreateArgv } from './service-args.js';
 import { copyVolume } from './volume-copy.js';
@@ -16,7 +16,7 @@ const NOT_FOUND = /no such|not found/i;
 /** The name the operator gives Caddy's container on the manager (docs/many-servers.md). */
 export const CADDY_CONTAINER = 'feather-caddy';
 
-export class DockerSwarm implements TenantBackend {
+export class DockerSwarm implements SwarmEngine {
   constructor(
     private readonly bin: string,
     private readonly env: Env,

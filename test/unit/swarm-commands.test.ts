@@ -23,8 +23,8 @@ afterEach(() => ctx.close());
 
 function onSwarm(env: Record<string, string> = {}): void {
   ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm', ...env });
-  swarm = new FakeSwarm();
-  ctx.swarm = swarm;
+  if (!ctx.swarm) throw new Error('the fake context has no swarm');
+  swarm = ctx.swarm;
 }
 
 const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
