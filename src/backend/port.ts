@@ -3,6 +3,7 @@
 // Swarm (backend/swarm.ts, over the SwarmEngine below). runtime/context.ts picks one from
 // FEATHER_TENANT_BACKEND; commands call ctx.backend and never ask which one it is.
 import type { CaddyRoute } from '../core/route.js';
+import type { BackendName } from '../core/backends.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
 import type { ServiceSpec, ServiceSummary, SwarmNode } from '../core/service.js';
 import type { TenantRow } from '../core/tenant-row.js';
@@ -11,7 +12,6 @@ import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import type { Context } from '../runtime/context.js';
 import type { Undo } from '../tenant/undo.js';
 
-export type BackendName = 'podman' | 'swarm';
 
 /** What `add` (and `import`, which provisions the same way) asks for, validated. */
 export interface AddRequest {

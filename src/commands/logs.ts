@@ -1,5 +1,4 @@
 import type { Context } from '../runtime/context.js';
-import { podmanOnly } from '../tenant/podman-only.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { noTenant } from '../tenant/require.js';
 import { parseLines, parseSince } from '../core/log-options.js';
@@ -16,7 +15,6 @@ export interface LogsOptions {
 
 /** The options checked (exit 2 on a typo) and the container found, before podman is asked for logs. */
 async function logTarget(ctx: Context, o: Omit<LogsOptions, 'follow'>): Promise<{ obj: string; tail: number | undefined; since: string | undefined }> {
-  podmanOnly(ctx, 'logs');
   const name = validateName(o.name);
   const tail = o.lines === undefined ? undefined : parseLines(o.lines);
   const since = o.since === undefined ? undefined : parseSince(o.since);

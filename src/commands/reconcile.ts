@@ -1,5 +1,4 @@
 import type { Context } from '../runtime/context.js';
-import { podmanOnly } from '../tenant/podman-only.js';
 import type { AppliedChange } from '../reconcile/apply.js';
 import { readWorld, type World } from '../reconcile/world.js';
 import { tenantRouteFor } from '../caddy/routes.js';
@@ -39,7 +38,6 @@ const ROUTE_ATTEMPTS = 5;
  * re-planned, and container work re-checks the tenant's row under the tenant's lock.
  */
 export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<ReconcileResult> {
-  podmanOnly(ctx, 'reconcile');
   const tenants = await reconcileTenants(ctx, o);
   // The admin instance (FEATHER_TENANT_ADMIN_HOST), after the tenants: its start may wait for it to answer.
   if (!ctx.config.adminHost) return tenants;

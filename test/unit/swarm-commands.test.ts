@@ -5,12 +5,7 @@ import { move } from '../../src/commands/move.js';
 import { list } from '../../src/commands/list.js';
 import { remove } from '../../src/commands/remove.js';
 import { show } from '../../src/commands/show.js';
-import { passwd } from '../../src/commands/passwd.js';
-import { reconcile } from '../../src/commands/reconcile.js';
 import { sweep } from '../../src/commands/sweep.js';
-import { upgrade } from '../../src/commands/upgrade.js';
-import { rotateIngestToken } from '../../src/commands/rotate-ingest-token.js';
-import { adminSwap } from '../../src/commands/admin.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
 import { fakeContext, type FakeContext } from '../fakes/context.js';
 import { FakeSwarm } from '../fakes/swarm.js';
@@ -127,18 +122,13 @@ describe('show on swarm', () => {
   });
 });
 
-describe('commands that still speak to podman alone', () => {
-  it('refuse on swarm (exit 2) before touching anything', async () => {
+describe('sweep, which the watchdog also calls', () => {
+  it('refuses on swarm (exit 2) before touching anything (the CLI refuses the rest: backends.test.ts)', async () => {
     onSwarm();
     await add(ctx, { name: 'alice', node: '1' });
     swarm.calls.length = 0;
     const podmanCalls = ctx.podman.calls.length;
-    expect(await exitOf(reconcile(ctx, { dryRun: false, adopt: false }))).toBe(EXIT.usage);
-    expect(await exitOf(passwd(ctx, 'alice'))).toBe(EXIT.usage);
     expect(await exitOf(sweep(ctx, { dryRun: false }))).toBe(EXIT.usage);
-    expect(await exitOf(upgrade(ctx, { names: ['alice'], all: false, dryRun: false }))).toBe(EXIT.usage);
-    expect(await exitOf(rotateIngestToken(ctx, 'alice'))).toBe(EXIT.usage);
-    expect(await exitOf(adminSwap(ctx, { drainSeconds: undefined }))).toBe(EXIT.usage);
     expect(ctx.podman.calls.length).toBe(podmanCalls);
     expect(swarm.calls).toEqual([]);
   });
