@@ -70,6 +70,7 @@ export function fakeContext(env: Env = {}): FakeContext {
     db,
     advance: (ms) => void (now += ms),
     close: () => {
+      podman.stopServing();
       db.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
