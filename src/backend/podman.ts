@@ -48,6 +48,14 @@ export const podmanBackend: TenantBackend = {
   route: (ctx, row) => tenantRouteFor(ctx.config, row.name, row.port),
   list: listPodman,
   show: showPodman,
+  lost: (name) => ({ what: 'container', hint: `recreate it with: feather-tenant start ${name}` }),
+
+  async logs(ctx, name) {
+    const obj = objectName(ctx.config, name);
+    if (!(await ctx.podman.containerExists(obj))) return undefined;
+    return { command: 'podman logs', stream: (o) => ctx.podman.streamLogs(obj, o), read: (o) => ctx.podman.readLogs(obj, o) };
+  },
+
   prepareRemove,
 };
 

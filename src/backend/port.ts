@@ -10,6 +10,8 @@ import type { TenantRow } from '../core/tenant-row.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import type { Context } from '../runtime/context.js';
+import type { LogOptions } from '../podman/types.js';
+import type { LogLine } from '../podman/parse-logs.js';
 import type { Undo } from '../tenant/undo.js';
 
 
@@ -52,6 +54,16 @@ export interface PreparedRemove {
   teardown(): Promise<string[]>;
 }
 
+/** Where a tenant's logs are read (its container's, or its service's tasks'). */
+export interface LogSource {
+  /** The engine's command, for an error: `podman logs`, `docker service logs`. */
+  command: string;
+  /** Streams them to our stdout/stderr; resolves with the engine's exit code (130: interrupted). */
+  stream(opts: LogOptions): Promise<number>;
+  /** The last lines (both streams, in time order); never follows. */
+  read(opts: { tail: number; since?: string | undefined }): Promise<LogLine[]>;
+}
+
 export interface TenantBackend {
   readonly name: BackendName;
   /** Bad input for add on this backend, before the lock and any read. */
@@ -73,6 +85,10 @@ export interface TenantBackend {
   list(ctx: Context, early?: Promise<ContainerSummary[]>): Promise<ListEntry[]>;
   /** One tenant as the engine runs it. */
   show(ctx: Context, row: TenantRow): Promise<ShowResult>;
+  /** What a tenant runs as (`container`, `service`) and how it gets one again once it is lost. */
+  lost(name: string): { what: string; hint: string };
+  /** The tenant's logs; undefined when it has no container or service to read them from. */
+  logs(ctx: Context, name: string): Promise<LogSource | undefined>;
   /** Reads what remove needs, refuses what this backend cannot remove; changes nothing. */
   prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove>;
 }
@@ -109,4 +125,8 @@ export interface SwarmEngine {
   pin(name: string, from: string | undefined, to: string): Promise<void>;
   /** Service, network and secrets; the volume stays on its node. Absent is success. */
   remove(name: string, secrets: string[]): Promise<void>;
+  /** `docker service logs --raw`, streamed to our stdout/stderr; resolves with docker's exit code. */
+  streamLogs(name: string, opts: LogOptions): Promise<number>;
+  /** The service's last log lines, both streams in time order. */
+  readLogs(name: string, opts: { tail: number; since?: string | undefined }): Promise<LogLine[]>;
 }

@@ -11,7 +11,7 @@ import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
-import type { AddRequest, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend } from './port.js';
+import type { AddRequest, LogSource, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend } from './port.js';
 
 /** A service's state as list and show say it. */
 function serviceState(s: ServiceSummary | undefined): EngineState {
@@ -68,7 +68,17 @@ export class SwarmBackend implements TenantBackend {
 
   recreate(_ctx: Context, row: TenantRow): Promise<void> {
     // A service is made from a new password's secret: only add makes one.
-    return Promise.reject(new OperationError(`tenant ${row.name} has no service`, `recreate it with: feather-tenant remove ${row.name} && feather-tenant add ${row.name}`));
+    return Promise.reject(new OperationError(`tenant ${row.name} has no service`, this.lost(row.name).hint));
+  }
+
+  lost(name: string): { what: string; hint: string } {
+    return { what: 'service', hint: `recreate it with: feather-tenant remove ${name} && feather-tenant add ${name}` };
+  }
+
+  async logs(ctx: Context, name: string): Promise<LogSource | undefined> {
+    const obj = objectName(ctx.config, name);
+    if ((await this.swarm.state(obj)) === undefined) return undefined;
+    return { command: 'docker service logs', stream: (o) => this.swarm.streamLogs(obj, o), read: (o) => this.swarm.readLogs(obj, o) };
   }
 
   dial(ctx: Context, row: Pick<TenantRow, 'name'>): string {

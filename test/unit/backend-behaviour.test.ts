@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
 import { lifecycle } from '../../src/commands/lifecycle.js';
 import { list } from '../../src/commands/list.js';
+import { logLines, logs } from '../../src/commands/logs.js';
 import { remove } from '../../src/commands/remove.js';
 import { show } from '../../src/commands/show.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
@@ -86,6 +87,21 @@ for (const [backend, b] of Object.entries(BACKENDS)) {
       expect(await exitOf(remove(ctx, { name: 'alice', purge: false, yes: false }))).toBe(EXIT.notFound);
     });
 
+    it("logs: the tenant's last lines as data, streamed; a tenant with nothing running them: exit 3", async () => {
+      setup();
+      await add(ctx, { name: 'alice' });
+      const lines = [{ time: '2026-12-01T10:00:00Z', stream: 'stdout' as const, text: 'one' }, { time: '2026-12-01T10:00:01Z', stream: 'stderr' as const, text: 'two' }];
+      (ctx.swarm?.logs ?? ctx.podman.logs).set('fake-alice', lines);
+      expect(await logLines(ctx, { name: 'alice', lines: '1' })).toEqual({ name: 'alice', lines: lines.slice(1) });
+      expect(await logs(ctx, { name: 'alice', follow: true, lines: '5', since: '10m' })).toBe(0);
+      expect(await exitOf(logs(ctx, { name: 'alice', follow: false, lines: 'x' }))).toBe(EXIT.usage);
+      expect(await exitOf(logs(ctx, { name: 'bob', follow: false }))).toBe(EXIT.notFound);
+      await remove(ctx, { name: 'alice', purge: false, yes: false });
+      ctx.store().reserve({ name: 'alice', image: ctx.config.image, volume: 'fake-alice', range: ctx.config.ports, alsoUsed: new Set(), now: ctx.now() });
+      const lost = await logs(ctx, { name: 'alice', follow: false }).catch((e: unknown) => e as FeatherError);
+      expect(lost).toMatchObject({ exitCode: EXIT.notFound, message: `tenant alice has no ${backend === 'swarm' ? 'service' : 'container'}, so no logs` });
+    });
+
     it('bad input changes nothing: a bad name, an unknown tenant', async () => {
       setup();
       expect(await exitOf(add(ctx, { name: 'Not-A-Name!' }))).toBe(EXIT.usage);
@@ -102,6 +118,8 @@ for (const [backend, b] of Object.entries(BACKENDS)) {
         await lifecycle(ctx, 'restart', 'alice');
         await list(ctx);
         await show(ctx, 'alice');
+        await logLines(ctx, { name: 'alice' });
+        await logs(ctx, { name: 'alice', follow: false });
         await remove(ctx, { name: 'alice', purge: false, yes: false });
         expect(ctx.podman.calls).toEqual([]);
       });
