@@ -47,6 +47,16 @@ describe('swarm backend', () => {
     expect(spec).not.toContain(password);
   });
 
+  it("logs: the service's lines as the app wrote them, with -n and --since; a bad value or a stranger changes nothing", async () => {
+    // the stand-in's first line, read on the manager from the task on node 2
+    const r = await s.cli('logs', 'alice', '-n', '20', '--since', '1h');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^feather stand-in for alice starting as uid 1000$/m);
+    expect(r.stdout).not.toContain('ftsw-alice.1.');
+    expect(await code(s.cli('logs', 'alice', '--since', 'yesterday'))).toBe(2);
+    expect(await code(s.cli('logs', 'nobody'))).toBe(3);
+  });
+
   it("another tenant's network cannot reach alice", async () => {
     const r = await s.cli('add', 'bob', '--json');
     expect(r.code).toBe(0);
