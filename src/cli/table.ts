@@ -302,7 +302,7 @@ pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <toke
   },
   {
     name: 'reconcile',
-    description: 'make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands, restore tenant isolation rules',
+    description: 'make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands, restore tenant isolation rules (on swarm: the routes; services and state compared and reported)',
     options: [
       { flags: '--dry-run', description: 'print what would change, change nothing' },
       { flags: '--adopt', description: "also take over containers named with the prefix that state does not know (tenant.sh's), keeping port and volume" },
@@ -312,7 +312,7 @@ pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <toke
 Safe to run at any time (a second run changes nothing): at the birth container's start, and from cron:
   */5 * * * * podman exec feather-birth feather-tenant reconcile
 `,
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: async (_a, o) => {
       // podman ps is most of a reconcile: start it, then load the rest while it runs.
       const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);

@@ -42,7 +42,7 @@ describe('which backend runs which command', () => {
 
   it('the podman-only ones are the commands with no swarm path yet', () => {
     const only = (b: string) => ALL.filter((c) => !c.spec.backends?.includes(b as 'podman')).map((c) => c.words.join(' ')).sort();
-    expect(only('swarm')).toEqual(['admin status', 'admin swap', 'export', 'import', 'passwd', 'reconcile', 'rotate-ingest-token', 'sweep', 'upgrade', 'watchdog']);
+    expect(only('swarm')).toEqual(['admin status', 'admin swap', 'export', 'import', 'passwd', 'rotate-ingest-token', 'sweep', 'upgrade', 'watchdog']);
     expect(only('podman')).toEqual(['move']);
   });
 
@@ -65,7 +65,6 @@ describe('which backend runs which command', () => {
   it('--help marks the commands of one backend', () => {
     const flat = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ');
     const help = flat(buildProgram().helpInformation());
-    expect(help).toContain('restore tenant isolation rules [podman backend only]');
     expect(help).toContain('(stops it meanwhile) [swarm backend only]');
     expect(help).toContain('after verifying all of it [podman backend only]');
     expect(flat(buildProgram().commands.find((c) => c.name() === 'admin')?.helpInformation())).toContain('after the drain [podman backend only]');

@@ -6,6 +6,7 @@ import { list } from '../../src/commands/list.js';
 import { remove } from '../../src/commands/remove.js';
 import { show } from '../../src/commands/show.js';
 import { sweep } from '../../src/commands/sweep.js';
+import { reconcile } from '../../src/commands/reconcile.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
 import { fakeContext, type FakeContext } from '../fakes/context.js';
 import { FakeSwarm } from '../fakes/swarm.js';
@@ -119,6 +120,42 @@ describe('show on swarm', () => {
     expect(await show(ctx, 'alice')).toMatchObject({ node: '2', state: 'running', limits: { cpus: 0.5, pids: 64 } });
     await lifecycle(ctx, 'stop', 'alice');
     expect((await show(ctx, 'alice')).state).toBe('stopped');
+  });
+});
+
+describe('reconcile on swarm', () => {
+  it("puts a lost route back, dialling the service, in front of a catch-all; a second run changes nothing", async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    await ctx.caddy.deleteById('fake-alice');
+    ctx.caddy.routes.unshift({ handle: [{ handler: 'static_response', body: 'catch-all' }] });
+    const dry = await reconcile(ctx, { dryRun: true, adopt: false });
+    expect(dry.changes.map((c) => c.action)).toEqual(['add route']);
+    expect(ctx.caddy.routes.some((r) => r['@id'] === 'fake-alice')).toBe(false);
+    const first = await reconcile(ctx, { dryRun: false, adopt: false });
+    expect(first).toMatchObject({ failed: 0, notes: [] });
+    expect(ctx.caddy.routes[0]?.['@id']).toBe('fake-alice');
+    expect(JSON.stringify(ctx.caddy.routes[0])).toContain('"dial":"fake-alice:8080"');
+    expect((await reconcile(ctx, { dryRun: false, adopt: false })).changes).toEqual([]);
+    expect(swarm.calls.filter((c) => !c.startsWith('ensure'))).toEqual([]);
+    expect(ctx.podman.calls).toEqual([]);
+  });
+
+  it('reports a row without a service and a service without a row, and changes neither', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    await add(ctx, { name: 'bob', node: '2' });
+    swarm.services.delete('fake-alice');
+    ctx.store().delete('bob');
+    const r = await reconcile(ctx, { dryRun: false, adopt: false });
+    expect(r.notes.map((n) => [n.target, n.message])).toEqual([
+      ['alice', 'its service fake-alice is missing; make it again with: feather-tenant remove alice && feather-tenant add alice'],
+      ['bob', 'service fake-bob is ours but no tenant bob is in state; left alone (delete it with feather-tenant remove bob)'],
+    ]);
+    // bob's route goes with his row, as on podman; alice's stays (her row says she is a tenant)
+    expect(r.changes.map((c) => [c.target, c.action])).toEqual([['bob', 'remove route']]);
+    expect(swarm.services.has('fake-bob')).toBe(true);
+    expect(await exitOf(reconcile(ctx, { dryRun: false, adopt: true }))).toBe(EXIT.usage);
   });
 });
 
