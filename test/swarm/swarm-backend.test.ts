@@ -75,6 +75,16 @@ describe('swarm backend', () => {
     expect((await s.get('alice', '/cgi-bin/info')).body).toContain('tenant=alice');
   });
 
+  it("reconcile puts a lost route back, dialling bob's service; a second run changes nothing", async () => {
+    expect(await code(s.admin('DELETE', '/id/ftsw-bob'))).toBe(0);
+    expect((await s.get('bob', '/cgi-bin/info')).body).not.toContain('tenant=bob');
+    const r = await s.cli('reconcile', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ failed: 0, notes: [], changes: [{ target: 'bob', action: 'add route' }] });
+    expect((await s.get('bob', '/cgi-bin/info')).body).toContain('tenant=bob');
+    expect(JSON.parse(await out(s.cli('reconcile', '--json')))).toMatchObject({ changes: [], notes: [] });
+  });
+
   it('stop (scale 0) and start (scale 1) keep the volume; asleep, Caddy no longer reaches it', async () => {
     expect(await code(docker(2, 'exec', await taskContainer(2, 'ftsw-alice'), 'sh', '-c', 'echo kept-1 > /home/user/keep'))).toBe(0);
     expect(await code(s.cli('stop', 'alice'))).toBe(0);
