@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS, type CommandSpec } from '../../src/cli/table.js';
 import { buildProgram, define } from '../../src/cli/program.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
+import { startContainerRead } from '../../src/runtime/early-read.js';
 
 // The one refusal of a command the configured backend has no path for (cli/backends.ts, checked
 // in program.ts before any command runs): every command of the table, on both backends.
@@ -61,6 +62,13 @@ describe('which backend runs which command', () => {
       }
     });
   }
+
+  it("the launcher's early podman read (list, reconcile, upgrade) is podman's alone", async () => {
+    expect(startContainerRead({ FEATHER_TENANT_BACKEND: 'swarm', FEATHER_TENANT_CONFIG: configFile })).toBeUndefined();
+    const onPodman = startContainerRead({ FEATHER_TENANT_BACKEND: 'podman', FEATHER_TENANT_CONFIG: configFile, FEATHER_TENANT_PODMAN: '/nonexistent/podman' });
+    expect(onPodman).toBeInstanceOf(Promise);
+    await onPodman?.catch(() => undefined);
+  });
 
   it('--help marks the commands of one backend', () => {
     const flat = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ');

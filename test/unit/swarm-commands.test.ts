@@ -79,6 +79,21 @@ describe('start, stop, remove on swarm', () => {
   });
 });
 
+describe('a tenant whose service is gone', () => {
+  it('stop: already stopped; start and restart: exit 1, saying to remove and add it again', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice' });
+    swarm.services.delete('fake-alice');
+    swarm.calls.length = 0;
+    expect(await lifecycle(ctx, 'stop', 'alice')).toMatchObject({ action: 'none', message: 'alice is already stopped' });
+    for (const verb of ['start', 'restart'] as const) {
+      const err = await lifecycle(ctx, verb, 'alice').catch((e: unknown) => e as FeatherError);
+      expect(err).toMatchObject({ exitCode: EXIT.failed, message: 'tenant alice has no service', hint: 'recreate it with: feather-tenant remove alice && feather-tenant add alice' });
+    }
+    expect(swarm.calls).toEqual([]);
+  });
+});
+
 describe('move on swarm', () => {
   it('stops, copies, re-pins and starts again; the same node again is nothing to do', async () => {
     onSwarm();
