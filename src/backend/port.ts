@@ -1,13 +1,105 @@
+// The backend port (issue 14): what the tenant commands need of the engine that runs tenants,
+// with two adapters: podman on this server (backend/podman.ts, over PodmanClient) and Docker
+// Swarm (backend/swarm.ts, over the SwarmEngine below). runtime/context.ts picks one from
+// FEATHER_TENANT_BACKEND; commands call ctx.backend and never ask which one it is.
+import type { CaddyRoute } from '../core/route.js';
+import type { BackendName } from '../core/backends.js';
+import type { EngineState } from '../core/lifecycle-plan.js';
 import type { ServiceSpec, ServiceSummary, SwarmNode } from '../core/service.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import type { ContainerSummary } from '../core/container.js';
+import type { ListEntry, ShowResult } from '../core/tenant-views.js';
+import type { Context } from '../runtime/context.js';
+import type { LogOptions } from '../podman/types.js';
+import type { LogLine } from '../podman/parse-logs.js';
+import type { Undo } from '../tenant/undo.js';
+
+
+/** What `add` (and `import`, which provisions the same way) asks for, validated. */
+export interface AddRequest {
+  name: string;
+  image: string;
+  /** Runs once the volume exists (`created`: by this add), before the container starts (podman). */
+  fillVolume?: ((volume: string, created: boolean) => Promise<void>) | undefined;
+  /** An existing volume is deleted and created anew (import --force). */
+  replaceVolume?: boolean | undefined;
+  createdAt?: number | undefined;
+  /** The swarm node (feather.host label) to place it on; default the emptiest. */
+  node?: string | undefined;
+}
+
+/** add after its preflight: nothing has changed yet. */
+export interface PreparedAdd {
+  /** Claims name (and port) in state: the one row add then fills. */
+  reserve(): Promise<TenantRow>;
+  /**
+   * Makes the tenant's objects and starts it, until it runs; each object made is pushed on
+   * `undo`. `containerId` is what state keeps, `port` the one add reports (podman: the host's;
+   * swarm: the service's).
+   */
+  create(row: TenantRow, password: string, undo: Undo): Promise<{ containerId: string; port: number; volumeReused: boolean; node?: string }>;
+}
+
+/** remove after its preflight: nothing has changed yet. */
+export interface PreparedRemove {
+  /** Anything of the tenant's left in the engine (container, service, or a volume --purge would delete). */
+  found: boolean;
+  /** The error when neither state, the engine nor Caddy knows the tenant (a kept volume's hint). */
+  notFoundHint?: string;
+  volume: string;
+  /** The volume --purge deletes (it exists); asks for confirmation first. */
+  purgeVolume?: string;
+  volumeKept: boolean;
+  /** Removes the tenant's objects, keeping the volume unless purged; says what it removed. */
+  teardown(): Promise<string[]>;
+}
+
+/** Where a tenant's logs are read (its container's, or its service's tasks'). */
+export interface LogSource {
+  /** The engine's command, for an error: `podman logs`, `docker service logs`. */
+  command: string;
+  /** Streams them to our stdout/stderr; resolves with the engine's exit code (130: interrupted). */
+  stream(opts: LogOptions): Promise<number>;
+  /** The last lines (both streams, in time order); never follows. */
+  read(opts: { tail: number; since?: string | undefined }): Promise<LogLine[]>;
+}
+
+export interface TenantBackend {
+  readonly name: BackendName;
+  /** Bad input for add on this backend, before the lock and any read. */
+  validateAdd(ctx: Context, req: AddRequest): void;
+  /** Reads everything add needs and refuses a clash; changes nothing. */
+  prepareAdd(ctx: Context, req: AddRequest): Promise<PreparedAdd>;
+  /** The tenant's container or service now. */
+  state(ctx: Context, row: TenantRow): Promise<EngineState>;
+  /** Starts the stopped tenant and waits until it answers (podman: HTTP; swarm: a running task). */
+  start(ctx: Context, row: TenantRow): Promise<void>;
+  stop(ctx: Context, row: TenantRow): Promise<void>;
+  /** The tenant's container or service is gone: make it again from state and start it. */
+  recreate(ctx: Context, row: TenantRow): Promise<void>;
+  /** The host:port Caddy dials for the tenant. */
+  dial(ctx: Context, row: Pick<TenantRow, 'name' | 'port'>): string;
+  /** The tenant's Caddy route (its dial, and what the backend serves beside the tenant). */
+  route(ctx: Context, row: Pick<TenantRow, 'name' | 'port'>): CaddyRoute;
+  /** Every tenant: state's rows with what the engine runs, and the engine's tenants state lacks. */
+  list(ctx: Context, early?: Promise<ContainerSummary[]>): Promise<ListEntry[]>;
+  /** One tenant as the engine runs it. */
+  show(ctx: Context, row: TenantRow): Promise<ShowResult>;
+  /** What a tenant runs as (`container`, `service`) and how it gets one again once it is lost. */
+  lost(name: string): { what: string; hint: string };
+  /** The tenant's logs; undefined when it has no container or service to read them from. */
+  logs(ctx: Context, name: string): Promise<LogSource | undefined>;
+  /** Reads what remove needs, refuses what this backend cannot remove; changes nothing. */
+  prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove>;
+}
 
 export type BackendState = 'running' | 'stopped' | 'starting';
 
 /**
- * The tenant lifecycle on an orchestrator (issue 14): what `add`, `start`, `stop`, `remove` and
- * `list` need, and nothing of how. One implementation today (swarm/docker-cli.ts);
- * the podman backend keeps its own, richer PodmanClient port.
+ * The swarm engine (swarm/docker-cli.ts) the swarm backend is built on; `move`'s nodes,
+ * copyVolume and pin are swarm's alone and reached through ctx.swarm.
  */
-export interface TenantBackend {
+export interface SwarmEngine {
   /** Nodes labelled for tenants (node.labels.feather.host). */
   nodes(): Promise<SwarmNode[]>;
   /**
@@ -33,4 +125,8 @@ export interface TenantBackend {
   pin(name: string, from: string | undefined, to: string): Promise<void>;
   /** Service, network and secrets; the volume stays on its node. Absent is success. */
   remove(name: string, secrets: string[]): Promise<void>;
+  /** `docker service logs --raw`, streamed to our stdout/stderr; resolves with docker's exit code. */
+  streamLogs(name: string, opts: LogOptions): Promise<number>;
+  /** The service's last log lines, both streams in time order. */
+  readLogs(name: string, opts: { tail: number; since?: string | undefined }): Promise<LogLine[]>;
 }

@@ -4,6 +4,8 @@
 // `--help` and `--version` load none of them.
 import { OperationError } from '../core/errors.js';
 import { context, runAndRender } from './run.js';
+import { EVERY_BACKEND, PODMAN_ONLY, SWARM_ONLY, type BackendName } from './backends.js';
+import { MOVE_ON_PODMAN } from '../core/backends.js';
 
 export interface OptionSpec {
   flags: string;
@@ -21,6 +23,13 @@ export interface CommandSpec {
   options?: readonly OptionSpec[];
   /** Shown after the options in `<cmd> --help`. */
   help?: string;
+  /**
+   * The backends (FEATHER_TENANT_BACKEND) it works on: on any other it is refused (exit 2) before
+   * it runs (program.ts), and `--help` says so. Required with `run`: every command decides.
+   */
+  backends?: readonly BackendName[];
+  /** The refusal's hint on another backend (default: the limits in docs/many-servers.md). */
+  backendHint?: string;
   /** The command's arguments in order, then its options. */
   run?: (args: string[], o: Opts) => Promise<void>;
   sub?: readonly CommandSpec[];
@@ -47,6 +56,7 @@ const lifecycle = ([
   args: [NAME],
   options: [JSON_OUT('print the outcome as JSON')],
   help: examples([`feather-tenant ${verb} alice`]),
+  backends: EVERY_BACKEND,
   run: ([name = ''], o) => runAndRender(() => import('../commands/lifecycle.js'), (m, ctx) => m.lifecycle(ctx, verb, name), (r) => r.printLifecycle, o),
 }));
 
@@ -56,6 +66,7 @@ const pin = ([['pin', true], ['unpin', false]] as const).map(([cmd, pinned]): Co
   args: [NAME],
   options: [JSON_OUT('print the result as JSON')],
   help: examples([`feather-tenant ${cmd} alice`]),
+  backends: EVERY_BACKEND,
   run: ([name = ''], o) => runAndRender(() => import('../commands/pin.js'), (m, ctx) => m.setPinned(ctx, { name, pinned }), (r) => r.printPin, o),
 }));
 
@@ -69,6 +80,7 @@ const sessions: CommandSpec = {
       args: [NAME],
       options: [JSON_OUT('print as JSON')],
       help: examples(['feather-tenant sessions list alice']),
+      backends: EVERY_BACKEND,
       run: ([name = ''], o) => runAndRender(() => import('../commands/sessions.js'), (m, ctx) => m.listSessions(ctx, name), (r) => r.printSessions, o),
     },
     {
@@ -80,12 +92,14 @@ const sessions: CommandSpec = {
         JSON_OUT('print the result as JSON'),
       ],
       help: examples(['feather-tenant sessions revoke alice', 'feather-tenant sessions revoke alice --session 3hT0...']),
+      backends: EVERY_BACKEND,
       run: ([name = ''], o) => runAndRender(() => import('../commands/sessions.js'), (m, ctx) => m.revokeSessions(ctx, name, str(o.session)), (r) => r.printRevoke, o),
     },
     {
       name: 'pending',
       description: 'revocations recorded but not yet confirmed by Redis (delivered by the watchdog or the next command)',
       options: [JSON_OUT('print as JSON')],
+      backends: EVERY_BACKEND,
       run: (_a, o) => runAndRender(() => import('../commands/sessions.js'), (m, ctx) => m.pendingRevocations(ctx), (r) => r.printPending, o),
     },
   ],
@@ -100,6 +114,7 @@ const admin: CommandSpec = {
       description: 'the live colour, its image, the port the admin route dials, and both colours\' containers',
       options: [JSON_OUT('print as JSON')],
       help: examples(['feather-tenant admin status', 'feather-tenant admin status --json']),
+      backends: PODMAN_ONLY,
       run: (_a, o) => runAndRender(() => import('../commands/admin.js'), (m, ctx) => m.adminStatus(ctx), (r) => r.printAdminStatus, o),
     },
     {
@@ -114,6 +129,7 @@ const admin: CommandSpec = {
 A standby that does not answer HTTP within FEATHER_TENANT_READY_TIMEOUT (or exits) is removed,
 nothing is switched, and the command exits 1 with its last log lines.
 `,
+      backends: PODMAN_ONLY,
       run: (_a, o) => runAndRender(() => import('../commands/admin.js'), (m, ctx) => m.adminSwap(ctx, { image: str(o.image), drainSeconds: str(o.drain) }), (r) => r.printAdminSwap, o),
     },
   ],
@@ -130,6 +146,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       JSON_OUT('print the tenant as JSON'),
     ],
     help: examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json', 'FEATHER_TENANT_BACKEND=swarm feather-tenant add carol --node 2']),
+    backends: EVERY_BACKEND,
     run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image), node: str(o.node) }), (r) => r.printAdd, o),
   },
   {
@@ -143,6 +160,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       JSON_OUT('print what was removed as JSON'),
     ],
     help: examples(['feather-tenant remove alice', 'feather-tenant remove alice --purge --yes']),
+    backends: EVERY_BACKEND,
     run: ([name = ''], o) => runAndRender(
       () => Promise.all([import('../commands/remove.js'), import('./prompt.js')]),
       ([m, prompt], ctx) => m.remove(ctx, { name, purge: flag(o.purge), yes: flag(o.yes), confirm: prompt.terminalConfirm() }),
@@ -155,6 +173,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'list tenants with their port, URL, container and state',
     options: [JSON_OUT('print as JSON')],
     help: examples(['feather-tenant list', 'feather-tenant list --json']),
+    backends: EVERY_BACKEND,
     run: async (_a, o) => {
       // Like reconcile: the podman ps the launcher started runs while the rest loads.
       const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
@@ -167,23 +186,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [NAME],
     options: [JSON_OUT('print as JSON')],
     help: examples(['feather-tenant show alice', 'feather-tenant show alice --json']),
+    backends: EVERY_BACKEND,
     run: ([name = ''], o) => runAndRender(() => import('../commands/show.js'), (m, ctx) => m.show(ctx, name), (r) => r.printShow, o),
   },
   ...lifecycle,
   {
     name: 'move',
-    description: 'FEATHER_TENANT_BACKEND=swarm: move a tenant and its data to another node (stops it meanwhile)',
+    description: 'move a tenant and its data to another swarm node (stops it meanwhile)',
     args: [NAME],
     options: [
       { flags: '--node <host>', description: 'the node to move to (its feather.host label)' },
       JSON_OUT('print the outcome as JSON'),
     ],
     help: examples(['FEATHER_TENANT_BACKEND=swarm feather-tenant move alice --node 2']),
+    backends: SWARM_ONLY,
+    backendHint: MOVE_ON_PODMAN,
     run: ([name = ''], o) => runAndRender(() => import('../commands/move.js'), (m, ctx) => m.move(ctx, name, str(o.node)), (r) => r.printLifecycle, o),
   },
   {
     name: 'logs',
-    description: "a tenant's container logs; -f streams them until interrupted",
+    description: "a tenant's logs (its container's; on swarm, its service's: docker service logs); -f streams them until interrupted",
     args: [NAME],
     options: [
       { flags: '-f, --follow', description: 'keep streaming new lines' },
@@ -191,10 +213,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: '--since <time>', description: 'only lines since a duration ago (10m, 2h) or a time (2024-05-01T12:00:00Z)' },
     ],
     help: examples(['feather-tenant logs alice -n 50', 'feather-tenant logs alice -f --since 10m']),
+    backends: EVERY_BACKEND,
     run: async ([name = ''], o) => {
       const [{ logs }, ctx] = await Promise.all([import('../commands/logs.js'), context()]);
-      const code = await logs(ctx, { name, follow: flag(o.follow), lines: str(o.tail), since: str(o.since) });
-      if (code !== 0 && code !== 130) throw new OperationError(`podman logs exited with status ${code}`);
+      await logs(ctx, { name, follow: flag(o.follow), lines: str(o.tail), since: str(o.since) });
     },
   },
   {
@@ -203,6 +225,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [NAME],
     options: [JSON_OUT('print the tenant and new password as JSON')],
     help: examples(['feather-tenant passwd alice', 'feather-tenant passwd alice --json']),
+    backends: PODMAN_ONLY,
     run: ([name = ''], o) => runAndRender(() => import('../commands/passwd.js'), (m, ctx) => m.passwd(ctx, name), (r) => r.printPasswd, o),
   },
   {
@@ -222,6 +245,7 @@ A running tenant's requests are held while its container is replaced and answere
 FEATHER_TENANT_READY_TIMEOUT, exits, or exits within FEATHER_TENANT_UPGRADE_SETTLE of its first
 answer, the old one is started again and upgrade exits 1 with the new one's last log lines. Asleep and stopped tenants are recreated and stay as they were.
 `,
+    backends: PODMAN_ONLY,
     run: async (args, o) => {
       // A variadic argument arrives as one array.
       const names = (args[0] as unknown as string[] | undefined) ?? [];
@@ -249,6 +273,7 @@ answer, the old one is started again and upgrade exits 1 with the new one's last
 The token is never printed: the container reads it from /run/secrets/feather-ingest-token and
 pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <token>).
 `,
+    backends: PODMAN_ONLY,
     run: ([name = ''], o) => runAndRender(() => import('../commands/rotate-ingest-token.js'), (m, ctx) => m.rotateIngestToken(ctx, name), (r) => r.printRotateIngest, o),
   },
   {
@@ -260,6 +285,7 @@ pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <toke
       JSON_OUT('print as JSON'),
     ],
     help: examples(['feather-tenant summaries alice', 'feather-tenant summaries alice --last 50 --json']),
+    backends: EVERY_BACKEND,
     run: ([name = ''], o) => runAndRender(() => import('../commands/summaries.js'), (m, ctx) => m.summaries(ctx, name, { last: str(o.last) }), (r) => r.printSummaries, o),
   },
   {
@@ -271,11 +297,12 @@ pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <toke
       JSON_OUT('print as JSON'),
     ],
     help: examples(['feather-tenant usage', 'feather-tenant usage alice --since 30d', 'feather-tenant usage --since 2026-11-01 --json']),
+    backends: EVERY_BACKEND,
     run: ([name], o) => runAndRender(() => import('../commands/usage.js'), (m, ctx) => m.usage(ctx, { name, since: str(o.since) }), (r) => r.printUsage, o),
   },
   {
     name: 'reconcile',
-    description: 'make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands, restore tenant isolation rules',
+    description: 'make podman and Caddy match the state: restore, fix or remove routes, create or start containers, finish interrupted commands, restore tenant isolation rules (on swarm: the routes; services and state compared and reported)',
     options: [
       { flags: '--dry-run', description: 'print what would change, change nothing' },
       { flags: '--adopt', description: "also take over containers named with the prefix that state does not know (tenant.sh's), keeping port and volume" },
@@ -285,6 +312,7 @@ pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <toke
 Safe to run at any time (a second run changes nothing): at the birth container's start, and from cron:
   */5 * * * * podman exec feather-birth feather-tenant reconcile
 `,
+    backends: EVERY_BACKEND,
     run: async (_a, o) => {
       // podman ps is most of a reconcile: start it, then load the rest while it runs.
       const early = (await import('../runtime/early-read.js')).takeEarlyRead(process.env);
@@ -315,6 +343,7 @@ Safe to run at any time (a second run changes nothing): at the birth container's
     ])}
 A running tenant is stopped while its volume is copied and started again right after.
 The archive holds the user's data and password hash: keep it as private as the volume.`,
+    backends: PODMAN_ONLY,
     run: async ([name = ''], o) => {
       const [{ exportTenant }, io, { terminalProgress }, { version }, ctx] = await Promise.all([
         import('../commands/export.js'), import('./transfer-io.js'), import('./progress.js'), import('./version.js'), context(),
@@ -345,6 +374,7 @@ Nothing is created until the whole archive has been read, its checksums verified
 volume.tar checked entry by entry (nothing outside the volume, no devices, no setuid files;
 see the README's "What import checks").
 Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
+    backends: PODMAN_ONLY,
     run: ([file = ''], o) => runAndRender(
       () => Promise.all([import('../commands/import.js'), import('./transfer-io.js'), import('./progress.js')]),
       async ([m, io, progress], ctx) => m.importTenant(ctx, {
@@ -361,6 +391,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
       JSON_OUT('print the result as JSON'),
     ],
     help: examples(['feather-tenant sweep', 'feather-tenant sweep --dry-run --json', '* * * * * podman exec feather-birth feather-tenant sweep   (crontab)']),
+    backends: PODMAN_ONLY,
     run: (_a, o) => runAndRender(() => import('../commands/sweep.js'), (m, ctx) => m.sweep(ctx, { dryRun: flag(o.dryRun) }), (r) => r.printSweep, o),
   },
   ...pin,
@@ -368,9 +399,9 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
     name: 'watchdog',
     description: 'run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), the admin API (FEATHER_TENANT_ADMIN_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr',
     help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics', 'curl -s -H "Authorization: Bearer $(feather-tenant admin-token)" http://127.0.0.1:9097/api/tenants']),
+    backends: PODMAN_ONLY,
     run: async () => {
       const [{ watchdog }, ctx] = await Promise.all([import('../watchdog/daemon.js'), context()]);
-      (await import('../tenant/podman-only.js')).podmanOnly(ctx, 'watchdog');
       const stop = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
       await watchdog(ctx, { signal: stop.signal });
@@ -388,6 +419,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
 The watchdog serves the admin API on FEATHER_TENANT_ADMIN_LISTEN (default 127.0.0.1:9097; off disables it).
 See docs/admin-api.md for the endpoints.
 `,
+    backends: EVERY_BACKEND,
     run: async (_a, o) => {
       const [{ adminToken }, { loadConfig }] = await Promise.all([import('../commands/admin-token.js'), import('../runtime/load-config.js')]);
       process.stdout.write(`${adminToken(loadConfig(process.env), { rotate: flag(o.rotate) })}\n`);
@@ -397,6 +429,7 @@ See docs/admin-api.md for the endpoints.
     name: 'config',
     description: 'print the effective configuration (file and environment), secrets redacted',
     help: examples(['feather-tenant config', 'FEATHER_TENANT_PORTS=9001-9050 feather-tenant config']),
+    backends: EVERY_BACKEND,
     run: async () => {
       const [{ loadConfig }, { redactConfig }] = await Promise.all([import('../runtime/load-config.js'), import('../core/config.js')]);
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(process.env)), null, 2)}\n`);

@@ -1,4 +1,3 @@
-import { podmanOnly } from '../tenant/podman-only.js';
 import type { Context } from '../runtime/context.js';
 import { ADMIN_LOCK, adminContainer, adminPort, colourAt, planSwap, COLOURS, type Colour } from '../core/admin.js';
 import { OperationError, UsageError } from '../core/errors.js';
@@ -19,7 +18,6 @@ export interface AdminStatus {
 }
 
 export async function adminStatus(ctx: Context): Promise<AdminStatus> {
-  podmanOnly(ctx, 'admin status');
   const host = requireAdminHost(ctx);
   const c = ctx.config;
   const [states, port] = await Promise.all([colourStates(ctx), currentRoutePort(ctx)]);
@@ -66,7 +64,6 @@ export function parseDrain(text: string | undefined): number {
  * recorded colour and stops the other.
  */
 export async function adminSwap(ctx: Context, o: SwapOptions): Promise<SwapResult> {
-  podmanOnly(ctx, 'admin swap');
   const host = requireAdminHost(ctx);
   const drainSeconds = parseDrain(o.drainSeconds);
   const image = o.image === undefined ? ctx.config.image : validateImage(o.image, '--image');

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { podmanOnly } from '../tenant/podman-only.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from '../runtime/context.js';
@@ -43,7 +42,6 @@ export interface ExportResult {
  * On any failure the output is abandoned (a file output never takes its final name).
  */
 export async function exportTenant(ctx: Context, opts: ExportOptions): Promise<ExportResult> {
-  podmanOnly(ctx, 'export');
   try {
     return await exportTo(ctx, opts);
   } catch (err) {

@@ -1,5 +1,4 @@
 import type { Context } from '../runtime/context.js';
-import { podmanOnly } from '../tenant/podman-only.js';
 import { ConflictError, OperationError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
@@ -56,7 +55,6 @@ interface Target {
  * delivered like add's and printed.
  */
 export async function importTenant(ctx: Context, opts: ImportOptions): Promise<ImportResult> {
-  podmanOnly(ctx, 'import');
   const c = ctx.config;
   if (opts.name !== undefined) validateName(opts.name);
   if (opts.image !== undefined) validateImage(opts.image, '--image');

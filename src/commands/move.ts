@@ -1,11 +1,12 @@
 import type { Context } from '../runtime/context.js';
 import { UsageError } from '../core/errors.js';
+import { backendRefusal, MOVE_ON_PODMAN } from '../core/backends.js';
 import { validateName } from '../core/names.js';
 import { objectName, prefixFilter, tenantLabels } from '../core/tenant.js';
 import { pickNode } from '../core/tenant-service-spec.js';
 import { withLock } from '../tenant/lock.js';
 import { requireActive } from '../tenant/require.js';
-import { waitRunning } from '../tenant/swarm-add.js';
+import { waitRunning } from '../backend/swarm.js';
 
 export interface MoveResult {
   name: string;
@@ -25,7 +26,8 @@ export interface MoveResult {
 export async function move(ctx: Context, rawName: string, rawNode: string | undefined): Promise<MoveResult> {
   const name = validateName(rawName);
   const swarm = ctx.swarm;
-  if (!swarm) throw new UsageError('move places a tenant on another swarm node: it needs FEATHER_TENANT_BACKEND=swarm', 'on podman, move a user between servers with export and import (docs/migration.md)');
+  // The command table refuses move on podman first (cli/backends.ts); this is the same refusal for a direct call.
+  if (!swarm) throw backendRefusal('move', ctx.backend.name, MOVE_ON_PODMAN);
   if (rawNode === undefined || rawNode === '') throw new UsageError('move needs --node N: the node (its feather.host label) to move to');
   return withLock(ctx, name, 'move', async () => {
     const row = requireActive(ctx, name);

@@ -1,5 +1,4 @@
 import type { Context } from '../runtime/context.js';
-import { podmanOnly } from '../tenant/podman-only.js';
 import { withLock } from '../tenant/lock.js';
 import { validateName } from '../core/names.js';
 import { generatePassword, hashPassword } from '../core/password.js';
@@ -22,7 +21,6 @@ export interface PasswdResult {
  * token stays as it is.
  */
 export async function passwd(ctx: Context, rawName: string): Promise<PasswdResult> {
-  podmanOnly(ctx, 'passwd');
   const name = validateName(rawName);
   return withLock(ctx, name, 'passwd', async () => {
     const c = ctx.config;

@@ -1,15 +1,15 @@
 import type { Context } from '../runtime/context.js';
-import { podmanOnly } from '../tenant/podman-only.js';
 import type { AppliedChange } from '../reconcile/apply.js';
 import { readWorld, type World } from '../reconcile/world.js';
-import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
-import type { RouteChange } from '../reconcile/route-merge.js';
+import { applyRoutes, result, routeChange, type ReconcileResult } from '../reconcile/apply-routes.js';
 import { describeAction } from '../reconcile/describe.js';
 import { prefixFilter } from '../core/tenant.js';
 import { planReconcile, type Note, type ReconcilePlan, type TenantAction } from '../reconcile/plan.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
+
+export type { ReconcileResult };
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -17,17 +17,6 @@ export interface ReconcileOptions {
   /** podman's containers, read while the command was still loading (bin/feather-tenant.js). */
   early?: Promise<ContainerSummary[]> | undefined;
 }
-
-export interface ReconcileResult {
-  dryRun: boolean;
-  /** Made (or, with --dry-run, would be made); failed ones carry an error. */
-  changes: AppliedChange[];
-  notes: Note[];
-  failed: number;
-}
-
-// A Caddy change that loses to a concurrent one (If-Match) is re-planned from a fresh read.
-const ROUTE_ATTEMPTS = 5;
 
 /**
  * Converges podman and Caddy to our state: plan from one read of each (pure: reconcile/plan.ts),
@@ -39,7 +28,8 @@ const ROUTE_ATTEMPTS = 5;
  * re-planned, and container work re-checks the tenant's row under the tenant's lock.
  */
 export async function reconcile(ctx: Context, o: ReconcileOptions): Promise<ReconcileResult> {
-  podmanOnly(ctx, 'reconcile');
+  // On swarm: the same route half; the services are compared with state and reported, not repaired.
+  if (ctx.swarm) return (await import('../reconcile/swarm.js')).reconcileOnSwarm(ctx, ctx.swarm, o);
   const tenants = await reconcileTenants(ctx, o);
   // The admin instance (FEATHER_TENANT_ADMIN_HOST), after the tenants: its start may wait for it to answer.
   if (!ctx.config.adminHost) return tenants;
@@ -86,7 +76,10 @@ async function reconcileTenants(ctx: Context, o: ReconcileOptions): Promise<Reco
     return result(true, changes, [...adoptNotes, ...plan.notes]);
   }
 
-  ({ world, plan } = await applyRoutes(ctx, world, plan, changes));
+  ({ world, plan } = await applyRoutes(ctx, world, plan, changes, async () => {
+    const again = await readWorld(ctx);
+    return { world: again, plan: planFor(ctx, again) };
+  }));
   ctx.checkpoint('reconcile:routed');
   if (plan.actions.length === 0) return result(false, changes, [...adoptNotes, ...plan.notes]);
   // Loaded only when containers need work (it brings podman run arguments, passwords, ...).
@@ -99,27 +92,6 @@ async function reconcileTenants(ctx: Context, o: ReconcileOptions): Promise<Reco
   return result(false, changes, [...adoptNotes, ...plan.notes]);
 }
 
-/**
- * All route changes in one If-Match config change. If another command changed Caddy since our
- * read, everything is read and planned again (up to ROUTE_ATTEMPTS times).
- */
-async function applyRoutes(ctx: Context, world: World, plan: ReconcilePlan, changes: AppliedChange[]): Promise<{ world: World; plan: ReconcilePlan }> {
-  for (let attempt = 1; plan.routes; attempt++) {
-    if (await ctx.caddy.replaceRoutes(world.caddy, plan.routes)) {
-      changes.push(...plan.routeChanges.map(routeChange));
-      break;
-    }
-    if (attempt === ROUTE_ATTEMPTS) {
-      changes.push(...plan.routeChanges.map((c) => ({ ...routeChange(c), error: 'Caddy config kept changing under us; run reconcile again' })));
-      break;
-    }
-    ctx.log('Caddy config changed while reconciling; reading it again');
-    world = await readWorld(ctx);
-    plan = planFor(ctx, world);
-  }
-  return { world, plan };
-}
-
 function planFor(ctx: Context, world: World): ReconcilePlan {
   const c = ctx.config;
   return planReconcile({
@@ -128,21 +100,12 @@ function planFor(ctx: Context, world: World): ReconcilePlan {
     busy: world.busy,
     containers: world.containers,
     routes: world.caddy.routes,
-    routeFor: (row: TenantRow) => tenantRouteFor(c, row.name, row.port),
+    routeFor: (row: TenantRow) => ctx.backend.route(ctx, row),
   });
-}
-
-function routeChange(c: RouteChange): AppliedChange {
-  const verb = { add: 'add route', fix: 'fix route', remove: 'remove route', move: 'move route' }[c.change];
-  return { target: c.tenant, action: verb, detail: `${c.id} ${c.detail}` };
 }
 
 function byTenant(actions: TenantAction[]): Map<string, TenantAction[]> {
   const m = new Map<string, TenantAction[]>();
   for (const a of actions) m.set(a.name, [...(m.get(a.name) ?? []), a]);
   return m;
-}
-
-function result(dryRun: boolean, changes: AppliedChange[], notes: Note[]): ReconcileResult {
-  return { dryRun, changes, notes, failed: changes.filter((c) => c.error !== undefined).length };
 }

@@ -1,4 +1,3 @@
-import { podmanOnly } from '../tenant/podman-only.js';
 import type { Context } from '../runtime/context.js';
 import { withLock } from '../tenant/lock.js';
 import { validateName } from '../core/names.js';
@@ -26,7 +25,6 @@ export interface RotateIngestResult {
  * first token here: reconcile never recreates a running container just to add one.
  */
 export async function rotateIngestToken(ctx: Context, rawName: string): Promise<RotateIngestResult> {
-  podmanOnly(ctx, 'rotate-ingest-token');
   const name = validateName(rawName);
   return withLock(ctx, name, 'rotate-ingest-token', async () => {
     const row = requireActive(ctx, name);

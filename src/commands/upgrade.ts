@@ -5,7 +5,6 @@ import { nextContainerName, objectName } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { planUpgrade, type PlannedUpgrade, type UpgradeMode, type UpgradeOutcome } from '../core/upgrade-plan.js';
-import { podmanOnly } from '../tenant/podman-only.js';
 import type { Context } from '../runtime/context.js';
 import { leaseMs } from './sweep.js';
 import { runCanary } from '../tenant/canary.js';
@@ -74,7 +73,6 @@ function parseParallel(v: string | undefined): number {
  * image is in podman's storage.
  */
 export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeResult> {
-  podmanOnly(ctx, 'upgrade');
   if (o.all === (o.names.length > 0)) throw new UsageError('name the tenants to upgrade, or give --all (not both)');
   const parallel = parseParallel(o.parallel);
   const image = o.image === undefined ? undefined : validateImage(o.image, '--image');

@@ -44,31 +44,47 @@ export function secretOwner(c: Pick<Config, 'user'>): { uid: string; gid: string
 }
 
 /**
+ * What a tenant's container and its Swarm service (core/tenant-service-spec.ts) share beyond
+ * isolated(): the volume, the password as a file its user alone reads, the environment that
+ * says where, and the labels that name the tenant and its secret.
+ */
+export function tenantCommon(c: Pick<Config, 'prefix' | 'user' | 'cpus' | 'memory' | 'pids'>, t: { name: string; image: string; secret?: string | undefined }) {
+  const obj = objectName(c, t.name);
+  const secret = t.secret ?? obj;
+  return {
+    isolated: isolated(c, t.name, t.image),
+    volume: obj,
+    password: { name: secret, target: PASSWORD_TARGET, ...secretOwner(c), mode: '0400' },
+    env: { FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}` },
+    labels: { ...tenantLabels(c, t.name), [LABEL_SECRET]: secret },
+  };
+}
+
+/**
  * A tenant's container: secure by default. Secrets never appear here: the password comes in as a
  * podman secret, and API keys by name only, which podman fills from its own environment.
  */
 export function tenantRunSpec(c: Config, t: TenantRun, env: Env): RunSpec {
-  const obj = objectName(c, t.name);
-  const secret = t.secret ?? obj;
+  const common = tenantCommon(c, t);
   const { uid, gid } = secretOwner(c);
   return {
-    ...isolated(c, t.name, t.image),
+    ...common.isolated,
     noNewPrivileges: true,
     // The birth container uses host networking: 0.0.0.0 would bypass Caddy.
     publish: [{ hostIp: '127.0.0.1', hostPort: t.port, containerPort: c.containerPort }],
-    volumes: [{ source: t.volume ?? obj, target: HOME }],
+    volumes: [{ source: t.volume ?? common.volume, target: HOME }],
     secrets: [
-      { name: secret, type: 'mount', target: PASSWORD_TARGET, uid, gid, mode: '0400' },
-      ...(c.passwordEnv ? [{ name: secret, type: 'env' as const, target: c.passwordEnv }] : []),
+      { ...common.password, type: 'mount' },
+      ...(c.passwordEnv ? [{ name: common.password.name, type: 'env' as const, target: c.passwordEnv }] : []),
       ...(t.ingestSecret ? [{ name: t.ingestSecret, type: 'mount' as const, target: INGEST_TARGET, uid, gid, mode: '0400' }] : []),
     ],
     env: {
-      FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}`,
+      ...common.env,
       // Where to push summaries, and the file with the token to push them with (never the token itself).
       ...(t.ingestSecret ? { FEATHER_SUMMARY_URL: `${tenantUrl(c, t.name)}/_feather/summary`, FEATHER_INGEST_TOKEN_FILE: INGEST_PATH } : {}),
     },
     envFromHost: c.passthroughEnv.filter((key) => env[key] !== undefined),
-    labels: { ...tenantLabels(c, t.name), [LABEL_SECRET]: secret, ...(t.ingestSecret ? { [LABEL_INGEST]: t.ingestSecret } : {}) },
+    labels: { ...common.labels, ...(t.ingestSecret ? { [LABEL_INGEST]: t.ingestSecret } : {}) },
     pull: 'never',
   };
 }

@@ -1,8 +1,8 @@
 import type { Config } from './config.js';
 import type { ServiceSpec, ServiceSummary, SwarmNode } from './service.js';
 import { ConflictError, UsageError } from './errors.js';
-import { HOME, LABEL_SECRET, PASSWORD_TARGET, objectName, tenantLabels } from './tenant.js';
-import { isolated, secretOwner } from './tenant-run-spec.js';
+import { HOME, tenantLabels } from './tenant.js';
+import { tenantCommon } from './tenant-run-spec.js';
 
 /** The node label that places tenants: `docker node update --label-add feather.host=N`. */
 export const NODE_LABEL = 'feather.host';
@@ -19,16 +19,14 @@ const RESERVE = { cpus: '0.05', memory: '32m' };
  * pass through: a service's environment is visible to `docker service inspect`.
  */
 export function tenantServiceSpec(c: Config, t: { name: string; image: string; node: string; secret?: string | undefined }): ServiceSpec {
-  const obj = objectName(c, t.name);
-  const secret = t.secret ?? obj;
-  const { uid, gid } = secretOwner(c);
+  const common = tenantCommon(c, t);
   return {
-    ...isolated(c, t.name, t.image),
+    ...common.isolated,
     reserve: RESERVE,
-    volume: { source: obj, target: HOME, labels: tenantLabels(c, t.name) },
-    secrets: [{ name: secret, target: PASSWORD_TARGET, uid, gid, mode: '0400' }],
-    env: { FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}` },
-    labels: { ...tenantLabels(c, t.name), [LABEL_SECRET]: secret, [LABEL_NODE]: t.node },
+    volume: { source: common.volume, target: HOME, labels: tenantLabels(c, t.name) },
+    secrets: [common.password],
+    env: common.env,
+    labels: { ...common.labels, [LABEL_NODE]: t.node },
     node: t.node,
   };
 }

@@ -5,10 +5,9 @@ import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EngineError, OperationError } from '../core/errors.js';
 import { CliReads } from './cli-reads.js';
+import { streamProcess } from '../os/stream-process.js';
 import { podmanExec, podmanSpawnError, type ExecOptions, type Run } from './exec.js';
 import type { Env } from '../core/config.js';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { LogOptions, PodmanClient, PodmanReads } from './types.js';
 import type { ContainerDetails, ContainerSummary, RunSpec } from '../core/container.js';
 import { runArgv } from './run-args.js';
@@ -201,30 +200,7 @@ export class PodmanCli implements PodmanClient {
     if (opts.tail !== undefined) args.push('--tail', String(opts.tail));
     if (opts.since !== undefined) args.push('--since', opts.since);
     args.push('--', name);
-    return new Promise((resolve, reject) => {
-      // Streamed, not buffered: `logs -f` runs until the container stops or the user interrupts.
-      const child = spawn(this.bin, args, { stdio: ['ignore', 'inherit', 'pipe'], env: this.env });
-      const errLines = createInterface({ input: child.stderr });
-      errLines.on('line', (l) => {
-        if (!/failed to connect to syslog/.test(l)) process.stderr.write(`${l}\n`);
-      });
-      // An interrupt sent to us alone (not our process group) must still end the stream.
-      const forward = (sig: NodeJS.Signals) => child.kill(sig);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
-      const done = () => {
-        process.off('SIGINT', forward);
-        process.off('SIGTERM', forward);
-      };
-      child.once('error', (err) => {
-        done();
-        reject(podmanSpawnError(this.bin, err));
-      });
-      child.once('close', (code, signal) => {
-        done();
-        resolve(code ?? (signal ? 130 : 1));
-      });
-    });
+    return streamProcess(this.bin, args, this.env, { dropStderr: /failed to connect to syslog/, spawnError: (err) => podmanSpawnError(this.bin, err) });
   }
 
   async exportVolume(name: string, file: string): Promise<void> {

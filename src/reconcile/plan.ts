@@ -85,7 +85,6 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
     if (t && !containers.has(t.name)) containers.set(t.name, { k, labelled: t.labelled });
   }
 
-  const desired = new Map<string, CaddyRoute>();
   for (const row of i.rows) {
     const holder = i.busy.get(row.name);
     if (holder !== undefined) {
@@ -100,7 +99,6 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
       actions.push({ kind: 'finish-remove', name: row.name });
       continue;
     }
-    desired.set(row.name, i.routeFor(row));
     const found = containers.get(row.name);
     // Asleep (sweep stopped it): its container should exist, stopped; the wake server starts it.
     const start = row.desired === 'running' && row.asleepAt === null;
@@ -135,6 +133,18 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
     });
   }
 
+  return { ...planRoutes(i), actions: [...actions, ...cleanups], notes };
+}
+
+/**
+ * The route half of the plan, the same on both backends: each active tenant nobody is working on
+ * gets its route (routeFor: its backend's dial), merged into the server's routes in front of any
+ * catch-all; routes of tenants that are gone, or whose add or remove died, go.
+ */
+export function planRoutes(i: Pick<ReconcileInput, 'prefix' | 'rows' | 'busy' | 'routes' | 'routeFor'>): Pick<ReconcilePlan, 'routeChanges' | 'routes'> {
+  const rows = new Map(i.rows.map((r) => [r.name, r]));
+  const desired = new Map<string, CaddyRoute>();
+  for (const row of i.rows) if (!i.busy.has(row.name) && row.status === 'active') desired.set(row.name, i.routeFor(row));
   const merged = mergeRoutes({
     current: i.routes ?? [],
     ownerOf: (r) => routeTenant(i.prefix, r),
@@ -146,12 +156,7 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
       return row.status === 'provisioning' ? 'its add was interrupted' : 'its remove was interrupted';
     },
   });
-  return {
-    routeChanges: merged.changes,
-    routes: merged.changes.length > 0 ? merged.routes : undefined,
-    actions: [...actions, ...cleanups],
-    notes,
-  };
+  return { routeChanges: merged.changes, routes: merged.changes.length > 0 ? merged.routes : undefined };
 }
 
 /** Why a container of ours no longer matches its row (it is then recreated), or undefined. */

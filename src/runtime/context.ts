@@ -6,7 +6,9 @@ import { IptablesFirewall, noFirewall } from '../firewall/iptables.js';
 import { PodmanCli } from '../podman/podman-cli.js';
 import { podmanReads } from '../podman/reads.js';
 import type { PodmanClient } from '../podman/types.js';
-import type { TenantBackend } from '../backend/port.js';
+import type { SwarmEngine, TenantBackend } from '../backend/port.js';
+import { podmanBackend } from '../backend/podman.js';
+import { SwarmBackend } from '../backend/swarm.js';
 import { DockerSwarm } from '../swarm/docker-cli.js';
 import { openDb, type Db } from '../store/db.js';
 import { Locks } from '../store/locks.js';
@@ -26,8 +28,13 @@ export interface Context {
   env: Env;
   podman: PodmanClient;
   caddy: CaddyPort;
-  /** Set when FEATHER_TENANT_BACKEND=swarm: add, start, stop, remove and list go to the cluster. */
-  swarm?: TenantBackend;
+  /**
+   * The engine that runs tenants (FEATHER_TENANT_BACKEND): add, start, stop, restart, remove,
+   * list and show go through it, whichever it is.
+   */
+  backend: TenantBackend;
+  /** Set when FEATHER_TENANT_BACKEND=swarm: the cluster, for what only swarm does (move's nodes, copy, pin). */
+  swarm?: SwarmEngine;
   /** Opened on first use: commands that never touch state don't pay for SQLite. */
   store(): TenantState;
   storeOpened(): boolean;
@@ -76,12 +83,14 @@ export function createContext(env: Env = process.env): Context {
   // FEATHER_TENANT_TRACE=1: each step's time since start on stderr, to see where time goes.
   const trace = env.FEATHER_TENANT_TRACE === '1';
   let lastStep: string | undefined;
+  const swarm = config.backend === 'swarm' ? new DockerSwarm(config.docker, env, config.containerPort) : undefined;
   return {
     config,
     env,
+    backend: swarm ? new SwarmBackend(swarm) : podmanBackend,
     podman: new PodmanCli(config.podman, env, config.isolationRules === 'off' ? noFirewall : new IptablesFirewall(env), podmanReads(config, env)),
     caddy: new CaddyAdmin(config.caddyAdmin),
-    ...(config.backend === 'swarm' ? { swarm: new DockerSwarm(config.docker, env, config.containerPort) } : {}),
+    ...(swarm ? { swarm } : {}),
     store: () => (store ??= new TenantStore(getDb())),
     storeOpened: () => db !== undefined,
     locks: () => (locks ??= new Locks(getDb(), osProcessProbe)),

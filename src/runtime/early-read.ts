@@ -8,13 +8,15 @@ import { loadConfig } from './load-config.js';
  * Starts the `podman ps` of reconcile, list and upgrade (or its request to podman's API socket, when
  * FEATHER_TENANT_PODMAN_SOCKET is set) before SQLite and the rest of the command are loaded:
  * that read is most of their time, and the loading can happen while podman answers.
- * undefined when the configuration is bad (the command reports that itself).
+ * undefined when the configuration is bad (the command reports that itself), or names another backend.
  */
 export function startContainerRead(env: Env): Promise<ContainerSummary[]> | undefined {
   let prefix: string;
   let podman: PodmanReads;
   try {
     const c = loadConfig(env);
+    // podman's read: the swarm backend lists its services itself (and its manager may have no podman)
+    if (c.backend !== 'podman') return undefined;
     prefix = c.prefix;
     podman = podmanReads(c, env);
   } catch {

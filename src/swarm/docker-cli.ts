@@ -1,4 +1,4 @@
-// The swarm backend (issue 14): TenantBackend driven through the docker CLI against a Swarm
+// The swarm engine (issue 14): SwarmEngine driven through the docker CLI against a Swarm
 // manager (DOCKER_HOST). Spawning is os/run-process.ts, parsing parse.ts, argv service-args.ts.
 import type { Env } from '../core/config.js';
 import { EngineError, OperationError } from '../core/errors.js';
@@ -6,17 +6,20 @@ import type { ServiceSpec, ServiceSummary, SwarmNode } from '../core/service.js'
 import { NODE_LABEL } from '../core/tenant-service-spec.js';
 import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT } from '../core/tenant.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
-import type { BackendState, TenantBackend } from '../backend/port.js';
+import type { BackendState, SwarmEngine } from '../backend/port.js';
 import { parseNodes, parseServices } from './parse.js';
 import { moveArgv, serviceCreateArgv } from './service-args.js';
 import { copyVolume } from './volume-copy.js';
+import { streamProcess } from '../os/stream-process.js';
+import { parseTimestampedLogs, type LogLine } from '../podman/parse-logs.js';
+import type { LogOptions } from '../podman/types.js';
 import { LABEL_NODE } from '../core/tenant-service-spec.js';
 
 const NOT_FOUND = /no such|not found/i;
 /** The name the operator gives Caddy's container on the manager (docs/many-servers.md). */
 export const CADDY_CONTAINER = 'feather-caddy';
 
-export class DockerSwarm implements TenantBackend {
+export class DockerSwarm implements SwarmEngine {
   constructor(
     private readonly bin: string,
     private readonly env: Env,
@@ -30,13 +33,27 @@ export class DockerSwarm implements TenantBackend {
     try {
       r = await runProcess(this.bin, args, { ...this.env }, opts.stdin);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new OperationError(`could not run ${this.bin}: ${e.message}`, 'install the docker client, or set FEATHER_TENANT_DOCKER to its path');
+      throw this.spawnError(err);
     }
     const words = `docker ${args.slice(0, 2).join(' ')}`;
     if (r.exitCode === 0) return { ...r, missing: false };
     if (opts.notFoundOk && NOT_FOUND.test(r.stderr)) return { ...r, missing: true };
     throw new EngineError(words, r.stderr, /Cannot connect|connect: /.test(r.stderr) ? 'is DOCKER_HOST set to the swarm manager?' : undefined);
+  }
+
+  private spawnError(err: unknown): OperationError {
+    return new OperationError(`could not run ${this.bin}: ${(err as Error).message}`, 'install the docker client, or set FEATHER_TENANT_DOCKER to its path');
+  }
+
+  streamLogs(name: string, opts: LogOptions): Promise<number> {
+    // --raw: the lines as the app wrote them, as podman's logs prints them (one replica: no task to tell apart)
+    return streamProcess(this.bin, ['service', 'logs', '--raw', ...logArgs(opts), '--', name], { ...this.env }, { spawnError: (err) => this.spawnError(err) });
+  }
+
+  async readLogs(name: string, opts: { tail: number; since?: string | undefined }): Promise<LogLine[]> {
+    // --raw --timestamps: "<RFC 3339> <line>", the app's stdout on docker's stdout and stderr on its stderr, as podman's
+    const r = await this.exec(['service', 'logs', '--raw', '--timestamps', ...logArgs({ follow: false, ...opts }), '--', name]);
+    return parseTimestampedLogs(r.stdout, r.stderr);
   }
 
   async nodes(): Promise<SwarmNode[]> {
@@ -137,6 +154,10 @@ export class DockerSwarm implements TenantBackend {
     }
     for (const s of secrets) await this.exec(['secret', 'rm', s], { notFoundOk: true });
   }
+}
+
+function logArgs(o: LogOptions): string[] {
+  return [...(o.follow ? ['--follow'] : []), ...(o.tail === undefined ? [] : ['--tail', String(o.tail)]), ...(o.since === undefined ? [] : ['--since', o.since])];
 }
 
 function labelArgs(labels: Record<string, string>): string[] {

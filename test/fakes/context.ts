@@ -15,10 +15,15 @@ import { UsageStore } from '../../src/store/usage.js';
 import { SummaryStore } from '../../src/store/summaries.js';
 import { FakeCaddy } from './caddy.js';
 import { fakePodman, type FakePodman } from './podman.js';
+import { FakeSwarm } from './swarm.js';
+import { podmanBackend } from '../../src/backend/podman.js';
+import { SwarmBackend } from '../../src/backend/swarm.js';
 
 export interface FakeContext extends Context {
   podman: FakePodman;
   caddy: FakeCaddy;
+  /** A fake cluster, with FEATHER_TENANT_BACKEND=swarm (then ctx.backend is the swarm backend over it). */
+  swarm?: FakeSwarm;
   lines: string[];
   db: Db;
   /** Moves the clock on (each now() also moves it 1 s, so every event has its own time). */
@@ -42,9 +47,12 @@ export function fakeContext(env: Env = {}): FakeContext {
   let now = 1_700_000_000_000;
   const podman = fakePodman();
   podman.images.add(config.image);
+  const swarm = config.backend === 'swarm' ? new FakeSwarm() : undefined;
   return {
     config,
     env,
+    backend: swarm ? new SwarmBackend(swarm) : podmanBackend,
+    ...(swarm ? { swarm } : {}),
     podman,
     caddy: new FakeCaddy(),
     store: () => store,
@@ -62,6 +70,7 @@ export function fakeContext(env: Env = {}): FakeContext {
     db,
     advance: (ms) => void (now += ms),
     close: () => {
+      podman.stopServing();
       db.close();
       rmSync(stateDir, { recursive: true, force: true });
     },

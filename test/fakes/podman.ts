@@ -5,6 +5,7 @@ import type { ContainerDetails, ContainerSummary, RunSpec } from '../../src/core
 import { EngineError } from '../../src/core/errors.js';
 import type { LogOptions, PodmanClient } from '../../src/podman/types.js';
 import type { LogLine } from '../../src/podman/parse-logs.js';
+import { createServer, type Server } from 'node:http';
 
 /** What the fake keeps of a container: the fields both views (summary and details) share. */
 /** The names of the secrets it was given ride along, so a test can see which a recreated container kept. */
@@ -45,7 +46,29 @@ export class FakePodman implements PodmanClient {
   readonly failOn = new Set<keyof PodmanClient>();
   /** Every call, in order: `createVolume x`, `run x`, ... */
   readonly calls: string[] = [];
+  /**
+   * A running container answers HTTP on its published port (a tiny server in this process), so
+   * that add, start and restart, which wait for the app to answer, get through.
+   */
+  serveHttp = false;
+  private readonly servers = new Map<string, Server>();
   private nextId = 1;
+
+  private serving(k: FakeContainer): void {
+    const port = k.hostPorts[0];
+    if (!this.serveHttp || k.state !== 'running' || port === undefined || this.servers.has(k.name)) return;
+    this.servers.set(k.name, createServer((_q, r) => r.end('ok')).listen(port, '127.0.0.1'));
+  }
+
+  private unserving(name: string): void {
+    this.servers.get(name)?.close();
+    this.servers.delete(name);
+  }
+
+  /** Closes what serveHttp opened. */
+  stopServing(): void {
+    for (const name of [...this.servers.keys()]) this.unserving(name);
+  }
 
   private step(method: keyof PodmanClient, what = ''): void {
     this.calls.push(`${method}${what ? ` ${what}` : ''}`);
@@ -110,13 +133,14 @@ export class FakePodman implements PodmanClient {
     // Like podman: a run that fails may already have created the container.
     const k = this.container(spec, this.failOn.has('run') ? 'created' : 'running');
     this.step('run', spec.name);
+    this.serving(k);
     return Promise.resolve(k.id);
   }
   create(spec: RunSpec): Promise<string> {
     this.step('create', spec.name);
     return Promise.resolve(this.container(spec, 'created').id);
   }
-  removeContainer(name: string): Promise<void> { this.step('removeContainer', name); this.containers.delete(name); return Promise.resolve(); }
+  removeContainer(name: string): Promise<void> { this.step('removeContainer', name); this.containers.delete(name); this.unserving(name); return Promise.resolve(); }
   logsTail(name: string): Promise<string> { this.step('logsTail', name); return Promise.resolve(''); }
   containerState(name: string): Promise<string | undefined> { this.step('containerState', name); return Promise.resolve(this.containers.get(name)?.state); }
   inspectContainer(name: string): Promise<ContainerDetails | undefined> {
@@ -138,12 +162,14 @@ export class FakePodman implements PodmanClient {
     const k = this.containers.get(name);
     if (!k) return Promise.reject(new EngineError(`podman start ${name}`, `Error: no container with name or ID "${name}" found`));
     k.state = 'running';
+    this.serving(k);
     return Promise.resolve();
   }
   stopContainer(name: string): Promise<void> {
     this.step('stopContainer', name);
     const k = this.containers.get(name);
     if (k) k.state = 'exited';
+    this.unserving(name);
     return Promise.resolve();
   }
   networkExists(name: string): Promise<boolean> { this.step('networkExists', name); return Promise.resolve(this.networks.has(name)); }
@@ -163,6 +189,7 @@ export class FakePodman implements PodmanClient {
     for (const n of names) {
       const k = this.containers.get(n);
       if (k) k.state = 'exited';
+      this.unserving(n);
     }
     return Promise.resolve();
   }

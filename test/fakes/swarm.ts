@@ -1,17 +1,19 @@
-// An in-memory swarm for command-level unit tests: the TenantBackend port (src/backend/port.ts)
-// as swarm/docker-cli.ts implements it. `failOn` makes a method reject, to check a command's undo.
-import type { BackendState, TenantBackend } from '../../src/backend/port.js';
+// An in-memory swarm for command-level unit tests: the SwarmEngine (src/backend/port.ts)
+// as swarm/docker-cli.ts implements it, under the swarm backend (src/backend/swarm.ts). `failOn` makes a method reject, to check a command's undo.
+import type { BackendState, SwarmEngine } from '../../src/backend/port.js';
 import { EngineError } from '../../src/core/errors.js';
 import type { ServiceSpec, ServiceSummary, SwarmNode } from '../../src/core/service.js';
+import type { LogLine } from '../../src/podman/parse-logs.js';
+import type { LogOptions } from '../../src/podman/types.js';
 
-export class FakeSwarm implements TenantBackend {
+export class FakeSwarm implements SwarmEngine {
   nodeList: SwarmNode[] = [{ host: '1', hostname: 'n1', ready: true }, { host: '2', hostname: 'n2', ready: true }];
   services = new Map<string, { spec: ServiceSpec; replicas: 0 | 1 }>();
   secrets = new Map<string, string>();
-  failOn = new Set<keyof TenantBackend>();
+  failOn = new Set<keyof SwarmEngine>();
   calls: string[] = [];
 
-  private step(what: keyof TenantBackend, detail: string): Promise<void> {
+  private step(what: keyof SwarmEngine, detail: string): Promise<void> {
     this.calls.push(`${what} ${detail}`);
     return this.failOn.has(what) ? Promise.reject(new EngineError(`docker ${what}`, 'injected failure')) : Promise.resolve();
   }
@@ -60,6 +62,20 @@ export class FakeSwarm implements TenantBackend {
     await this.step('pin', `${name} ${to}`);
     const s = this.services.get(name);
     if (s) s.spec = { ...s.spec, node: to };
+  }
+
+  /** A service's log lines, oldest first (readLogs answers its tail). */
+  logs = new Map<string, LogLine[]>();
+
+  async streamLogs(name: string, _opts: LogOptions): Promise<number> {
+    await this.step('streamLogs', name);
+    return 0;
+  }
+
+  async readLogs(name: string, opts: { tail: number }): Promise<LogLine[]> {
+    await this.step('readLogs', name);
+    if (!this.services.has(name)) throw new EngineError('docker service logs', `Error: no such service: ${name}`);
+    return opts.tail === 0 ? [] : (this.logs.get(name) ?? []).slice(-opts.tail);
   }
 
   upstream(name: string, port: number): string {

@@ -38,6 +38,8 @@ export interface SwarmCli {
   cli(...args: string[]): Promise<Run>;
   /** GET through the manager's Caddy with this tenant's Host header; status and body. */
   get(name: string, path: string): Promise<{ status: number; body: string }>;
+  /** A request to Caddy's admin API on the manager (`DELETE /id/...`). */
+  admin(method: string, path: string): Promise<Run>;
   close(): void;
 }
 
@@ -66,6 +68,7 @@ export function swarmCli(prefix: string): SwarmCli {
       const at = r.stdout.lastIndexOf('\n');
       return { status: Number(r.stdout.slice(at + 1)), body: r.stdout.slice(0, Math.max(at, 0)) };
     },
+    admin: (method, path) => run([...inManager, 'curl', '-sf', '-m', '5', '-X', method, `http://127.0.0.1:2019${path}`]),
     close: () => rmSync(state, { recursive: true, force: true }),
   };
 }

@@ -22,7 +22,7 @@ describe('swarm backend', () => {
     expect(r.stderr).not.toMatch(/rolling back/);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'alice', node: '2' });
-    expect(await out(docker(1, 'service', 'ps', '--format', '{{.Node}}', 'ftsw-alice'))).toBe('fts-n2');
+    expect(await out(docker(1, 'service', 'ps', '--format', '{{.Node}}', 'ftsw-alice'))).toBe(`${process.env.FEATHER_SWARM_NS ?? 'fts'}-n2`);
     const page = await s.get('alice', '/cgi-bin/info');
     expect(page.status).toBe(200);
     expect(page.body).toContain('tenant=alice');
@@ -47,6 +47,16 @@ describe('swarm backend', () => {
     expect(spec).not.toContain(password);
   });
 
+  it("logs: the service's lines as the app wrote them, with -n and --since; a bad value or a stranger changes nothing", async () => {
+    // the stand-in's first line, read on the manager from the task on node 2
+    const r = await s.cli('logs', 'alice', '-n', '20', '--since', '1h');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^feather stand-in for alice starting as uid 1000$/m);
+    expect(r.stdout).not.toContain('ftsw-alice.1.');
+    expect(await code(s.cli('logs', 'alice', '--since', 'yesterday'))).toBe(2);
+    expect(await code(s.cli('logs', 'nobody'))).toBe(3);
+  });
+
   it("another tenant's network cannot reach alice", async () => {
     const r = await s.cli('add', 'bob', '--json');
     expect(r.code).toBe(0);
@@ -63,6 +73,16 @@ describe('swarm backend', () => {
     // while Caddy reaches both
     expect((await s.get('bob', '/cgi-bin/info')).body).toContain('tenant=bob');
     expect((await s.get('alice', '/cgi-bin/info')).body).toContain('tenant=alice');
+  });
+
+  it("reconcile puts a lost route back, dialling bob's service; a second run changes nothing", async () => {
+    expect(await code(s.admin('DELETE', '/id/ftsw-bob'))).toBe(0);
+    expect((await s.get('bob', '/cgi-bin/info')).body).not.toContain('tenant=bob');
+    const r = await s.cli('reconcile', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ failed: 0, notes: [], changes: [{ target: 'bob', action: 'add route' }] });
+    expect((await s.get('bob', '/cgi-bin/info')).body).toContain('tenant=bob');
+    expect(JSON.parse(await out(s.cli('reconcile', '--json')))).toMatchObject({ changes: [], notes: [] });
   });
 
   it('stop (scale 0) and start (scale 1) keep the volume; asleep, Caddy no longer reaches it', async () => {
@@ -108,7 +128,7 @@ describe('swarm backend', () => {
     const r = await s.cli('move', 'bob', '--node', '1');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('already has a volume ftsw-bob holding data');
-    expect(await out(docker(1, 'service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Node}}', 'ftsw-bob'))).toBe('fts-n2');
+    expect(await out(docker(1, 'service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Node}}', 'ftsw-bob'))).toBe(`${process.env.FEATHER_SWARM_NS ?? 'fts'}-n2`);
     expect(await out(s.cli('list'))).toMatch(/bob .* 2\s*$/m);
     expect(await out(s.cli('move', 'bob', '--node', '2', '--json'))).toContain('"action": "none"');
   });

@@ -5,12 +5,8 @@ import { move } from '../../src/commands/move.js';
 import { list } from '../../src/commands/list.js';
 import { remove } from '../../src/commands/remove.js';
 import { show } from '../../src/commands/show.js';
-import { passwd } from '../../src/commands/passwd.js';
-import { reconcile } from '../../src/commands/reconcile.js';
 import { sweep } from '../../src/commands/sweep.js';
-import { upgrade } from '../../src/commands/upgrade.js';
-import { rotateIngestToken } from '../../src/commands/rotate-ingest-token.js';
-import { adminSwap } from '../../src/commands/admin.js';
+import { reconcile } from '../../src/commands/reconcile.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
 import { fakeContext, type FakeContext } from '../fakes/context.js';
 import { FakeSwarm } from '../fakes/swarm.js';
@@ -23,8 +19,8 @@ afterEach(() => ctx.close());
 
 function onSwarm(env: Record<string, string> = {}): void {
   ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm', ...env });
-  swarm = new FakeSwarm();
-  ctx.swarm = swarm;
+  if (!ctx.swarm) throw new Error('the fake context has no swarm');
+  swarm = ctx.swarm;
 }
 
 const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
@@ -83,6 +79,21 @@ describe('start, stop, remove on swarm', () => {
   });
 });
 
+describe('a tenant whose service is gone', () => {
+  it('stop: already stopped; start and restart: exit 1, saying to remove and add it again', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice' });
+    swarm.services.delete('fake-alice');
+    swarm.calls.length = 0;
+    expect(await lifecycle(ctx, 'stop', 'alice')).toMatchObject({ action: 'none', message: 'alice is already stopped' });
+    for (const verb of ['start', 'restart'] as const) {
+      const err = await lifecycle(ctx, verb, 'alice').catch((e: unknown) => e as FeatherError);
+      expect(err).toMatchObject({ exitCode: EXIT.failed, message: 'tenant alice has no service', hint: 'recreate it with: feather-tenant remove alice && feather-tenant add alice' });
+    }
+    expect(swarm.calls).toEqual([]);
+  });
+});
+
 describe('move on swarm', () => {
   it('stops, copies, re-pins and starts again; the same node again is nothing to do', async () => {
     onSwarm();
@@ -127,18 +138,49 @@ describe('show on swarm', () => {
   });
 });
 
-describe('commands that still speak to podman alone', () => {
-  it('refuse on swarm (exit 2) before touching anything', async () => {
+describe('reconcile on swarm', () => {
+  it("puts a lost route back, dialling the service, in front of a catch-all; a second run changes nothing", async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    await ctx.caddy.deleteById('fake-alice');
+    ctx.caddy.routes.unshift({ handle: [{ handler: 'static_response', body: 'catch-all' }] });
+    const dry = await reconcile(ctx, { dryRun: true, adopt: false });
+    expect(dry.changes.map((c) => c.action)).toEqual(['add route']);
+    expect(ctx.caddy.routes.some((r) => r['@id'] === 'fake-alice')).toBe(false);
+    const first = await reconcile(ctx, { dryRun: false, adopt: false });
+    expect(first).toMatchObject({ failed: 0, notes: [] });
+    expect(ctx.caddy.routes[0]?.['@id']).toBe('fake-alice');
+    expect(JSON.stringify(ctx.caddy.routes[0])).toContain('"dial":"fake-alice:8080"');
+    expect((await reconcile(ctx, { dryRun: false, adopt: false })).changes).toEqual([]);
+    expect(swarm.calls.filter((c) => !c.startsWith('ensure'))).toEqual([]);
+    expect(ctx.podman.calls).toEqual([]);
+  });
+
+  it('reports a row without a service and a service without a row, and changes neither', async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    await add(ctx, { name: 'bob', node: '2' });
+    swarm.services.delete('fake-alice');
+    ctx.store().delete('bob');
+    const r = await reconcile(ctx, { dryRun: false, adopt: false });
+    expect(r.notes.map((n) => [n.target, n.message])).toEqual([
+      ['alice', 'its service fake-alice is missing; make it again with: feather-tenant remove alice && feather-tenant add alice'],
+      ['bob', 'service fake-bob is ours but no tenant bob is in state; left alone (delete it with feather-tenant remove bob)'],
+    ]);
+    // bob's route goes with his row, as on podman; alice's stays (her row says she is a tenant)
+    expect(r.changes.map((c) => [c.target, c.action])).toEqual([['bob', 'remove route']]);
+    expect(swarm.services.has('fake-bob')).toBe(true);
+    expect(await exitOf(reconcile(ctx, { dryRun: false, adopt: true }))).toBe(EXIT.usage);
+  });
+});
+
+describe('sweep, which the watchdog also calls', () => {
+  it('refuses on swarm (exit 2) before touching anything (the CLI refuses the rest: backends.test.ts)', async () => {
     onSwarm();
     await add(ctx, { name: 'alice', node: '1' });
     swarm.calls.length = 0;
     const podmanCalls = ctx.podman.calls.length;
-    expect(await exitOf(reconcile(ctx, { dryRun: false, adopt: false }))).toBe(EXIT.usage);
-    expect(await exitOf(passwd(ctx, 'alice'))).toBe(EXIT.usage);
     expect(await exitOf(sweep(ctx, { dryRun: false }))).toBe(EXIT.usage);
-    expect(await exitOf(upgrade(ctx, { names: ['alice'], all: false, dryRun: false }))).toBe(EXIT.usage);
-    expect(await exitOf(rotateIngestToken(ctx, 'alice'))).toBe(EXIT.usage);
-    expect(await exitOf(adminSwap(ctx, { drainSeconds: undefined }))).toBe(EXIT.usage);
     expect(ctx.podman.calls.length).toBe(podmanCalls);
     expect(swarm.calls).toEqual([]);
   });

@@ -1,0 +1,171 @@
+// The swarm backend (issue 14): the backend port over the SwarmEngine (swarm/docker-cli.ts), a
+// tenant as one service pinned to a node. stop scales to 0 and start to 1 (spec, volume and
+// secret stay); remove keeps the volume on its node; Caddy dials the service by Swarm DNS.
+import type { Context } from '../runtime/context.js';
+import { tenantRoute } from '../caddy/routes.js';
+import { ConflictError, OperationError, UsageError } from '../core/errors.js';
+import type { EngineState } from '../core/lifecycle-plan.js';
+import type { ServiceSummary } from '../core/service.js';
+import { objectName, prefixFilter, tenantHost, tenantUrl } from '../core/tenant.js';
+import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
+import type { TenantRow } from '../core/tenant-row.js';
+import type { ListEntry, ShowResult } from '../core/tenant-views.js';
+import { lastActivity } from '../core/last-activity.js';
+import type { AddRequest, LogSource, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend } from './port.js';
+
+/** A service's state as list and show say it. */
+function serviceState(s: ServiceSummary | undefined): EngineState {
+  return s === undefined ? 'missing' : s.desired === 0 ? 'stopped' : s.running > 0 ? 'running' : 'starting';
+}
+
+export class SwarmBackend implements TenantBackend {
+  readonly name = 'swarm';
+
+  constructor(private readonly swarm: SwarmEngine) {}
+
+  validateAdd(ctx: Context): void {
+    if (ctx.config.auth === 'jwt') {
+      // Caddy runs in a container on the manager: the watchdog's verifier is not wired to it yet,
+      // and a tenant must never be served ungated where the gate is asked for.
+      throw new UsageError('the login gate (FEATHER_TENANT_AUTH=jwt) does not work with FEATHER_TENANT_BACKEND=swarm yet', 'see docs/many-servers.md#limits');
+    }
+  }
+
+  async prepareAdd(ctx: Context, req: AddRequest): Promise<PreparedAdd> {
+    const c = ctx.config;
+    const obj = objectName(c, req.name);
+    const [nodes, services] = await Promise.all([this.swarm.nodes(), this.swarm.list(prefixFilter(c))]);
+    if (services.some((s) => s.name === obj)) {
+      throw new ConflictError(`a service named ${obj} exists but tenant ${req.name} is not in state`, `remove its leftovers with: feather-tenant remove ${req.name}`);
+    }
+    const node = pickNode(nodes, services, req.node);
+    return {
+      // The row keeps a port from the range as on podman (the state's shape); Caddy dials the service.
+      reserve: () => Promise.resolve(ctx.store().reserve({ name: req.name, image: req.image, volume: obj, secret: obj, range: c.ports, alsoUsed: new Set(), now: ctx.now(), createdAt: req.createdAt })),
+      create: async (_row, password, undo) => {
+        undo.push(`service ${obj}`, () => this.swarm.remove(obj, [obj]));
+        await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node }), password);
+        ctx.checkpoint('add:started');
+        await waitRunning(ctx, this.swarm, obj);
+        return { containerId: obj, port: c.containerPort, volumeReused: false, node };
+      },
+    };
+  }
+
+  async state(ctx: Context, row: TenantRow): Promise<EngineState> {
+    return (await this.swarm.state(objectName(ctx.config, row.name))) ?? 'missing';
+  }
+
+  async start(ctx: Context, row: TenantRow): Promise<void> {
+    const obj = objectName(ctx.config, row.name);
+    await this.swarm.scale(obj, 1);
+    await waitRunning(ctx, this.swarm, obj);
+  }
+
+  stop(ctx: Context, row: TenantRow): Promise<void> {
+    return this.swarm.scale(objectName(ctx.config, row.name), 0);
+  }
+
+  recreate(_ctx: Context, row: TenantRow): Promise<void> {
+    // A service is made from a new password's secret: only add makes one.
+    return Promise.reject(new OperationError(`tenant ${row.name} has no service`, this.lost(row.name).hint));
+  }
+
+  lost(name: string): { what: string; hint: string } {
+    return { what: 'service', hint: `recreate it with: feather-tenant remove ${name} && feather-tenant add ${name}` };
+  }
+
+  async logs(ctx: Context, name: string): Promise<LogSource | undefined> {
+    const obj = objectName(ctx.config, name);
+    if ((await this.swarm.state(obj)) === undefined) return undefined;
+    return { command: 'docker service logs', stream: (o) => this.swarm.streamLogs(obj, o), read: (o) => this.swarm.readLogs(obj, o) };
+  }
+
+  dial(ctx: Context, row: Pick<TenantRow, 'name'>): string {
+    return this.swarm.upstream(objectName(ctx.config, row.name), ctx.config.containerPort);
+  }
+
+  route(ctx: Context, row: Pick<TenantRow, 'name' | 'port'>) {
+    const c = ctx.config;
+    return tenantRoute({ id: objectName(c, row.name), host: tenantHost(c, row.name), port: c.containerPort, dial: this.dial(ctx, row) });
+  }
+
+  async list(ctx: Context): Promise<ListEntry[]> {
+    const c = ctx.config;
+    const [rows, services] = await Promise.all([Promise.resolve(ctx.store().list()), this.swarm.list(prefixFilter(c))]);
+    const byName = new Map(services.map((s) => [s.name, s]));
+    const out: ListEntry[] = rows.map((r) => {
+      const obj = objectName(c, r.name);
+      const s = byName.get(obj);
+      byName.delete(obj);
+      // Image IDs live in each node's storage: out of date is not known here (upgrade is podman's alone).
+      return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state: r.status === 'active' ? serviceState(s) : r.status,
+        lastActive: r.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r.pinned, lastActivity: lastActivity(r, undefined), tracked: true, outOfDate: null, node: s?.node ?? null };
+    });
+    for (const s of byName.values()) {
+      out.push({ name: s.name, port: null, url: '', container: s.name, state: serviceState(s), lastActive: null, pinned: false, lastActivity: null, tracked: false, outOfDate: null, node: s.node ?? null });
+    }
+    return out;
+  }
+
+  /** The service's own view; the volume's size is not read (it is on the tenant's node). */
+  async show(ctx: Context, row: TenantRow): Promise<ShowResult> {
+    const obj = objectName(ctx.config, row.name);
+    const s = await this.swarm.inspect(obj);
+    const positive = (n: number | undefined) => (n !== undefined && n > 0 ? n : null);
+    return {
+      name: row.name,
+      url: tenantUrl(ctx.config, row.name),
+      port: row.port,
+      status: row.status,
+      desired: row.desired,
+      state: serviceState(s),
+      container: obj,
+      containerId: row.containerId,
+      image: row.image,
+      limits: { cpus: s && s.limits.nanoCpus > 0 ? s.limits.nanoCpus / 1e9 : null, memoryBytes: positive(s?.limits.memoryBytes), pids: positive(s?.limits.pids) },
+      volume: { name: row.volume, sizeBytes: null },
+      password: row.passwordHash ? 'set' : 'unknown',
+      adopted: row.adoptedAt !== null,
+      createdAt: new Date(row.createdAt).toISOString(),
+      startedAt: null,
+      imageId: null,
+      outOfDate: null,
+      upgrading: null,
+      lastActivity: lastActivity(row, undefined),
+      pinned: row.pinned,
+      ingestToken: row.ingestHash ? 'set' : 'none',
+      node: s?.node ?? null,
+    };
+  }
+
+  async prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove> {
+    const obj = objectName(ctx.config, name);
+    // The volume lives on the tenant's node, out of this manager's reach: --purge is not offered.
+    if (purge) throw new UsageError('--purge is not supported with FEATHER_TENANT_BACKEND=swarm', `delete the volume ${obj} on its node with: docker volume rm ${obj}`);
+    const found = row !== undefined || (await this.swarm.state(obj)) !== undefined;
+    return {
+      found,
+      volume: obj,
+      volumeKept: true,
+      teardown: async () => {
+        await this.swarm.remove(obj, [...new Set([obj, ...(row?.secret ? [row.secret] : [])])]);
+        return [`service ${obj}`];
+      },
+    };
+  }
+}
+
+/** Until the service's task runs on its node ("running" in Swarm: the container has started). */
+export async function waitRunning(ctx: Context, swarm: SwarmEngine, obj: string): Promise<void> {
+  const deadline = Date.now() + ctx.config.readyTimeoutMs;
+  for (;;) {
+    const state = await swarm.state(obj);
+    if (state === 'running') return;
+    if (state === undefined || state === 'stopped') throw new OperationError(`service ${obj} is ${state ?? 'gone'}`);
+    if (Date.now() > deadline) {
+      throw new OperationError(`service ${obj} has no running task after ${ctx.config.readyTimeoutMs} ms`, `see why with: docker service ps --no-trunc ${obj}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
