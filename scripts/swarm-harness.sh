@@ -127,10 +127,13 @@ images() {   # no registry: podman save on the host, docker load on every node
 
 # Caddy for the tenants, as the operator runs it on a manager: a container (so it can join every
 # tenant's overlay network and resolve <prefix><name> by Swarm DNS) with its ports published on
-# the manager's loopback: 2019 the admin API, 8080 HTTP. The image is the host's Debian caddy
+# the manager's loopback: 2019 the admin API, 8080 HTTP. $SHARED is bind-mounted at the same path:
+# the watchdog's wake socket, the direct server's socket and the access log live there (0700,
+# root's: Caddy's container runs as root, like the watchdog; docs/many-servers.md). The image is the host's Debian caddy
 # binary and the libraries ldd names, imported with podman and loaded like the work images.
 CADDY_IMAGE=localhost/feather-caddy:harness
 CADDY=feather-caddy
+SHARED=$BASE/caddy
 caddy_up() {
   local R=$BASE/caddy-rootfs
   mkdir -p "$R/usr/bin" "$R/etc" "$R/tmp" && chmod 1777 "$R/tmp"
@@ -144,7 +147,8 @@ EOF2
   podman save -o "$BASE/caddy.tar" "$CADDY_IMAGE" >/dev/null 2>&1
   podman rmi "$CADDY_IMAGE" >/dev/null
   d 1 load -q -i "$BASE/caddy.tar" >/dev/null && rm -f "$BASE/caddy.tar" && rm -rf "$R"
-  d 1 run -d --name "$CADDY" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 "$CADDY_IMAGE" >/dev/null
+  mkdir -p "$SHARED" && chmod 0700 "$SHARED"
+  d 1 run -d --name "$CADDY" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 -v "$SHARED:$SHARED" "$CADDY_IMAGE" >/dev/null
   for _ in $(seq 50); do in_manager curl -sf -o /dev/null http://127.0.0.1:2019/config/ && return 0; sleep 0.2; done
   log "caddy did not answer on the manager's 127.0.0.1:2019"; return 1
 }
@@ -194,7 +198,7 @@ case ${1:-} in
   up) up ;;
   down) t0=$(date +%s%N); down; log "down in $(( ($(date +%s%N) - t0) / 1000000 )) ms" ;;
   fetch) fetch ;;
-  env) echo "DOCKER_HOST=unix://$BASE/n1/docker.sock"; echo "FEATHER_TENANT_DOCKER=$ROOT/usr/bin/docker" ;;
+  env) echo "DOCKER_HOST=unix://$BASE/n1/docker.sock"; echo "FEATHER_TENANT_DOCKER=$ROOT/usr/bin/docker"; echo "FEATHER_SWARM_SHARED=$BASE/caddy" ;;
   exec) shift; in_manager "$@" ;;
   *) echo "usage: $0 up|down|env|fetch|exec CMD..." >&2; exit 2 ;;
 esac

@@ -2,11 +2,12 @@
 // add (commands/add.ts), with a service pinned to a node in place of a container on this server.
 import type { Context } from '../runtime/context.js';
 import type { TenantBackend } from '../backend/port.js';
-import { tenantRoute } from '../caddy/routes.js';
+import { tenantRouteFor } from '../caddy/routes.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
-import { ConflictError, OperationError, UsageError } from '../core/errors.js';
+import { ConflictError, OperationError } from '../core/errors.js';
+import { requireSwarmWake } from '../core/swarm-wake.js';
 import { generatePassword, hashPassword } from '../core/password.js';
-import { objectName, prefixFilter, tenantHost, tenantUrl } from '../core/tenant.js';
+import { objectName, prefixFilter, tenantUrl } from '../core/tenant.js';
 import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
 import { Undo } from './undo.js';
 
@@ -25,11 +26,8 @@ export async function addOnSwarm(ctx: Context, swarm: TenantBackend, name: strin
   const c = ctx.config;
   const obj = objectName(c, name);
   const store = ctx.store();
-  if (c.auth === 'jwt') {
-    // Caddy runs in a container on the manager: the watchdog's verifier is not wired to it yet,
-    // and a tenant must never be served ungated where the gate is asked for.
-    throw new UsageError('the login gate (FEATHER_TENANT_AUTH=jwt) does not work with FEATHER_TENANT_BACKEND=swarm yet', 'see docs/many-servers.md#limits');
-  }
+  // The gate's verifier is the watchdog: Caddy's container reaches it only on a unix socket.
+  if (c.auth === 'jwt') requireSwarmWake(c, 'the login gate (FEATHER_TENANT_AUTH=jwt)', { direct: false });
   if (store.get(name)) throw new ConflictError(`tenant ${name} already exists`, `see it with: feather-tenant show ${name}`);
   const [nodes, services, server, staleRoute] = await Promise.all([
     swarm.nodes(),
@@ -53,7 +51,7 @@ export async function addOnSwarm(ctx: Context, swarm: TenantBackend, name: strin
     ctx.checkpoint('add:started');
     await waitRunning(ctx, swarm, obj);
     for (const change of await ensureWakeSetup(ctx.caddy, server.name, c)) ctx.log(`Caddy: ${change}`);
-    const route = tenantRoute({ id: obj, host: tenantHost(c, name), port: c.containerPort, dial: swarm.upstream(obj, c.containerPort) });
+    const route = tenantRouteFor(c, name, c.containerPort, swarm.upstream(obj, c.containerPort));
     undo.push(`route ${obj}`, () => ctx.caddy.deleteById(obj));
     if (staleRoute) await ctx.caddy.replaceById(obj, route);
     else await ctx.caddy.insertRoute(server.name, route, server.routes.length > 0);
