@@ -148,7 +148,13 @@ EOF2
   podman rmi "$CADDY_IMAGE" >/dev/null
   d 1 load -q -i "$BASE/caddy.tar" >/dev/null && rm -f "$BASE/caddy.tar" && rm -rf "$R"
   mkdir -p "$SHARED" && chmod 0700 "$SHARED"
-  d 1 run -d --name "$CADDY" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 -v "$SHARED:$SHARED" "$CADDY_IMAGE" >/dev/null
+  # A resolver for Caddy's container that answers NXDOMAIN at once, as a manager's does for a
+  # sleeping tenant's single-label name (scripts/lib/nxdomain-dns.mjs says why); on docker0's
+  # address in the manager's namespace, where Docker's embedded DNS forwards what it does not know.
+  local gw; gw=$(in_manager ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1)
+  setsid nsenter --net="/run/netns/$NS-n1" -- node "$(dirname "$SELF")/lib/nxdomain-dns.mjs" "$gw" >"$BASE/dns.log" 2>&1 </dev/null &
+  echo $! >"$BASE/dns.pid"
+  d 1 run -d --name "$CADDY" --dns "$gw" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 -v "$SHARED:$SHARED" "$CADDY_IMAGE" >/dev/null
   for _ in $(seq 50); do in_manager curl -sf -o /dev/null http://127.0.0.1:2019/config/ && return 0; sleep 0.2; done
   log "caddy did not answer on the manager's 127.0.0.1:2019"; return 1
 }
@@ -183,6 +189,7 @@ down() {
     fi
     [ -f "$D/containerd.pid" ] && kill "$(cat "$D/containerd.pid")" 2>/dev/null
   done
+  [ -f "$BASE/dns.pid" ] && kill "$(cat "$BASE/dns.pid")" 2>/dev/null
   # shims of OUR containerds only (their -address is under $BASE), each by its PID
   for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $BASE/"); do kill "$p"; done
   for n in $NODES; do ip netns del "$NS-n$n" 2>/dev/null; rmdir /sys/fs/cgroup/"$NS-n$n" 2>/dev/null; done

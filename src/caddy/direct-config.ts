@@ -17,7 +17,10 @@ import { caddyAddress } from '../core/listen-address.js';
 import { NAME, RESERVED_NAMES } from '../core/names.js';
 import type { CaddyRoute } from '../core/route.js';
 
-export const DIRECT_SERVER = 'feather_direct';
+/** The direct server's name in Caddy's config: one per prefix, like the wake route's @id. */
+export function directServerName(c: Pick<Config, 'prefix'>): string {
+  return `${c.prefix}direct`;
+}
 /** The tenant a request to the direct server is for (the watchdog sets it, the route removes it). */
 export const DIRECT_TENANT = 'X-Feather-Tenant';
 /** Set on answers from the tenant only: the probe's "the app answered", whatever its status. */

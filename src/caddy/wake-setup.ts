@@ -2,7 +2,7 @@ import type { Config } from '../core/config.js';
 import type { CaddyPort } from './port.js';
 import { sameRoute } from './routes.js';
 import type { CaddyRoute } from '../core/route.js';
-import { DIRECT_SERVER, desiredDirectServer, type DirectServer } from './direct-config.js';
+import { desiredDirectServer, directServerName, type DirectServer } from './direct-config.js';
 import {
   ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute, serverLoggerName, wakeRouteId,
   type CaddyLog, type ServerLogs,
@@ -97,10 +97,10 @@ async function ensureWakeRoute(caddy: CaddyPort, server: string, c: SetupConfig,
 async function ensureDirectServer(caddy: CaddyPort, c: SetupConfig, o: SetupOptions): Promise<string[]> {
   if (c.backend !== 'swarm' || c.swarmDirect === undefined) return [];
   const want = desiredDirectServer({ prefix: c.prefix, containerPort: c.containerPort ?? 8080, swarmDirect: c.swarmDirect });
-  const path = serverPath(DIRECT_SERVER);
+  const path = serverPath(directServerName(c));
   const have = await caddy.getJson<DirectServer>(path);
   if (have && canonicalEqual(have, want)) return [];
-  const change = `${have ? 'fix' : 'add'} direct server ${DIRECT_SERVER} (on ${c.swarmDirect})`;
+  const change = `${have ? 'fix' : 'add'} direct server ${directServerName(c)} (on ${c.swarmDirect})`;
   if (o.dryRun) return [change];
   // POST on an object's key sets it whole, whether it was there or not.
   await caddy.write('POST', path, want, async () => canonicalEqual(await caddy.getJson<DirectServer>(path), want));

@@ -47,7 +47,9 @@ export async function list(ctx: Context, early?: Promise<ContainerSummary[]>): P
     return (await listOnSwarm(ctx, ctx.swarm)).map((e) => {
       const r = rows.get(e.name);
       // Image IDs live in each node's storage: out of date is not known here (upgrade is podman's alone).
-      return { ...e, port: r?.port ?? null, lastActive: r?.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r?.pinned ?? false,
+      // Scaled to 0 by a sweep: asleep, as on podman (a wake brings it back; `stop` does not).
+      const state = e.state === 'stopped' && r?.asleepAt != null ? 'asleep' : e.state;
+      return { ...e, state, port: r?.port ?? null, lastActive: r?.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r?.pinned ?? false,
         lastActivity: r ? lastActivity(r, undefined) : null, outOfDate: null };
     });
   }

@@ -48,7 +48,7 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, to: Relay, 
     if (clientGone(res)) return resolve();
     const up = request(
       // Lenient parsing, as Caddy is: apps (busybox httpd's CGI among them) end header lines with a bare LF.
-      { ...to.connect, method, path: req.url, headers: { ...forwardHeaders(req.headers, withBody), ...to.headers }, agent: false, insecureHTTPParser: true },
+      { ...('path' in to.connect ? { socketPath: to.connect.path } : to.connect), method, path: req.url, headers: { ...forwardHeaders(req.headers, withBody), ...to.headers }, agent: false, insecureHTTPParser: true },
       (ures) => {
         const headers = Object.fromEntries(Object.entries(ures.headers).filter(([k]) => !HOP_BY_HOP.has(k)));
         res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);

@@ -75,14 +75,14 @@ describe('the login gate and wake on swarm', () => {
     expect(route).toContain('"uri":"/_feather/verify"');
     expect(route).toContain('"dial":"fake-alice:8080"');
     expect(ctx.store().get('alice')?.passwordHash).toMatch(/^scrypt/);
-    const direct = JSON.stringify(await ctx.caddy.getJson('/config/apps/http/servers/feather_direct'));
+    const direct = JSON.stringify(await ctx.caddy.getJson('/config/apps/http/servers/fake-direct'));
     expect(direct).toContain('"listen":["unix//run/ft/direct.sock"]');
     expect(direct).toContain('"dial":"fake-{http.request.header.X-Feather-Tenant}:8080"');
     const wake = JSON.stringify(await ctx.caddy.routeById('fake-wake'));
     expect(wake).toContain('"dial":"unix//run/ft/watchdog.sock"');
     const before = JSON.stringify(ctx.caddy.config);
     await add(ctx, { name: 'bob' });
-    expect(JSON.stringify(await ctx.caddy.getJson('/config/apps/http/servers/feather_direct'))).toBe(direct);
+    expect(JSON.stringify(await ctx.caddy.getJson('/config/apps/http/servers/fake-direct'))).toBe(direct);
     expect(before).not.toBe(JSON.stringify(ctx.caddy.config)); // bob's route only
   });
 
