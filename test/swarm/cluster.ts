@@ -129,3 +129,21 @@ export function startWatchdog(s: { env: Record<string, string>; state: string })
 export function startManagerRedis(port: number, dir: string): ManagerProcess {
   return inManagerProcess(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {}, join(dir, 'redis.log'));
 }
+
+/** A WebSocket handshake through Caddy from the manager's namespace: the status line, and the first frame's text after a 101. */
+export async function managerUpgrade(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; first: string }> {
+  const script = `
+const s = require('node:net').connect(8080, '127.0.0.1');
+const [host, path, extra] = process.argv.slice(1);
+const lines = ['GET ' + path + ' HTTP/1.1', 'Host: ' + host, 'Upgrade: websocket', 'Connection: Upgrade',
+  'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...Object.entries(JSON.parse(extra)).map(([k, v]) => k + ': ' + v)];
+s.write(lines.join('\\r\\n') + '\\r\\n\\r\\n');
+let got = Buffer.alloc(0);
+const done = () => { const t = got.toString('latin1'); const i = t.indexOf('\\r\\n\\r\\n'); const body = i < 0 ? '' : got.subarray(i + 4);
+  const frame = body.length > 2 && body[0] === 0x81 ? body.subarray(2, 2 + (body[1] & 0x7f)).toString() : '';
+  process.stdout.write(JSON.stringify({ status: Number(t.split(' ')[1]) || 0, first: frame })); process.exit(0); };
+s.on('data', (d) => { got = Buffer.concat([got, d]); const t = got.toString('latin1'); if (t.includes('\\r\\n\\r\\n') && (!t.startsWith('HTTP/1.1 101') || got.length > t.indexOf('\\r\\n\\r\\n') + 6)) setTimeout(done, 100); });
+s.on('close', done); s.on('error', done); setTimeout(done, 45000);`;
+  const r = await run([...inManager, process.execPath, '-e', script, host, path, JSON.stringify(headers)]);
+  return JSON.parse(r.stdout || '{"status":0,"first":""}') as { status: number; first: string };
+}
