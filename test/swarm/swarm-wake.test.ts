@@ -64,6 +64,7 @@ async function asleep(s: ReturnType<typeof swarmCli>, name: string): Promise<voi
 }
 
 const wakeMs: number[] = [];
+afterAll(() => void process.stderr.write(`swarm wake, request to first byte through Caddy (node 1) of a tenant on node 2: ${wakeMs.join(', ')} ms\n`));
 
 describe('sleep and wake on swarm, across nodes, through Caddy', () => {
   const s = swarmCli('ftwk-', { FEATHER_TENANT_DOMAIN: 'swarmwake.test', ...FAST_SLEEP, ...wakeEnv('ftwk-') });
@@ -84,7 +85,6 @@ describe('sleep and wake on swarm, across nodes, through Caddy', () => {
     await s.cli('remove', 'alice');
     await removeVolume(2, 'ftwk-alice');
     s.close();
-    process.stderr.write(`swarm wake, request to first byte through Caddy (node 1) of a tenant on node 2: ${wakeMs.join(', ')} ms\n`);
   });
 
   it('the socket is 0600, in a directory only root enters', async () => {
