@@ -11,6 +11,7 @@ export function podmanWakePort(
   open: (port: number) => Promise<boolean> = portOpen,
 ): WakePort {
   return {
+    engine: 'podman',
     start: (t) => podman.startContainer(t.container),
     state: (t) => podman.containerState(t.container),
     probe: (t) => probe(t.port),

@@ -34,6 +34,7 @@ export function swarmWakePort(swarm: Pick<TenantBackend, 'scale' | 'state'>, o: 
     req.end();
   });
   return {
+    engine: 'docker',
     start: (t) => swarm.scale(t.container, 1),
     state: (t) => swarm.state(t.container),
     probe: (t) => probe(t.name),

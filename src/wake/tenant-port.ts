@@ -14,6 +14,8 @@ export interface Relay {
  * (wake/swarm-port.ts: scale 1, reached through Caddy's direct server).
  */
 export interface WakePort {
+  /** What starts the tenant, for log lines: podman, docker. */
+  readonly engine: string;
   /** Starts it (podman start, scale 1); resolves once the engine took the order. */
   start(t: WakeTarget): Promise<void>;
   /** running, starting, or anything else (stopped, exited...); undefined: it is gone. */

@@ -51,7 +51,7 @@ export interface WakeLeases {
 
 export interface WakerDeps {
   /** The tenant's backend (podman-port.ts, swarm-port.ts): start, state, and "answers HTTP" (any status). */
-  tenants: Pick<WakePort, 'start' | 'state' | 'probe'>;
+  tenants: Pick<WakePort, 'start' | 'state' | 'probe'> & Partial<Pick<WakePort, 'engine'>>;
   leases: WakeLeases;
   readyTimeoutMs: number;
   /** How long a wake waits for an upgrade's switch: its stop grace, then the new and maybe the old container's ready timeouts. */
@@ -254,7 +254,7 @@ export class Waker {
       await this.d.tenants.start(t);
     } catch (err) {
       if (this.d.starts && err instanceof Object) {
-        this.d.starts.fail(`podman could not start ${t.container}: ${errorField(err)}`);
+        this.d.starts.fail(`${this.d.tenants.engine ?? 'podman'} could not start ${t.container}: ${errorField(err)}`);
         this.reported.add(err);
       }
       throw err;

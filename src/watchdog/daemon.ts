@@ -40,7 +40,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   const store = ctx.store();
   const leases = ctx.sleep();
   const metrics = new Metrics();
-  const outages = watchdogOutages(log, () => ctx.now());
+  const outages = watchdogOutages(log, () => ctx.now(), ctx.swarm ? 'docker' : 'podman');
   const limit = readOpenFilesLimit();
   const maxHeld = c.maxHeld ?? defaultMaxHeld(limit?.soft ?? ASSUMED_SOFT_LIMIT);
   metrics.fds = () => ({ open: openFds(), limit: limit?.soft });
