@@ -16,6 +16,8 @@ import { desiredDirectServer } from '../../src/caddy/direct-config.js';
 import { desiredWakeRoute } from '../../src/caddy/wake-config.js';
 import { listen } from '../../src/net/listen.js';
 import { swarmWakePort } from '../../src/wake/swarm-port.js';
+import { Waker } from '../../src/wake/waker.js';
+import { watchdogOutages } from '../../src/watchdog/outages.js';
 import { proxyHttp, proxyUpgrade } from '../../src/wake/proxy.js';
 import { failedAtServiceDial, failedAtTenantDial } from '../../src/wake/tenant-dial.js';
 import { FakeSwarm } from '../fakes/swarm.js';
@@ -177,5 +179,26 @@ describe('settings', () => {
     const d = desiredDirectServer({ prefix: 'ftx-', containerPort: 8080, swarmDirect: swarm.swarmDirect as string });
     expect(d.listen).toEqual(['unix//run/ft/d.sock']);
     expect(JSON.stringify(d)).toContain('"dial":"ftx-{http.request.header.X-Feather-Tenant}:8080"');
+  });
+});
+
+describe('log lines name the engine that starts tenants', () => {
+  it('docker on swarm, podman otherwise', async () => {
+    const lines: string[] = [];
+    const log = (_level: string, msg: string) => void lines.push(msg);
+    watchdogOutages(log, () => 0, 'docker').starts.fail('x');
+    watchdogOutages(log, () => 0).starts.fail('x');
+    expect(lines).toEqual(['docker cannot start tenants: wakes fail until it works again', 'podman cannot start tenants: wakes fail until it works again']);
+    const swarm = new FakeSwarm();
+    swarm.failOn.add('scale');
+    const reports: string[] = [];
+    const waker = new Waker({
+      tenants: swarmWakePort(swarm, { direct: 'unix:/nonexistent/direct.sock', containerPort: 8080 }),
+      leases: { begin: () => ({ stopStartedAt: null }), end: () => undefined, stopInProgress: () => false, busyWith: () => undefined },
+      readyTimeoutMs: 1_000, leaseMs: 60_000, log: () => undefined,
+      starts: { ok: () => undefined, fail: (r) => void reports.push(r) },
+    });
+    expect((await waker.wake({ name: 'alice', container: 'ftx-alice', port: 9001 })).ok).toBe(false);
+    expect(reports).toEqual(['docker could not start ftx-alice: docker scale failed: injected failure']);
   });
 });
