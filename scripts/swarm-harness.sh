@@ -127,10 +127,13 @@ images() {   # no registry: podman save on the host, docker load on every node
 
 # Caddy for the tenants, as the operator runs it on a manager: a container (so it can join every
 # tenant's overlay network and resolve <prefix><name> by Swarm DNS) with its ports published on
-# the manager's loopback: 2019 the admin API, 8080 HTTP. The image is the host's Debian caddy
+# the manager's loopback: 2019 the admin API, 8080 HTTP. $SHARED is bind-mounted at the same path:
+# the watchdog's wake socket, the direct server's socket and the access log live there (0700,
+# root's: Caddy's container runs as root, like the watchdog; docs/many-servers.md). The image is the host's Debian caddy
 # binary and the libraries ldd names, imported with podman and loaded like the work images.
 CADDY_IMAGE=localhost/feather-caddy:harness
 CADDY=feather-caddy
+SHARED=$BASE/caddy
 caddy_up() {
   local R=$BASE/caddy-rootfs
   mkdir -p "$R/usr/bin" "$R/etc" "$R/tmp" && chmod 1777 "$R/tmp"
@@ -144,7 +147,14 @@ EOF2
   podman save -o "$BASE/caddy.tar" "$CADDY_IMAGE" >/dev/null 2>&1
   podman rmi "$CADDY_IMAGE" >/dev/null
   d 1 load -q -i "$BASE/caddy.tar" >/dev/null && rm -f "$BASE/caddy.tar" && rm -rf "$R"
-  d 1 run -d --name "$CADDY" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 "$CADDY_IMAGE" >/dev/null
+  mkdir -p "$SHARED" && chmod 0700 "$SHARED"
+  # A resolver for Caddy's container that answers NXDOMAIN at once, as a manager's does for a
+  # sleeping tenant's single-label name (scripts/lib/nxdomain-dns.mjs says why); on docker0's
+  # address in the manager's namespace, where Docker's embedded DNS forwards what it does not know.
+  local gw; gw=$(in_manager ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1)
+  setsid nsenter --net="/run/netns/$NS-n1" -- node "$(dirname "$SELF")/lib/nxdomain-dns.mjs" "$gw" >"$BASE/dns.log" 2>&1 </dev/null &
+  echo $! >"$BASE/dns.pid"
+  d 1 run -d --name "$CADDY" --dns "$gw" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 -v "$SHARED:$SHARED" "$CADDY_IMAGE" >/dev/null
   for _ in $(seq 50); do in_manager curl -sf -o /dev/null http://127.0.0.1:2019/config/ && return 0; sleep 0.2; done
   log "caddy did not answer on the manager's 127.0.0.1:2019"; return 1
 }
@@ -179,6 +189,7 @@ down() {
     fi
     [ -f "$D/containerd.pid" ] && kill "$(cat "$D/containerd.pid")" 2>/dev/null
   done
+  [ -f "$BASE/dns.pid" ] && kill "$(cat "$BASE/dns.pid")" 2>/dev/null
   # shims of OUR containerds only (their -address is under $BASE), each by its PID
   for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $BASE/"); do kill "$p"; done
   for n in $NODES; do ip netns del "$NS-n$n" 2>/dev/null; rmdir /sys/fs/cgroup/"$NS-n$n" 2>/dev/null; done
@@ -194,7 +205,7 @@ case ${1:-} in
   up) up ;;
   down) t0=$(date +%s%N); down; log "down in $(( ($(date +%s%N) - t0) / 1000000 )) ms" ;;
   fetch) fetch ;;
-  env) echo "DOCKER_HOST=unix://$BASE/n1/docker.sock"; echo "FEATHER_TENANT_DOCKER=$ROOT/usr/bin/docker" ;;
+  env) echo "DOCKER_HOST=unix://$BASE/n1/docker.sock"; echo "FEATHER_TENANT_DOCKER=$ROOT/usr/bin/docker"; echo "FEATHER_SWARM_SHARED=$BASE/caddy" ;;
   exec) shift; in_manager "$@" ;;
   *) echo "usage: $0 up|down|env|fetch|exec CMD..." >&2; exit 2 ;;
 esac

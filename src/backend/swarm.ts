@@ -2,11 +2,12 @@
 // tenant as one service pinned to a node. stop scales to 0 and start to 1 (spec, volume and
 // secret stay); remove keeps the volume on its node; Caddy dials the service by Swarm DNS.
 import type { Context } from '../runtime/context.js';
-import { tenantRoute } from '../caddy/routes.js';
+import { tenantRouteFor } from '../caddy/routes.js';
 import { ConflictError, OperationError, UsageError } from '../core/errors.js';
+import { requireSwarmWake } from '../core/swarm-wake.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
 import type { ServiceSummary } from '../core/service.js';
-import { objectName, prefixFilter, tenantHost, tenantUrl } from '../core/tenant.js';
+import { objectName, prefixFilter, tenantUrl } from '../core/tenant.js';
 import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
@@ -24,11 +25,8 @@ export class SwarmBackend implements TenantBackend {
   constructor(private readonly swarm: SwarmEngine) {}
 
   validateAdd(ctx: Context): void {
-    if (ctx.config.auth === 'jwt') {
-      // Caddy runs in a container on the manager: the watchdog's verifier is not wired to it yet,
-      // and a tenant must never be served ungated where the gate is asked for.
-      throw new UsageError('the login gate (FEATHER_TENANT_AUTH=jwt) does not work with FEATHER_TENANT_BACKEND=swarm yet', 'see docs/many-servers.md#limits');
-    }
+    // The gate's verifier is the watchdog: Caddy's container reaches it only on a unix socket.
+    if (ctx.config.auth === 'jwt') requireSwarmWake(ctx.config, 'the login gate (FEATHER_TENANT_AUTH=jwt)', { direct: false });
   }
 
   async prepareAdd(ctx: Context, req: AddRequest): Promise<PreparedAdd> {
@@ -87,7 +85,7 @@ export class SwarmBackend implements TenantBackend {
 
   route(ctx: Context, row: Pick<TenantRow, 'name' | 'port'>) {
     const c = ctx.config;
-    return tenantRoute({ id: objectName(c, row.name), host: tenantHost(c, row.name), port: c.containerPort, dial: this.dial(ctx, row) });
+    return tenantRouteFor(c, row.name, c.containerPort, this.dial(ctx, row));
   }
 
   async list(ctx: Context): Promise<ListEntry[]> {
@@ -99,7 +97,10 @@ export class SwarmBackend implements TenantBackend {
       const s = byName.get(obj);
       byName.delete(obj);
       // Image IDs live in each node's storage: out of date is not known here (upgrade is podman's alone).
-      return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state: r.status === 'active' ? serviceState(s) : r.status,
+      // Scaled to 0 by a sweep: asleep, as on podman (a wake brings it back; `stop` does not).
+      const engine = serviceState(s);
+      const state = r.status !== 'active' ? r.status : engine === 'stopped' && r.asleepAt !== null ? 'asleep' : engine;
+      return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state,
         lastActive: r.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r.pinned, lastActivity: lastActivity(r, undefined), tracked: true, outOfDate: null, node: s?.node ?? null };
     });
     for (const s of byName.values()) {

@@ -4,6 +4,7 @@ import type { CaddyRoute } from '../core/route.js';
 import { objectName, tenantHost } from '../core/tenant.js';
 import { GATE_HEADER, GATE_PASSED } from '../auth/gate-header.js';
 import { WAKE_HEADERS } from './wake-config.js';
+import { caddyAddress } from '../core/listen-address.js';
 
 
 export interface TenantRouteSpec {
@@ -28,10 +29,15 @@ export function tenantRoute(spec: TenantRouteSpec): CaddyRoute {
   };
 }
 
-/** The route a tenant should have under this configuration: add and reconcile both use it. */
-export function tenantRouteFor(c: Pick<Config, 'prefix' | 'domain' | 'auth' | 'wakeListen'>, name: string, port: number): CaddyRoute {
+/**
+ * The route a tenant should have under this configuration: add and reconcile both use it, on
+ * either backend (`dial`: the swarm backend's <service>:<port>), so a swarm tenant is gated, and
+ * takes summaries, exactly as a podman one.
+ */
+export function tenantRouteFor(c: Pick<Config, 'prefix' | 'domain' | 'auth' | 'wakeListen'>, name: string, port: number, dial?: string): CaddyRoute {
   const gate = c.auth === 'jwt';
-  return tenantRoute({ id: objectName(c, name), host: tenantHost(c, name), port, gate: gate ? c.wakeListen : undefined, ingest: gate ? undefined : c.wakeListen });
+  const watchdog = caddyAddress(c.wakeListen);
+  return tenantRoute({ id: objectName(c, name), host: tenantHost(c, name), port, dial, gate: gate ? watchdog : undefined, ingest: gate ? undefined : watchdog });
 }
 
 /**

@@ -15,6 +15,7 @@
 import type { Config } from '../core/config.js';
 import { objectName } from '../core/tenant.js';
 import type { CaddyRoute } from '../core/route.js';
+import { caddyAddress } from '../core/listen-address.js';
 
 /** Headers the wake route adds: what the wake server must know about the failed request. */
 export const WAKE_HEADERS = {
@@ -68,7 +69,7 @@ export function desiredWakeRoute(c: Pick<Config, 'prefix' | 'domain' | 'wakeList
     handle: [
       {
         handler: 'reverse_proxy',
-        upstreams: [{ dial: c.wakeListen }],
+        upstreams: [{ dial: caddyAddress(c.wakeListen) }],
         // GET (or HEAD) drops the already-closed body; any other method would fail on it.
         rewrite: { method: 'GET' },
         headers: {

@@ -2,6 +2,7 @@ import type { Config } from '../core/config.js';
 import type { CaddyPort } from './port.js';
 import { sameRoute } from './routes.js';
 import type { CaddyRoute } from '../core/route.js';
+import { desiredDirectServer, directServerName, type DirectServer } from './direct-config.js';
 import {
   ACCESS_LOG_KEY, SERVER_LOGGER_NAME, desiredAccessLog, desiredWakeRoute, serverLoggerName, wakeRouteId,
   type CaddyLog, type ServerLogs,
@@ -12,7 +13,7 @@ import {
 // the watchdog at start and on each sweep (Caddy restarted from a base config loses it), and
 // `reconcile` should call it too. With dryRun it only says what it would change.
 
-type SetupConfig = Pick<Config, 'prefix' | 'domain' | 'wakeListen' | 'accessLog'>;
+type SetupConfig = Pick<Config, 'prefix' | 'domain' | 'wakeListen' | 'accessLog'> & Partial<Pick<Config, 'backend' | 'swarmDirect' | 'containerPort'>>;
 
 export interface SetupOptions {
   dryRun?: boolean;
@@ -92,8 +93,22 @@ async function ensureWakeRoute(caddy: CaddyPort, server: string, c: SetupConfig,
   return [change];
 }
 
+/** The swarm backend's direct server (direct-config.ts), when FEATHER_TENANT_SWARM_DIRECT names it. */
+async function ensureDirectServer(caddy: CaddyPort, c: SetupConfig, o: SetupOptions): Promise<string[]> {
+  if (c.backend !== 'swarm' || c.swarmDirect === undefined) return [];
+  const want = desiredDirectServer({ prefix: c.prefix, containerPort: c.containerPort ?? 8080, swarmDirect: c.swarmDirect });
+  const path = serverPath(directServerName(c));
+  const have = await caddy.getJson<DirectServer>(path);
+  if (have && canonicalEqual(have, want)) return [];
+  const change = `${have ? 'fix' : 'add'} direct server ${directServerName(c)} (on ${c.swarmDirect})`;
+  if (o.dryRun) return [change];
+  // POST on an object's key sets it whole, whether it was there or not.
+  await caddy.write('POST', path, want, async () => canonicalEqual(await caddy.getJson<DirectServer>(path), want));
+  return [change];
+}
+
 /**
- * Both pieces; what changed (or would), in order. The three reads go out together: in the common
+ * All pieces; what changed (or would), in order. The first three reads go out together: in the common
  * case, nothing to change, that is one round trip to Caddy where one after the other took three
  * (4-7 ms of `reconcile` with nothing to do, docs/benchmarks.md).
  */
@@ -104,5 +119,9 @@ export async function ensureWakeSetup(caddy: CaddyPort, server: string, c: Setup
     caddy.routeById(wakeRouteId(c)),
   ]);
   const read: SetupRead = { view: view ?? {}, logging, wakeRoute };
-  return [...(await ensureAccessLog(caddy, server, c, o, read)), ...(await ensureWakeRoute(caddy, server, c, o, read))];
+  return [
+    ...(await ensureAccessLog(caddy, server, c, o, read)),
+    ...(await ensureWakeRoute(caddy, server, c, o, read)),
+    ...(await ensureDirectServer(caddy, c, o)),
+  ];
 }

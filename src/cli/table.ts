@@ -391,7 +391,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
       JSON_OUT('print the result as JSON'),
     ],
     help: examples(['feather-tenant sweep', 'feather-tenant sweep --dry-run --json', '* * * * * podman exec feather-birth feather-tenant sweep   (crontab)']),
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: (_a, o) => runAndRender(() => import('../commands/sweep.js'), (m, ctx) => m.sweep(ctx, { dryRun: flag(o.dryRun) }), (r) => r.printSweep, o),
   },
   ...pin,
@@ -399,7 +399,7 @@ Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
     name: 'watchdog',
     description: 'run the daemon: the wake server (FEATHER_TENANT_WAKE_LISTEN), the admin API (FEATHER_TENANT_ADMIN_LISTEN), a sweep every minute, /healthz and /metrics; JSON logs on stderr',
     help: examples(['feather-tenant watchdog', 'curl -s http://127.0.0.1:9098/metrics', 'curl -s -H "Authorization: Bearer $(feather-tenant admin-token)" http://127.0.0.1:9097/api/tenants']),
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: async () => {
       const [{ watchdog }, ctx] = await Promise.all([import('../watchdog/daemon.js'), context()]);
       const stop = new AbortController();

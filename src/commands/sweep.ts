@@ -1,5 +1,5 @@
 import type { Context } from '../runtime/context.js';
-import { podmanOnly } from '../tenant/podman-only.js';
+import { sweepEngine } from '../tenant/sweep-engine.js';
 import { busyTenants } from '../tenant/lock.js';
 import { readAccessLog, type LogRead } from '../activity/access-log.js';
 import { collectActivity } from '../activity/collect.js';
@@ -9,7 +9,7 @@ import { oldestKeptDay, rollup } from '../core/usage.js';
 import type { LastActivity } from '../core/last-activity.js';
 import { OperationError } from '../core/errors.js';
 import { planSweep, type SweepDecision, type SweepReason } from '../core/sweep-plan.js';
-import { objectName, prefixFilter } from '../core/tenant.js';
+import { objectName } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { LogCursor, RecordedActivity } from '../store/sleep.js';
@@ -45,19 +45,19 @@ export function leaseMs(ctx: Pick<Context, 'config'>): number {
 
 /**
  * One pass: read activity (Caddy's access log since last time, traffic counters), then stop every
- * running tenant idle longer than the idle timeout. State is read with one `podman ps`, and all
- * stops go out in one `podman stop`. Each stop is claimed in SQLite first, so a wake that began
+ * running tenant idle longer than the idle timeout. State is read with one `podman ps` (on swarm:
+ * the services), and all stops go out in one `podman stop` (on swarm: a scale to 0 each). Each stop is claimed in SQLite first, so a wake that began
  * since the plan was made wins.
  */
 export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResult> {
-  podmanOnly(ctx, 'sweep');
   const c = ctx.config;
+  const engine = sweepEngine(ctx);
   const store = ctx.store();
   const sleep = ctx.sleep();
   // Where this sweep starts reading the log: read first, so another sweep that records before
   // this one does is always noticed (below).
   const startCursor = sleep.cursor(c.accessLog);
-  const [rows, containers] = await Promise.all([Promise.resolve(store.list()), ctx.podman.listContainers(prefixFilter(c))]);
+  const [rows, containers] = await Promise.all([Promise.resolve(store.list()), engine.list()]);
   const now = ctx.now();
   const byObj = new Map(containers.map((k) => [k.name, k]));
   const byName = new Map<string, ContainerSummary>();
@@ -124,7 +124,7 @@ export async function sweep(ctx: Context, opts: SweepOptions): Promise<SweepResu
     if (claimed.length > 0) {
       let failure: unknown;
       try {
-        await ctx.podman.stopContainers(claimed.map((d) => objectName(c, d.name)), 10);
+        await engine.stop(claimed.map((d) => objectName(c, d.name)));
       } catch (err) {
         failure = err;
       }

@@ -54,7 +54,10 @@ export interface Config {
   adoptFile: string;
   /** A running tenant idle longer than this is stopped by `sweep`. */
   idleMs: number;
-  /** host:port of the wake server (the watchdog); Caddy's wake route dials it. */
+  /**
+   * host:port of the wake server (the watchdog), or unix:/path (a socket Caddy's container reaches
+   * through a bind mount: the swarm backend); Caddy's wake route dials it (core/listen-address.ts).
+   */
   wakeListen: string;
   /** host:port of the watchdog's admin API (docs/admin-api.md); undefined: off. */
   adminListen: string | undefined;
@@ -85,6 +88,11 @@ export interface Config {
   backend: 'podman' | 'swarm';
   /** The docker client the swarm backend drives (DOCKER_HOST from the environment names the manager). */
   docker: string;
+  /**
+   * unix:/path of Caddy's direct server (caddy/direct-config.ts): how the watchdog reaches a swarm
+   * tenant, which it cannot on the tenant's overlay network. Undefined: no wake on swarm.
+   */
+  swarmDirect: string | undefined;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -144,6 +152,7 @@ export const DEFAULTS: Config = {
   adminPorts: [8080, 8081],
   backend: 'podman',
   docker: 'docker',
+  swarmDirect: undefined,
 };
 
 const nonEmpty = (t: string, source: string) => {
@@ -171,7 +180,12 @@ const minutes = (t: string, source: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${source} must be a positive number of minutes (fractions allowed), got ${JSON.stringify(t)}`);
   return Math.round(n * 60_000);
 };
-const listenAddress = (t: string, source: string) => {
+/** unix:/absolute/path: a unix socket (no peer on the network can dial it). */
+const unixAddress = (t: string, source: string) => {
+  if (!/^unix:\/[^\s]+$/.test(t.trim())) throw new UsageError(`${source} must be unix:/absolute/path, got ${JSON.stringify(t)}`);
+  return t.trim();
+};
+const tcpAddress = (t: string, source: string) => {
   const m = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):(\d{1,5})$/.exec(t.trim());
   const port = Number(m?.[2]);
   // Caddy dials this address, so it must name one interface: 0.0.0.0 would also expose the wake server.
@@ -180,6 +194,8 @@ const listenAddress = (t: string, source: string) => {
   }
   return t.trim();
 };
+/** The wake server's: HOST:PORT, or a unix socket (the swarm backend: Caddy runs in a container). */
+const listenAddress = (t: string, source: string) => (t.trim().startsWith('unix:') ? unixAddress(t, source) : tcpAddress(t, source));
 const absolutePath = (t: string, source: string) => {
   if (!t.startsWith('/')) throw new UsageError(`${source} must be an absolute path, got ${JSON.stringify(t)}`);
   return t;
@@ -296,7 +312,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'adoptFile', env: 'FEATHER_TENANT_ADOPT_FILE', parse: nonEmpty },
   { key: 'idleMs', env: 'FEATHER_TENANT_IDLE_MINUTES', file: 'idleMinutes', parse: minutes },
   { key: 'wakeListen', env: 'FEATHER_TENANT_WAKE_LISTEN', parse: listenAddress },
-  { key: 'adminListen', env: 'FEATHER_TENANT_ADMIN_LISTEN', parse: (t, s) => (t.trim() === 'off' ? undefined : listenAddress(t, s)) },
+  { key: 'adminListen', env: 'FEATHER_TENANT_ADMIN_LISTEN', parse: (t, s) => (t.trim() === 'off' ? undefined : tcpAddress(t, s)) },
   { key: 'accessLog', env: 'FEATHER_TENANT_ACCESS_LOG', parse: absolutePath },
   { key: 'sweepIntervalMs', env: 'FEATHER_TENANT_SWEEP_INTERVAL', file: 'sweepInterval', parse: seconds },
   { key: 'usageDays', env: 'FEATHER_TENANT_USAGE_DAYS', file: 'usageDays', parse: int(1, 36_500) },
@@ -315,6 +331,7 @@ export const SETTINGS: readonly Setting[] = [
     return t;
   } },
   { key: 'docker', env: 'FEATHER_TENANT_DOCKER', parse: nonEmpty },
+  { key: 'swarmDirect', env: 'FEATHER_TENANT_SWARM_DIRECT', parse: (t, s) => (t.trim() ? unixAddress(t, s) : undefined) },
 ];
 
 export const CONFIG_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);

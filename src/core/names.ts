@@ -2,7 +2,7 @@ import { UsageError } from './errors.js';
 
 // Names become DNS labels (<name>.<domain>) and podman object names (<prefix><name>),
 // so they are held to the stricter of the two.
-const NAME = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+export const NAME = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /** Subdomains an operator is likely to use for the birth host itself, or that mislead users. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([

@@ -41,6 +41,8 @@ export interface ServiceSummary {
   node: string | undefined;
   /** The service's limits as Swarm holds them; 0 when unlimited. */
   limits: { nanoCpus: number; memoryBytes: number; pids: number };
+  /** Its last update (a scale is one): when it was last started, for the sweep; unset where not read. */
+  updatedAt?: Date | undefined;
 }
 
 /** A swarm node that may run tenants (it carries the feather.host label). */

@@ -1,13 +1,41 @@
-import type { Server } from 'node:net';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { connect, type Server } from 'node:net';
 import { OperationError } from '../core/errors.js';
+import { parseAddress } from '../core/listen-address.js';
 
-/** Listens on HOST:PORT (IPv6 in brackets); a failure is an OperationError with `hint`. */
-export function listen(server: Server, address: string, what: string, hint: string): Promise<void> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new OperationError(`${what} cannot listen on ${address}: ${err.code ?? err.message}`, hint)));
-    server.listen({ host, port }, () => resolve());
+/**
+ * Listens on HOST:PORT (IPv6 in brackets) or unix:/path; a failure is an OperationError with `hint`.
+ *
+ * A unix socket is made 0600: connect(2) needs write permission on it, so only its owner (the
+ * watchdog's user, root; Caddy's container runs as root and reaches it through a bind mount) can
+ * connect. (Node makes it 0777 minus the umask, 0755 with the usual 022, which already keeps
+ * others out; the chmod says it whatever the umask.) A socket file left by a watchdog that died is
+ * removed first, but only when nothing answers on it: a live watchdog's is never taken over.
+ */
+export async function listen(server: Server, address: string, what: string, hint: string): Promise<void> {
+  const a = parseAddress(address);
+  const fail = (why: string) => new OperationError(`${what} cannot listen on ${address}: ${why}`, hint);
+  if ('path' in a) {
+    if (await answers(a.path)) throw fail('EADDRINUSE');
+    try {
+      if (lstatSync(a.path).isSocket()) unlinkSync(a.path);
+    } catch { /* absent: nothing to clear; anything else, listen says */ }
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(fail(err.code ?? err.message)));
+    server.listen('path' in a ? { path: a.path } : { host: a.host, port: a.port }, () => resolve());
+  });
+  if ('path' in a) chmodSync(a.path, 0o600);
+}
+
+/** Something accepts connections on the unix socket at `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
   });
 }

@@ -120,7 +120,7 @@ export class DockerSwarm implements SwarmEngine {
 
   private async inspectAll(names: string[]): Promise<ServiceSummary[]> {
     if (names.length === 0) return [];
-    const format = '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}';
+    const format = '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}\t{{json .UpdatedAt}}';
     const inspect = await this.exec(['service', 'inspect', '--format', format, ...names], { notFoundOk: true });
     if (inspect.missing) return [];
     const ps = await this.exec(['service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Name}}\t{{.CurrentState}}', ...names], { notFoundOk: true });

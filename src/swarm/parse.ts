@@ -13,7 +13,7 @@ export function parseNodes(text: string): SwarmNode[] {
 }
 
 /**
- * `service inspect --format '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}'`
+ * `service inspect --format '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}\t{{json .UpdatedAt}}'`
  * joined with `service ps --filter desired-state=running`.
  */
 export function parseServices(inspect: string, runningTasks: string): ServiceSummary[] {
@@ -26,10 +26,12 @@ export function parseServices(inspect: string, runningTasks: string): ServiceSum
     running.set(service, (running.get(service) ?? 0) + 1);
   }
   return lines(inspect).map((l) => {
-    const [name = '', labelsJson = '{}', replicas = '0', limitsJson = '{}'] = l.split('\t');
+    const [name = '', labelsJson = '{}', replicas = '0', limitsJson = '{}', updatedJson] = l.split('\t');
     const labels = (JSON.parse(labelsJson) ?? {}) as Record<string, string>;
     const l2 = (JSON.parse(limitsJson) ?? {}) as { NanoCPUs?: number; MemoryBytes?: number; Pids?: number };
     const limits = { nanoCpus: l2.NanoCPUs ?? 0, memoryBytes: l2.MemoryBytes ?? 0, pids: l2.Pids ?? 0 };
-    return { name, labels, desired: Number(replicas) || 0, running: running.get(name) ?? 0, node: labels[LABEL_NODE], limits };
+    const updated = updatedJson ? new Date(JSON.parse(updatedJson) as string) : undefined;
+    const updatedAt = updated && !Number.isNaN(updated.getTime()) ? updated : undefined;
+    return { name, labels, desired: Number(replicas) || 0, running: running.get(name) ?? 0, node: labels[LABEL_NODE], limits, ...(updatedAt ? { updatedAt } : {}) };
   });
 }

@@ -2,6 +2,7 @@ import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerRes
 import { connect, type Socket } from 'node:net';
 import { withoutSessionCookie } from '../auth/cookie.js';
 import { clientGone } from './client-gone.js';
+import type { Relay } from './tenant-port.js';
 
 // Hands a request that reached the wake server on to the tenant, now that it answers: a plain
 // HTTP request (streamed both ways) or a connection upgrade (WebSocket), spliced as raw bytes.
@@ -31,7 +32,7 @@ export function forwardHeaders(h: IncomingHttpHeaders, withBody: boolean): Incom
 }
 
 /**
- * Proxies to 127.0.0.1:port. With `withBody` false the request goes on without a body (the wake
+ * Proxies to the tenant (`to`: 127.0.0.1:<port> on podman, Caddy's direct server on swarm). With `withBody` false the request goes on without a body (the wake
  * route had to drop it, and only bodiless requests are replayed). Resolves when the response is
  * done or the client has gone; rejects only if the tenant could not be reached before any
  * response byte was sent, while the client still waits.
@@ -42,12 +43,12 @@ export function forwardHeaders(h: IncomingHttpHeaders, withBody: boolean): Incom
  * streams are legitimate. (Measured before: 300 clients giving up after 2 s on a slow endpoint
  * left 300 connections to the tenant open until it answered, 24 -> 324 open descriptors.)
  */
-export function proxyHttp(req: IncomingMessage, res: ServerResponse, port: number, method: string, withBody: boolean): Promise<void> {
+export function proxyHttp(req: IncomingMessage, res: ServerResponse, to: Relay, method: string, withBody: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     if (clientGone(res)) return resolve();
     const up = request(
       // Lenient parsing, as Caddy is: apps (busybox httpd's CGI among them) end header lines with a bare LF.
-      { host: '127.0.0.1', port, method, path: req.url, headers: forwardHeaders(req.headers, withBody), agent: false, insecureHTTPParser: true },
+      { ...('path' in to.connect ? { socketPath: to.connect.path } : to.connect), method, path: req.url, headers: { ...forwardHeaders(req.headers, withBody), ...to.headers }, agent: false, insecureHTTPParser: true },
       (ures) => {
         const headers = Object.fromEntries(Object.entries(ures.headers).filter(([k]) => !HOP_BY_HOP.has(k)));
         res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
@@ -72,10 +73,10 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, port: numbe
 }
 
 /** Splices an upgrade request (WebSocket) to the tenant: request head, then bytes both ways. */
-export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer, port: number, method: string): Promise<void> {
+export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer, to: Relay, method: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (client.destroyed) return resolve();
-    const up = connect({ host: '127.0.0.1', port });
+    const up = connect(to.connect);
     // A client that leaves while we connect takes the connection to the tenant with it.
     const clientLeft = () => {
       up.destroy();
@@ -91,10 +92,11 @@ export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer,
       const lines = [`${method} ${req.url ?? '/'} HTTP/1.1`];
       for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
         const k = req.rawHeaders[i] as string;
-        if (k.toLowerCase().startsWith('x-feather-wake')) continue;
+        if (k.toLowerCase().startsWith('x-feather-wake') || k.toLowerCase() in to.headers) continue;
         const v = k.toLowerCase() === 'cookie' ? withoutSessionCookie(req.rawHeaders[i + 1] as string) : req.rawHeaders[i + 1];
         if (v !== undefined) lines.push(`${k}: ${v}`);
       }
+      for (const [k, v] of Object.entries(to.headers)) lines.push(`${k}: ${v}`);
       up.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) up.write(head);
       up.pipe(client);

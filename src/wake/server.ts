@@ -18,7 +18,7 @@ import type { Metrics } from '../watchdog/metrics.js';
 import { STATUS_PATH, WAKE_HEADER, isBrowserNavigation, waitingPage } from './page.js';
 import { proxyHttp, proxyUpgrade } from './proxy.js';
 import { describeRequest, type RequestView } from './request.js';
-import { failedAtTenantDial } from './tenant-dial.js';
+import type { WakePort } from './tenant-port.js';
 import type { Waker, WakeTarget } from './waker.js';
 
 export interface WakeServerDeps {
@@ -32,10 +32,8 @@ export interface WakeServerDeps {
   waker: Waker;
   metrics: Metrics;
   log: Logger;
-  /** Something accepts TCP connections on the port (cheap: tells "up" from "asleep"). */
-  portOpen(port: number): Promise<boolean>;
-  /** The app answers HTTP on the port. */
-  probe(port: number): Promise<boolean>;
+  /** The tenant's backend (tenant-port.ts): up or asleep, answers HTTP, where to relay, the wake route's proof. */
+  tenants: WakePort;
   health(): { ok: boolean; [key: string]: unknown };
   /** Requests held for a wake or relayed to a tenant at once (FEATHER_TENANT_MAX_HELD); default no cap. */
   maxHeld?: number;
@@ -99,7 +97,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     }
     count('proxied');
     try {
-      await proxyHttp(req, res, t.port, r.method, !r.viaRoute);
+      await proxyHttp(req, res, d.tenants.relay(t, req), r.method, !r.viaRoute);
     } catch (err) {
       d.log('warn', 'tenant did not take the request', { tenant: t.name, error: errorField(err) });
       send(res, 502, `${t.name} did not answer\n`);
@@ -110,7 +108,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     count('status');
     let s = d.waker.status(t.name);
     if (s.phase === 'idle') {
-      if (await d.probe(t.port)) s = { ...s, phase: 'ready' };
+      if (await d.tenants.probe(t)) s = { ...s, phase: 'ready' };
       else {
         void d.waker.wake(t);
         s = d.waker.status(t.name);
@@ -157,13 +155,13 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
       count('unknown');
       return send(res, 404, 'no such tenant\n');
     }
-    if (d.gate && !failedAtTenantDial(req, t.port)) {
+    if (d.gate && !d.tenants.failedAtDial(req, t)) {
       count('unverified');
       return send(res, 503, 'the login gate could not check this request; try again\n', { 'retry-after': 1, [GATE_HEADER]: 'unverified' });
     }
     if ((req.url ?? '').split('?')[0] === STATUS_PATH) return status(res, t);
     const r = describeRequest(req);
-    if (!d.waker.inFlight(name) && !t.switching && (await d.portOpen(t.port))) {
+    if (!d.waker.inFlight(name) && !t.switching && (await d.tenants.open(t))) {
       // Up already: it came up since Caddy tried, or it failed in another way than a refused
       // dial; then only a request that is safe to repeat is repeated.
       if (!r.refused && r.method !== 'GET' && r.method !== 'HEAD') {
@@ -210,15 +208,15 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     const t = name === undefined ? undefined : d.lookup(name);
     const refuse = (status: string, retryAfterS = 10, extra = '') => socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: ${retryAfterS}\r\n${extra}\r\n`);
     if (!t) return void refuse('404 Not Found');
-    if (d.gate && !failedAtTenantDial(req, t.port)) return void refuse('503 Service Unavailable', 10, `${GATE_HEADER}: unverified\r\n`);
+    if (d.gate && !d.tenants.failedAtDial(req, t)) return void refuse('503 Service Unavailable', 10, `${GATE_HEADER}: unverified\r\n`);
     if (!take(t, socket)) {
       // Refused here, but the tenant is still woken: the client's next try finds it up.
-      if (!d.waker.inFlight(t.name) && !(await d.portOpen(t.port))) void d.waker.wake(t);
+      if (!d.waker.inFlight(t.name) && !(await d.tenants.open(t))) void d.waker.wake(t);
       return void refuse('503 Service Unavailable', retryAfter(t));
     }
     const r = describeRequest(req);
     const watching = dropOnHangup(socket);
-    if (d.waker.inFlight(t.name) || t.switching || !(await d.portOpen(t.port))) {
+    if (d.waker.inFlight(t.name) || t.switching || !(await d.tenants.open(t))) {
       count('held');
       const outcome = await d.waker.wake(t);
       if (socket.destroyed) return void count('abandoned');
@@ -226,7 +224,7 @@ export function createWakeServer(d: WakeServerDeps): WakeServer {
     }
     watching();
     count('upgraded');
-    await proxyUpgrade(req, socket, head, t.port, r.method).catch((err: unknown) => {
+    await proxyUpgrade(req, socket, head, d.tenants.relay(t, req), r.method).catch((err: unknown) => {
       d.log('warn', 'upgrade to tenant failed', { tenant: t.name, error: errorField(err) });
     });
   }

@@ -4,10 +4,10 @@
 // stopped meanwhile) and
 // the status the waiting page polls share one piece of state per tenant; splitting them would
 // pass that state around instead of keeping it in one place.
-import type { PodmanClient } from '../podman/types.js';
 import type { UpgradeStep } from '../core/tenant-row.js';
 import { errorField, type Logger } from '../watchdog/log.js';
 import { awaitSwitch } from './switch-wait.js';
+import type { WakePort } from './tenant-port.js';
 
 export interface WakeTarget {
   name: string;
@@ -50,9 +50,8 @@ export interface WakeLeases {
 }
 
 export interface WakerDeps {
-  podman: Pick<PodmanClient, 'startContainer' | 'containerState'>;
-  /** True once the tenant answers HTTP (any status): "running" is not "ready". */
-  probe: (port: number) => Promise<boolean>;
+  /** The tenant's backend (podman-port.ts, swarm-port.ts): start, state, and "answers HTTP" (any status). */
+  tenants: Pick<WakePort, 'start' | 'state' | 'probe'> & Partial<Pick<WakePort, 'engine'>>;
   leases: WakeLeases;
   readyTimeoutMs: number;
   /** How long a wake waits for an upgrade's switch: its stop grace, then the new and maybe the old container's ready timeouts. */
@@ -190,7 +189,7 @@ export class Waker {
     const switching = d.leases.switching?.bind(d.leases);
     if (!switching) return Promise.resolve(false);
     const deadline = startedAt + (d.switchTimeoutMs ?? d.readyTimeoutMs);
-    return awaitSwitch({ switching, probe: d.probe, now: this.now, sleep: this.sleep, pollMs: d.pollMs ?? 10 }, t.name, t.port, deadline);
+    return awaitSwitch({ switching, probe: () => d.tenants.probe(t), now: this.now, sleep: this.sleep, pollMs: d.pollMs ?? 10 }, t.name, t.port, deadline);
   }
 
   /** The wake proper: waits out other commands, starts the container, and polls until it answers. */
@@ -218,7 +217,7 @@ export class Waker {
     f.phase = 'waiting';
     let nextCheck = this.now() + 1_000;
     for (;;) {
-      if (await d.probe(t.port)) break;
+      if (await d.tenants.probe(t)) break;
       if (this.now() >= deadline) throw new Error(`did not answer HTTP within ${Math.round(d.readyTimeoutMs / 1000)} s`);
       if (this.now() >= nextCheck) {
         nextCheck = this.now() + 1_000;
@@ -236,7 +235,7 @@ export class Waker {
           await this.sleep(d.pollMs ?? 10);
           continue;
         }
-        const state = await d.podman.containerState(t.container);
+        const state = await d.tenants.state(t);
         if (state === undefined) throw new Error(`container ${t.container} is missing (run feather-tenant reconcile)`);
         if (state !== 'running' && state !== 'starting') {
           if (starts >= MAX_STARTS) throw new Error(`container ${t.container} keeps stopping (state ${state})`);
@@ -252,10 +251,10 @@ export class Waker {
   private async start(t: WakeTarget): Promise<void> {
     this.d.onStart?.();
     try {
-      await this.d.podman.startContainer(t.container);
+      await this.d.tenants.start(t);
     } catch (err) {
       if (this.d.starts && err instanceof Object) {
-        this.d.starts.fail(`podman could not start ${t.container}: ${errorField(err)}`);
+        this.d.starts.fail(`${this.d.tenants.engine ?? 'podman'} could not start ${t.container}: ${errorField(err)}`);
         this.reported.add(err);
       }
       throw err;

@@ -2,7 +2,6 @@ import type { Context } from '../runtime/context.js';
 import { ensureWakeSetup } from '../caddy/wake-setup.js';
 import { objectName, prefixFilter } from '../core/tenant.js';
 import { listen } from '../net/listen.js';
-import { portOpen } from '../net/port-open.js';
 import { probeHttp } from '../net/wait-http.js';
 import { ASSUMED_SOFT_LIMIT, LOW_FD_LIMIT, defaultMaxHeld, openFds, readOpenFilesLimit } from './fds.js';
 import { errorField, jsonLogger, type Logger } from './log.js';
@@ -10,6 +9,9 @@ import { watchdogOutages } from './outages.js';
 import { Metrics } from './metrics.js';
 import { createWakeServer } from '../wake/server.js';
 import { Waker } from '../wake/waker.js';
+import { podmanWakePort } from '../wake/podman-port.js';
+import { swarmWakePort } from '../wake/swarm-port.js';
+import { requireSwarmWake } from '../core/swarm-wake.js';
 import { startGate } from './gate-runtime.js';
 import { startAdmin } from './admin-runtime.js';
 import { createIngest } from '../auth/summary-ingest.js';
@@ -32,11 +34,13 @@ export interface WatchdogOptions {
  */
 export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<void> {
   const c = ctx.config;
+  // Validate first: on swarm, Caddy's container must reach us and we it (docs/many-servers.md).
+  if (ctx.swarm) requireSwarmWake(c, 'the watchdog', { direct: true });
   const log = opts.log ?? jsonLogger();
   const store = ctx.store();
   const leases = ctx.sleep();
   const metrics = new Metrics();
-  const outages = watchdogOutages(log, () => ctx.now());
+  const outages = watchdogOutages(log, () => ctx.now(), ctx.swarm ? 'docker' : 'podman');
   const limit = readOpenFilesLimit();
   const maxHeld = c.maxHeld ?? defaultMaxHeld(limit?.soft ?? ASSUMED_SOFT_LIMIT);
   metrics.fds = () => ({ open: openFds(), limit: limit?.soft });
@@ -47,9 +51,11 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   };
   // Sweeps log through our JSON logger, not as bare lines.
   const sweepCtx: Context = { ...ctx, log: (line) => log('warn', line) };
+  const tenants = ctx.swarm && c.swarmDirect !== undefined
+    ? swarmWakePort(ctx.swarm, { direct: c.swarmDirect, containerPort: c.containerPort })
+    : podmanWakePort(ctx.podman);
   const waker = new Waker({
-    podman: ctx.podman,
-    probe: (port) => probeHttp(port, 1_000),
+    tenants,
     leases: {
       begin: (n, now) => leases.beginWake(n, now),
       end: (n, startedAt, now, ok) => leases.endWake(n, startedAt, now, ok),
@@ -94,7 +100,7 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
     // A stopped tenant still gets its certificate: its visitors then see Caddy's answer, not a TLS error.
     known: (name) => store.get(name)?.status === 'active',
     adminHost: c.adminHost,
-    waker, metrics, log, portOpen, probe,
+    waker, metrics, log, tenants,
     maxHeld, overCap: outages.held,
     health: () => {
       const lastSweepError = outages.sweeps.current;
@@ -143,6 +149,8 @@ export async function watchdog(ctx: Context, opts: WatchdogOptions): Promise<voi
   };
   // A reboot or a firewall reload loses the rules that keep tenants apart: put them back each tick.
   const checkIsolation = async () => {
+    // Swarm keeps tenants apart with one overlay network each: no rules of ours to restore.
+    if (ctx.swarm) return;
     try {
       const restored = await ctx.podman.isolateLabelled(prefixFilter(c));
       if (restored > 0) log('warn', 'restored tenant isolation rules', { rules: restored });

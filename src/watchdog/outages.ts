@@ -52,8 +52,10 @@ const TEXTS = {
 
 export type OutageName = keyof typeof TEXTS;
 
-export function watchdogOutages(log: Logger, now: () => number): Record<OutageName, Outage> {
+/** `engine`: what starts tenants (podman; docker on the swarm backend), named in the `starts` lines. */
+export function watchdogOutages(log: Logger, now: () => number, engine = 'podman'): Record<OutageName, Outage> {
   const out = {} as Record<OutageName, Outage>;
-  for (const name of Object.keys(TEXTS) as OutageName[]) out[name] = new Outage({ log, now, texts: TEXTS[name], fields: { outage: name } });
+  const named = (t: OutageTexts): OutageTexts => ({ ...t, down: t.down.replace(/^podman/, engine), still: t.still.replace(/^podman/, engine), up: t.up.replace(/^podman/, engine) });
+  for (const name of Object.keys(TEXTS) as OutageName[]) out[name] = new Outage({ log, now, texts: name === 'starts' ? named(TEXTS[name]) : TEXTS[name], fields: { outage: name } });
   return out;
 }

@@ -45,7 +45,7 @@ describe('add on swarm', () => {
     expect(swarm.calls).toContain('remove fake-alice');
   });
 
-  it('bad input changes nothing: an unknown node, --node on podman, the login gate on swarm', async () => {
+  it('bad input changes nothing: an unknown node, --node on podman, the login gate without a wake socket', async () => {
     onSwarm();
     expect(await exitOf(add(ctx, { name: 'alice', node: '7' }))).toBe(EXIT.usage);
     expect(swarm.calls).toEqual([]);
@@ -57,6 +57,57 @@ describe('add on swarm', () => {
     ctx = fakeContext();
     expect(await exitOf(add(ctx, { name: 'alice', node: '1' }))).toBe(EXIT.usage);
     expect(ctx.store().get('alice')).toBeUndefined();
+  });
+});
+
+describe('the login gate and wake on swarm', () => {
+  const wakeEnv = { FEATHER_TENANT_WAKE_LISTEN: 'unix:/run/ft/watchdog.sock', FEATHER_TENANT_SWARM_DIRECT: 'unix:/run/ft/direct.sock' };
+
+  it('with a unix wake socket the gate works: the route asks the watchdog on it, and the direct server is set up once', async () => {
+    onSwarm({ FEATHER_TENANT_AUTH: 'jwt', ...wakeEnv });
+    await add(ctx, { name: 'alice' });
+    const route = JSON.stringify(ctx.caddy.routes.find((r) => r['@id'] === 'fake-alice'));
+    expect(route).toContain('"dial":"unix//run/ft/watchdog.sock"');
+    expect(route).toContain('"uri":"/_feather/verify"');
+    expect(route).toContain('"dial":"fake-alice:8080"');
+    expect(ctx.store().get('alice')?.passwordHash).toMatch(/^scrypt/);
+    const direct = JSON.stringify(await ctx.caddy.getJson('/config/apps/http/servers/fake-direct'));
+    expect(direct).toContain('"listen":["unix//run/ft/direct.sock"]');
+    expect(direct).toContain('"dial":"fake-{http.request.header.X-Feather-Tenant}:8080"');
+    const wake = JSON.stringify(await ctx.caddy.routeById('fake-wake'));
+    expect(wake).toContain('"dial":"unix//run/ft/watchdog.sock"');
+    const before = JSON.stringify(ctx.caddy.config);
+    await add(ctx, { name: 'bob' });
+    expect(JSON.stringify(await ctx.caddy.getJson('/config/apps/http/servers/fake-direct'))).toBe(direct);
+    expect(before).not.toBe(JSON.stringify(ctx.caddy.config)); // bob's route only
+  });
+
+  it('without the gate a swarm route still takes summaries on the watchdog, as on podman', async () => {
+    onSwarm(wakeEnv);
+    await add(ctx, { name: 'alice' });
+    const route = JSON.stringify(ctx.caddy.routes.find((r) => r['@id'] === 'fake-alice'));
+    expect(route).toContain('"path":["/_feather/summary"]');
+    expect(route).not.toContain('/_feather/verify');
+  });
+
+  it('sweep: an idle tenant is scaled to 0 and recorded asleep; an active one and a pinned one stay; podman is never asked', async () => {
+    onSwarm({ FEATHER_TENANT_IDLE_MINUTES: '20', FEATHER_TENANT_ACCESS_LOG: '/nonexistent/access.log' });
+    await add(ctx, { name: 'alice' });
+    await add(ctx, { name: 'bob' });
+    await add(ctx, { name: 'carol' });
+    ctx.sleep().setPinned('carol', true, ctx.now());
+    ctx.advance(30 * 60_000);
+    ctx.sleep().recordActivity([{ name: 'bob', at: ctx.now(), kind: 'request', detail: '{}' }], [], undefined);
+    const podmanCalls = ctx.podman.calls.length;
+    swarm.calls.length = 0;
+    const r = await sweep(ctx, { dryRun: false });
+    expect(r.stopped.map((s) => s.name)).toEqual(['alice']);
+    expect(r.kept.map((k) => [k.name, k.reason])).toEqual([['bob', 'active'], ['carol', 'pinned']]);
+    expect(swarm.calls).toEqual(['scale fake-alice=0']);
+    expect(swarm.services.get('fake-alice')?.replicas).toBe(0);
+    expect(ctx.store().get('alice')?.asleepAt).not.toBeNull();
+    expect(r.states).toMatchObject({ running: 2, asleep: 1 });
+    expect(ctx.podman.calls.length).toBe(podmanCalls);
   });
 });
 
@@ -171,17 +222,5 @@ describe('reconcile on swarm', () => {
     expect(r.changes.map((c) => [c.target, c.action])).toEqual([['bob', 'remove route']]);
     expect(swarm.services.has('fake-bob')).toBe(true);
     expect(await exitOf(reconcile(ctx, { dryRun: false, adopt: true }))).toBe(EXIT.usage);
-  });
-});
-
-describe('sweep, which the watchdog also calls', () => {
-  it('refuses on swarm (exit 2) before touching anything (the CLI refuses the rest: backends.test.ts)', async () => {
-    onSwarm();
-    await add(ctx, { name: 'alice', node: '1' });
-    swarm.calls.length = 0;
-    const podmanCalls = ctx.podman.calls.length;
-    expect(await exitOf(sweep(ctx, { dryRun: false }))).toBe(EXIT.usage);
-    expect(ctx.podman.calls.length).toBe(podmanCalls);
-    expect(swarm.calls).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { probeHttp } from '../../src/net/wait-http.js';
 import { Metrics } from '../../src/watchdog/metrics.js';
 import { createWakeServer, type WakeServer } from '../../src/wake/server.js';
 import { Waker } from '../../src/wake/waker.js';
+import { podmanWakePort } from '../../src/wake/podman-port.js';
 import { freePort, httpRequest } from '../helpers/net.js';
 
 // Held requests and the clients behind them, over real sockets: a client that leaves is let go
@@ -48,11 +49,10 @@ async function setup(maxHeld?: number): Promise<void> {
     socket.on('error', () => socket.destroy());
   });
   const waker = new Waker({
-    podman: {
+    tenants: podmanWakePort({
       startContainer: () => new Promise((r) => setTimeout(() => (app.listening ? r() : app.listen(appPort, '127.0.0.1', () => r())), START_MS)),
       containerState: () => Promise.resolve('running'),
-    },
-    probe: (p) => probeHttp(p, 500),
+    }, (p) => probeHttp(p, 500)),
     leases: { begin: () => ({ stopStartedAt: null }), end: () => {}, stopInProgress: () => false, busyWith: () => undefined },
     readyTimeoutMs: 5_000,
     leaseMs: 60_000,
@@ -63,7 +63,7 @@ async function setup(maxHeld?: number): Promise<void> {
     domain: 'u.test',
     // bob shares alice's app: a second tenant for the per-tenant share of the cap.
     lookup: (name) => (name === 'alice' || name === 'bob' ? { name, container: `c-${name}`, port: appPort } : undefined),
-    waker, metrics, log: () => {}, portOpen, probe: (p) => probeHttp(p, 500), health: () => ({ ok: true }),
+    waker, metrics, log: () => {}, tenants: podmanWakePort({ startContainer: () => Promise.resolve(), containerState: () => Promise.resolve('running') }, (p) => probeHttp(p, 500), portOpen), health: () => ({ ok: true }),
     maxHeld, overCap: { ok: () => overCap.push('ok'), fail: (reason) => overCap.push(reason) },
   });
   await new Promise<void>((r) => wake.server.listen(0, '127.0.0.1', () => r()));

@@ -10,6 +10,7 @@ import type { Gate } from '../../src/auth/gate.js';
 import { gateRoute } from '../../src/auth/gate-path.js';
 import { send } from '../../src/net/send.js';
 import { Waker } from '../../src/wake/waker.js';
+import { podmanWakePort } from '../../src/wake/podman-port.js';
 import { freePort, httpRequest, waitFor } from '../helpers/net.js';
 
 // The wake server over real sockets, with a local HTTP server standing in for the tenant's app:
@@ -39,14 +40,13 @@ beforeEach(async () => {
     socket.on('end', () => socket.end()); // http servers' sockets are half-open: close our side too
   });
   waker = new Waker({
-    podman: {
+    tenants: podmanWakePort({
       startContainer: () => {
         starts += 1;
         return new Promise((r) => (app.listening ? r() : app.listen(appPort, '127.0.0.1', () => r())));
       },
       containerState: () => Promise.resolve(app.listening ? 'running' : 'exited'),
-    },
-    probe: (p) => probeHttp(p, 500),
+    }, (p) => probeHttp(p, 500)),
     leases: { begin: () => ({ stopStartedAt: null }), end: () => {}, stopInProgress: () => false, busyWith: () => undefined },
     readyTimeoutMs: 5_000,
     leaseMs: 60_000,
@@ -56,7 +56,7 @@ beforeEach(async () => {
     domain: 'u.test',
     adminHost: 'admin.u.test',
     lookup: (name) => (name === 'alice' ? { name, container: 'c-alice', port: appPort } : undefined),
-    waker, metrics: new Metrics(), log: () => {}, portOpen, probe: (p) => probeHttp(p, 500), health: () => ({ ok: true }),
+    waker, metrics: new Metrics(), log: () => {}, tenants: podmanWakePort({ startContainer: () => Promise.resolve(), containerState: () => Promise.resolve('running') }, (p) => probeHttp(p, 500), portOpen), health: () => ({ ok: true }),
   });
   await new Promise<void>((r) => wake.server.listen(0, '127.0.0.1', () => r()));
   wakePort = (wake.server.address() as AddressInfo).port;
@@ -179,7 +179,7 @@ describe('wake server with the login gate', () => {
     gated = createWakeServer({
       domain: 'u.test', gate,
       lookup: (name) => (name === 'alice' ? { name, container: 'c-alice', port: appPort } : undefined),
-      waker, metrics: new Metrics(), log: () => {}, portOpen, probe: (p) => probeHttp(p, 500), health: () => ({ ok: true }),
+      waker, metrics: new Metrics(), log: () => {}, tenants: podmanWakePort({ startContainer: () => Promise.resolve(), containerState: () => Promise.resolve('running') }, (p) => probeHttp(p, 500), portOpen), health: () => ({ ok: true }),
     });
     await new Promise<void>((r) => gated.server.listen(0, '127.0.0.1', () => r()));
     gatedPort = (gated.server.address() as AddressInfo).port;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Waker, type WakeLeases } from '../../src/wake/waker.js';
+import { podmanWakePort } from '../../src/wake/podman-port.js';
 
 // The wake coordinator with a fake podman and a fake clock: single flight, retries, leases.
 
@@ -18,7 +19,7 @@ function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFail
     busyWith: () => (now < (o.busyUntil ?? 0) ? 'export (pid 42)' : undefined),
   };
   const waker = new Waker({
-    podman: {
+    tenants: podmanWakePort({
       startContainer: async () => {
         await Promise.resolve();
         if (o.startFails) throw new Error(o.startFails);
@@ -28,8 +29,7 @@ function harness(o: { readyAfterMs?: number; stopsAfterStart?: number; startFail
         if (o.stopsAfterStart && starts <= o.stopsAfterStart) running = false; // a sweep's stop lands after our start
       },
       containerState: () => Promise.resolve(running ? 'running' : 'exited'),
-    },
-    probe: () => Promise.resolve(running && now - startedAt >= (o.readyAfterMs ?? 100)),
+    }, () => Promise.resolve(running && now - startedAt >= (o.readyAfterMs ?? 100))),
     leases,
     readyTimeoutMs: 45_000,
     leaseMs: 105_000,
@@ -132,11 +132,10 @@ describe('Waker', () => {
     let starts = 0;
     const upgrading = () => now >= 500 && now < 2_500;
     const waker = new Waker({
-      podman: {
+      tenants: podmanWakePort({
         startContainer: () => ((starts += 1), Promise.resolve()),
         containerState: () => Promise.resolve(now < 500 || now >= 2_500 ? 'running' : 'exited'),
-      },
-      probe: () => Promise.resolve(now >= 2_000),
+      }, () => Promise.resolve(now >= 2_000)),
       leases: {
         begin: () => ({ stopStartedAt: null }),
         end: () => undefined,
@@ -163,7 +162,7 @@ describe('Waker', () => {
     let startedAt: number | undefined;
     let checks = 0;
     const waker = new Waker({
-      podman: {
+      tenants: podmanWakePort({
         startContainer: () => {
           attempts += 1;
           if (now < 1_000) return Promise.reject(new Error('Error: no such container p-alice'));
@@ -171,8 +170,7 @@ describe('Waker', () => {
           return Promise.resolve();
         },
         containerState: () => Promise.resolve(startedAt === undefined ? 'created' : 'running'),
-      },
-      probe: () => Promise.resolve(startedAt !== undefined && now - startedAt >= 100),
+      }, () => Promise.resolve(startedAt !== undefined && now - startedAt >= 100)),
       leases: {
         begin: () => ({ stopStartedAt: null }),
         end: () => undefined,
