@@ -41,7 +41,7 @@ export interface SwarmCli {
   close(): void;
 }
 
-export function swarmCli(prefix: string): SwarmCli {
+export function swarmCli(prefix: string, extraEnv: Record<string, string> = {}): SwarmCli {
   const state = mkdtempSync(join(tmpdir(), 'fts-state-'));
   const env = {
     FEATHER_TENANT_BACKEND: 'swarm',
@@ -57,6 +57,7 @@ export function swarmCli(prefix: string): SwarmCli {
     FEATHER_TENANT_CPUS: '0.5',
     FEATHER_TENANT_MEMORY: '96m',
     FEATHER_TENANT_PIDS: '64',
+    ...extraEnv,
   };
   return {
     prefix,
@@ -82,4 +83,9 @@ export async function removeVolume(n: 1 | 2, name: string): Promise<void> {
     if (r.code === 0 || /no such volume/i.test(r.stderr)) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** argv in the manager's network namespace, where Caddy's ports (2019 admin, 8080 HTTP) are. */
+export function inManagerNs(...argv: string[]): Promise<Run> {
+  return run([...inManager, ...argv]);
 }
