@@ -89,3 +89,8 @@ export async function removeVolume(n: 1 | 2, name: string): Promise<void> {
 export function inManagerNs(...argv: string[]): Promise<Run> {
   return run([...inManager, ...argv]);
 }
+
+/** Node n's hostname as Swarm reports it (`docker service ps`): the harness names it after FEATHER_SWARM_NS. */
+export function nodeHostname(n: 1 | 2): string {
+  return `${NS}-n${n}`;
+}
