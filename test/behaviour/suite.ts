@@ -26,7 +26,16 @@ const probe = (s: BackendStack, from: string, target: string) =>
 // A stop or a start takes effect in Caddy's view within this (swarm: DNS follows the task).
 const SETTLE_MS = 30_000;
 
-export function behaviourSuite(backend: string, makeStack: MakeStack): void {
+/**
+ * A promise a backend is known not to keep yet, with why: its test is registered as `it.fails`,
+ * so the run stays green while it fails and turns red the day it passes (then drop the gap).
+ */
+export interface KnownGaps {
+  /** add after remove finds the kept volume's data */
+  readd?: string;
+}
+
+export function behaviourSuite(backend: string, makeStack: MakeStack, gaps: KnownGaps = {}): void {
   describe(`behaviour on ${backend}`, () => {
     let s: BackendStack;
     let password = '';
@@ -136,12 +145,21 @@ export function behaviourSuite(backend: string, makeStack: MakeStack): void {
       for (const name of ['alice', 'bob']) expect(hasVolume(left, s, name), name).toBe(true);
     });
 
-    it('add of a removed name again (another tenant added meanwhile) finds the old data', async () => {
+    let readded: Record<string, unknown> = {};
+    // carol first: on swarm she takes the node alice's volume is on (the emptiest), so the next
+    // test asks whether add looks for the kept volume or starts a new one where it places alice
+    it('add of a removed name again (another tenant added meanwhile): served', async () => {
       expect((await s.cli('add', 'carol')).code).toBe(0);
-      const r = json<Record<string, unknown>>(await s.cli('add', 'alice', '--json'));
-      expect(r).toMatchObject({ name: 'alice', volume: `${s.prefix}alice`, volumeReused: true });
+      readded = json<Record<string, unknown>>(await s.cli('add', 'alice', '--json'));
+      expect(readded).toMatchObject({ name: 'alice', volume: `${s.prefix}alice` });
       await waitFor(() => servedBy(s, 'alice'), SETTLE_MS, 'alice served again');
+    });
+
+    // Only the gap's own assertions here, so `it.fails` cannot pass on some other failure.
+    const readd = gaps.readd === undefined ? it : it.fails;
+    readd(`...and finds the old data, and says it reused the volume${gaps.readd ? ` [known gap: ${gaps.readd}]` : ''}`, async () => {
       expect(await home(s, 'alice')).toEqual(expect.arrayContaining(['before-stop', 'before-restart']));
+      expect(readded.volumeReused).toBe(true);
     });
   });
 }
