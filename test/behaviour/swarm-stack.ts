@@ -3,7 +3,10 @@
 import { docker, inManagerNs, removeVolume, swarmCli, taskContainer } from '../swarm/cluster.js';
 import type { BackendStack, Reply, Run } from './backend-stack.js';
 
-const DOMAIN = 'swarm.test';
+// Not swarm-backend.test.ts's swarm.test: both files run at once against the harness's one Caddy
+// and both have an alice; under one domain two routes match alice.swarm.test, the first one wins,
+// and each file is served the other's alice (seen in 3 runs of 3 before this).
+const DOMAIN = 'behaviour.swarm.test';
 const NODES = [1, 2] as const;
 
 /** The running task's container of a service, and its node; undefined when none runs. */
@@ -31,7 +34,7 @@ function parseReply(raw: string, code: number): Reply {
 const names = async (n: 1 | 2, ...args: string[]) => (await docker(n, ...args, '--format', '{{.Name}}')).stdout.split('\n').filter(Boolean);
 
 export function swarmStack(env: Record<string, string>, prefix = 'ftsb-'): Promise<BackendStack> {
-  const s = swarmCli(prefix, env);
+  const s = swarmCli(prefix, { ...env, FEATHER_TENANT_DOMAIN: DOMAIN });
   const mine = (list: string[]) => list.filter((x) => x.startsWith(prefix));
   const stack: BackendStack = {
     prefix,
