@@ -17,6 +17,19 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq podman runc caddy redis-server busybox-static chromium curl >/dev/null
 fi
 
+# The swarm harness (npm run test:swarm, scripts/swarm-harness.sh) needs ip, iptables and pgrep on
+# the host; Docker itself it fetches with apt-get download and unpacks, never installed.
+harness=()
+command -v ip >/dev/null 2>&1 || harness+=(iproute2)
+command -v iptables >/dev/null 2>&1 || harness+=(iptables)
+command -v pgrep >/dev/null 2>&1 || harness+=(procps)
+if [ ${#harness[@]} -gt 0 ]; then
+  echo "setup: installing ${harness[*]} (for the swarm harness)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${harness[@]}" >/dev/null
+fi
+
 # crun fails on this kernel's hybrid cgroups and podman's default nofile ulimit exceeds
 # the hard limit here; runc with explicit ulimits works (docs/platform.md, "Podman 4.3 on Debian 12").
 conf=/etc/containers/containers.conf

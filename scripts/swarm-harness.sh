@@ -39,7 +39,8 @@ fetch() {
   log "fetching docker.io containerd runc tini into $CACHE (unpacked, not installed)"
   mkdir -p "$CACHE/debs" "$ROOT"
   ls /var/lib/apt/lists/*Packages* >/dev/null 2>&1 || apt-get update -qq
-  (cd "$CACHE/debs" && apt-get download -qq docker.io containerd runc tini)
+  # lists older than the mirror name versions it no longer has: update once and try again
+  (cd "$CACHE/debs" && { apt-get download -qq docker.io containerd runc tini || { apt-get update -qq && apt-get download -qq docker.io containerd runc tini; }; })
   for f in "$CACHE"/debs/*.deb; do dpkg-deb -x "$f" "$ROOT"; done
 }
 
@@ -99,7 +100,12 @@ EOF
       bash "$SELF" _inner "$n" >"$D/launcher.log" 2>&1 </dev/null &
   done
   for n in $NODES; do
-    for _ in $(seq 150); do d "$n" version >/dev/null 2>&1 && break; sleep 0.2; done
+    # up to 30 s; a dockerd that has exited is not waited for (failed() shows its log)
+    for _ in $(seq 150); do
+      d "$n" version >/dev/null 2>&1 && break
+      [ -f "$BASE/n$n/dockerd.pid" ] && ! kill -0 "$(cat "$BASE/n$n/dockerd.pid")" 2>/dev/null && break
+      sleep 0.2
+    done
     d "$n" version --format 'node '"$n"' dockerd {{.Server.Version}}' >&2
   done
 }
@@ -169,13 +175,24 @@ docker_marks() { iptables -S FORWARD 2>/dev/null | grep -E '^-P FORWARD|DOCKER';
 up() {
   [ -S "$BASE/n1/docker.sock" ] && d 1 info >/dev/null 2>&1 && { log "already up"; return 0; }
   local t0 fw; t0=$(date +%s%N); fw=$(docker_marks)
-  fetch
   down >/dev/null 2>&1
-  trap 'log "bring-up failed; taking it down"; down; exit 1' ERR
+  set -E   # the ERR trap inside the steps too: it names the command that failed, not just the step
+  trap 'failed $LINENO "$BASH_COMMAND"' ERR
+  fetch
   net_up; start; swarm_up; images; caddy_up
   trap - ERR
   [ "$(docker_marks)" = "$fw" ] || { log "the host's FORWARD policy or DOCKER rules changed"; down; exit 1; }
   log "up in $(( ($(date +%s%N) - t0) / 1000000 )) ms; manager: unix://$BASE/n1/docker.sock"
+}
+
+# A failed bring-up says why before `down` removes the logs: the failing command, then the end of
+# each node's daemon logs (a dockerd that never answered says why there, not on our stderr).
+failed() {
+  log "bring-up failed at line $1: $2"
+  for f in "$BASE"/n*/launcher.log "$BASE"/n*/containerd.log "$BASE"/n*/dockerd.log; do
+    [ -s "$f" ] && { log "last lines of $f:"; tail -n 8 "$f" >&2; }
+  done
+  log "taking it down"; trap - ERR; down; exit 1
 }
 
 down() {

@@ -150,3 +150,13 @@ s.on('close', done); s.on('error', done); setTimeout(done, 45000);`;
   const r = await run([...inManager, process.execPath, '-e', script, host, path, JSON.stringify(headers)]);
   return JSON.parse(r.stdout || '{"status":0,"first":""}') as { status: number; first: string };
 }
+
+/** argv in the manager's network namespace, where Caddy's ports (2019 admin, 8080 HTTP) are. */
+export function inManagerNs(...argv: string[]): Promise<Run> {
+  return run([...inManager, ...argv]);
+}
+
+/** Node n's hostname as Swarm reports it (`docker service ps`): the harness names it after FEATHER_SWARM_NS. */
+export function nodeHostname(n: 1 | 2): string {
+  return `${NS}-n${n}`;
+}
