@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BASE = process.env.FEATHER_SWARM_BASE ?? '/tmp/feather-swarm';
-const NS = process.env.FEATHER_SWARM_NS ?? 'fts';
+export const NS = process.env.FEATHER_SWARM_NS ?? 'fts';
 const DOCKER = process.env.FEATHER_TENANT_DOCKER ?? 'docker';
 const inManager = ['nsenter', `--net=/run/netns/${NS}-n1`, '--'];
 

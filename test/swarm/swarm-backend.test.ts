@@ -1,7 +1,7 @@
 // FEATHER_TENANT_BACKEND=swarm on the two-node harness (issue 14): `npm run test:swarm`.
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/net.js';
-import { docker, removeVolume, swarmCli, taskContainer } from './cluster.js';
+import { docker, NS, removeVolume, swarmCli, taskContainer } from './cluster.js';
 
 const s = swarmCli('ftsw-');
 afterAll(async () => {
@@ -22,7 +22,7 @@ describe('swarm backend', () => {
     expect(r.stderr).not.toMatch(/rolling back/);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'alice', node: '2' });
-    expect(await out(docker(1, 'service', 'ps', '--format', '{{.Node}}', 'ftsw-alice'))).toBe('fts-n2');
+    expect(await out(docker(1, 'service', 'ps', '--format', '{{.Node}}', 'ftsw-alice'))).toBe(`${NS}-n2`);
     const page = await s.get('alice', '/cgi-bin/info');
     expect(page.status).toBe(200);
     expect(page.body).toContain('tenant=alice');
@@ -108,7 +108,7 @@ describe('swarm backend', () => {
     const r = await s.cli('move', 'bob', '--node', '1');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('already has a volume ftsw-bob holding data');
-    expect(await out(docker(1, 'service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Node}}', 'ftsw-bob'))).toBe('fts-n2');
+    expect(await out(docker(1, 'service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Node}}', 'ftsw-bob'))).toBe(`${NS}-n2`);
     expect(await out(s.cli('list'))).toMatch(/bob .* 2\s*$/m);
     expect(await out(s.cli('move', 'bob', '--node', '2', '--json'))).toContain('"action": "none"');
   });
