@@ -46,8 +46,8 @@ export async function importVolume(d: StreamDeps, v: NodeVolume, file: string, s
   const helper = `${v.name}-in`;
   await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: RECEIVE }), async () => {
     const stop = new AbortController();
-    let failed: unknown;
-    const relayed = relay(d, v, helper, { stdin: file }, stop.signal).catch((err: unknown) => void (failed = err));
+    let failed: Error | undefined;
+    const relayed = relay(d, v, helper, { stdin: file }, stop.signal).catch((err: unknown) => void (failed = err instanceof Error ? err : new Error(String(err))));
     // A receiver that refused ends at once, and its relay would try to connect for a minute: stop it.
     const received = await sumOf(d, helper, () => failed !== undefined);
     if (received === 'NOTEMPTY') {
