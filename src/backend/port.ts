@@ -95,9 +95,19 @@ export interface TenantBackend {
 
 export type BackendState = 'running' | 'stopped' | 'starting';
 
+/** A tenant's volume where it lives, and what the helpers that read or fill it there need. */
+export interface NodeVolume {
+  /** The volume's name, also the tenant's network the helpers join. */
+  name: string;
+  node: string;
+  /** The tenant's image: the helpers run its sh, tar and nc. */
+  image: string;
+  labels: Record<string, string>;
+}
+
 /**
  * The swarm engine (swarm/docker-cli.ts) the swarm backend is built on; `move`'s nodes,
- * copyVolume and pin are swarm's alone and reached through ctx.swarm.
+ * exportVolume, importVolume and pin are swarm's alone and reached through ctx.swarm.
  */
 export interface SwarmEngine {
   /** Nodes labelled for tenants (node.labels.feather.host). */
@@ -117,10 +127,15 @@ export interface SwarmEngine {
   /** host:port that Caddy dials for this tenant. */
   upstream(name: string, port: number): string;
   /**
-   * Copies the (stopped) tenant's volume from one node to an empty volume of the same name on
-   * another, and verifies the copy; the source volume is left as it was. Rejects on any failure.
+   * Streams the (stopped) tenant's volume from its node into `file` as a tar; rejects unless the
+   * file holds exactly what the node sent. The volume is only read.
    */
-  copyVolume(o: { name: string; from: string; to: string; image: string; labels: Record<string, string> }): Promise<void>;
+  exportVolume(v: NodeVolume, file: string): Promise<{ bytes: number; sha256: string }>;
+  /**
+   * Fills the tenant's volume on `v.node` from the tar in `file` (sha256 as the caller verified
+   * it); refuses a volume there that holds data, and rejects unless the node received it whole.
+   */
+  importVolume(v: NodeVolume, file: string, sha256: string): Promise<void>;
   /** Swaps the service's placement constraint to another node; it stays scaled as it was. */
   pin(name: string, from: string | undefined, to: string): Promise<void>;
   /** Service, network and secrets; the volume stays on its node. Absent is success. */

@@ -7,6 +7,7 @@ import { pickNode } from '../core/tenant-service-spec.js';
 import { withLock } from '../tenant/lock.js';
 import { requireActive } from '../tenant/require.js';
 import { waitRunning } from '../backend/swarm.js';
+import { carryVolume } from '../tenant/swarm-volume.js';
 
 export interface MoveResult {
   name: string;
@@ -18,8 +19,9 @@ export interface MoveResult {
 }
 
 /**
- * `move <name> --node N` on the swarm backend (issue 14): scale to 0, copy the volume to the
- * other node and verify it, swap the placement constraint, scale back to 1 if it was awake. Any
+ * `move <name> --node N` on the swarm backend (issue 14): scale to 0, carry the volume to the
+ * other node the way export and import do (tenant/swarm-volume.ts), swap the placement
+ * constraint, scale back to 1 if it was awake. Any
  * failure before the swap leaves the tenant where it was (started again if it ran); the old
  * volume is never changed, and stays on the old node after a move.
  */
@@ -44,7 +46,7 @@ export async function move(ctx: Context, rawName: string, rawNode: string | unde
     if (awake) await swarm.scale(obj, 0);
     ctx.checkpoint('move:stopped');
     try {
-      await swarm.copyVolume({ name: obj, from, to, image: row.image, labels: tenantLabels(ctx.config, name) });
+      await carryVolume(ctx, swarm, { name: obj, image: row.image, labels: tenantLabels(ctx.config, name) }, from, to);
       ctx.checkpoint('move:copied');
       await swarm.pin(obj, from, to);
     } catch (err) {

@@ -6,10 +6,10 @@ import type { ServiceSpec, ServiceSummary, SwarmNode } from '../core/service.js'
 import { NODE_LABEL } from '../core/tenant-service-spec.js';
 import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT } from '../core/tenant.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
-import type { BackendState, SwarmEngine } from '../backend/port.js';
+import type { BackendState, NodeVolume, SwarmEngine } from '../backend/port.js';
 import { parseNodes, parseServices } from './parse.js';
 import { moveArgv, serviceCreateArgv } from './service-args.js';
-import { copyVolume } from './volume-copy.js';
+import { exportVolume, importVolume, type StreamDeps } from './volume-stream.js';
 import { streamProcess } from '../os/stream-process.js';
 import { parseTimestampedLogs, type LogLine } from '../podman/parse-logs.js';
 import type { LogOptions } from '../podman/types.js';
@@ -127,8 +127,16 @@ export class DockerSwarm implements SwarmEngine {
     return parseServices(inspect.stdout, ps.stdout);
   }
 
-  copyVolume(o: { name: string; from: string; to: string; image: string; labels: Record<string, string> }): Promise<void> {
-    return copyVolume((args) => runProcess(this.bin, args, { ...this.env }), o);
+  private get streams(): StreamDeps {
+    return { docker: (args) => runProcess(this.bin, args, { ...this.env }), bin: this.bin, env: { ...this.env } };
+  }
+
+  exportVolume(v: NodeVolume, file: string): Promise<{ bytes: number; sha256: string }> {
+    return exportVolume(this.streams, v, file);
+  }
+
+  importVolume(v: NodeVolume, file: string, sha256: string): Promise<void> {
+    return importVolume(this.streams, v, file, sha256);
   }
 
   async pin(name: string, from: string | undefined, to: string): Promise<void> {

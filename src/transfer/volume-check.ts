@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { TarFormatError } from './tar-fields.js';
 import { TarScanner } from './tar-scanner.js';
@@ -61,4 +62,11 @@ export function refuseVolume(problem: string): UsageError {
     `refusing this archive's volume.tar: ${problem}; nothing was changed`,
     'podman extracts volume.tar as root, so whatever could land outside the volume or carry a privilege is refused (see "What `import` checks, and what it refuses" in the README)',
   );
+}
+
+/** Judges a volume tar already in a file (a spool) as an import judges volume.tar: the totals, or the refusal. */
+export async function checkVolumeFile(path: string, maxEntries: number): Promise<VolumeTotals> {
+  const check = new VolumeCheck(maxEntries);
+  for await (const chunk of createReadStream(path)) check.push(chunk as Buffer);
+  return check.finish();
 }

@@ -1,6 +1,7 @@
 // An in-memory swarm for command-level unit tests: the SwarmEngine (src/backend/port.ts)
 // as swarm/docker-cli.ts implements it, under the swarm backend (src/backend/swarm.ts). `failOn` makes a method reject, to check a command's undo.
-import type { BackendState, SwarmEngine } from '../../src/backend/port.js';
+import { writeFile } from 'node:fs/promises';
+import type { BackendState, NodeVolume, SwarmEngine } from '../../src/backend/port.js';
 import { EngineError } from '../../src/core/errors.js';
 import type { ServiceSpec, ServiceSummary, SwarmNode } from '../../src/core/service.js';
 import type { LogLine } from '../../src/podman/parse-logs.js';
@@ -53,9 +54,20 @@ export class FakeSwarm implements SwarmEngine {
   /** Volumes by node: `${node}/${name}` -> contents. */
   volumes = new Map<string, string>();
 
-  async copyVolume(o: { name: string; from: string; to: string }): Promise<void> {
-    await this.step('copyVolume', `${o.name} ${o.from}->${o.to}`);
-    this.volumes.set(`${o.to}/${o.name}`, this.volumes.get(`${o.from}/${o.name}`) ?? '');
+  /** The tar exportVolume writes: an empty archive (two zero blocks), which import's policy accepts. */
+  tar: Buffer = Buffer.alloc(1024);
+  /** What importVolume received: `${node}/${name}` -> the bytes. */
+  imported = new Map<string, Buffer>();
+
+  async exportVolume(v: NodeVolume, file: string): Promise<{ bytes: number; sha256: string }> {
+    await this.step('exportVolume', `${v.name} ${v.node}`);
+    await writeFile(file, this.tar);
+    return { bytes: this.tar.length, sha256: 'fake' };
+  }
+
+  async importVolume(v: NodeVolume, _file: string, sha256: string): Promise<void> {
+    await this.step('importVolume', `${v.name} ${v.node} ${sha256}`);
+    this.imported.set(`${v.node}/${v.name}`, this.tar);
   }
 
   async pin(name: string, _from: string | undefined, to: string): Promise<void> {

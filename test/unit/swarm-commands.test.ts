@@ -10,6 +10,7 @@ import { reconcile } from '../../src/commands/reconcile.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
 import { fakeContext, type FakeContext } from '../fakes/context.js';
 import { FakeSwarm } from '../fakes/swarm.js';
+import { tarArchive } from '../helpers/tar-build.js';
 
 // The swarm backend's commands against a fake cluster (test/fakes/swarm.ts) and fake Caddy, real
 // SQLite. The same paths run for real on the two-node harness in test/swarm/.
@@ -151,18 +152,32 @@ describe('move on swarm', () => {
     await add(ctx, { name: 'alice', node: '1' });
     swarm.calls.length = 0;
     expect(await move(ctx, 'alice', '2')).toMatchObject({ from: '1', to: '2', action: 'moved', state: 'running' });
-    expect(swarm.calls).toEqual(['scale fake-alice=0', 'copyVolume fake-alice 1->2', 'pin fake-alice 2', 'scale fake-alice=1']);
+    expect(swarm.calls).toEqual(['scale fake-alice=0', 'exportVolume fake-alice 1', 'importVolume fake-alice 2 fake', 'pin fake-alice 2', 'scale fake-alice=1']);
     expect((await move(ctx, 'alice', '2')).action).toBe('none');
   });
 
   it('a failed copy leaves the tenant pinned where it was, started again', async () => {
     onSwarm();
     await add(ctx, { name: 'alice', node: '1' });
-    swarm.failOn.add('copyVolume');
+    swarm.failOn.add('importVolume');
     swarm.calls.length = 0;
     expect(await exitOf(move(ctx, 'alice', '2'))).toBe(EXIT.failed);
-    expect(swarm.calls).toEqual(['scale fake-alice=0', 'copyVolume fake-alice 1->2', 'scale fake-alice=1']);
+    expect(swarm.calls).toEqual(['scale fake-alice=0', 'exportVolume fake-alice 1', 'importVolume fake-alice 2 fake', 'scale fake-alice=1']);
     expect(swarm.services.get('fake-alice')?.spec.node).toBe('1');
+  });
+
+  it("a volume import's policy would refuse never reaches the new node: exit 2, started again where it was", async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    // what a node that lies could send: a name that climbs out of the volume, a device
+    for (const bad of [[{ name: '../outside', data: 'x' }], [{ name: 'dev', type: '3', devmajor: 1, devminor: 3 }]]) {
+      swarm.tar = tarArchive(bad);
+      swarm.calls.length = 0;
+      expect(await exitOf(move(ctx, 'alice', '2'))).toBe(EXIT.usage);
+      expect(swarm.calls).toEqual(['scale fake-alice=0', 'exportVolume fake-alice 1', 'scale fake-alice=1']);
+      expect(swarm.imported.size).toBe(0);
+      expect(swarm.services.get('fake-alice')?.spec.node).toBe('1');
+    }
   });
 
   it('bad input changes nothing: no --node, an unknown node, no tenant, the podman backend', async () => {
