@@ -59,7 +59,13 @@ async function create(ctx: Context, req: AddRequest, row: TenantRow, password: s
       await ctx.podman.createVolume(obj, labels);
       undo.push(`volume ${obj}`, () => ctx.podman.removeVolume(obj));
     }
-    await req.fillVolume?.(obj, !reuse);
+    await req.fillVolume?.(async (file) => {
+      // The volume may have appeared since the preflight: still never merge into data.
+      if (reuse && (await ctx.podman.volumeHasData(obj))) {
+        throw new ConflictError(`volume ${obj} already holds data; an import never merges into it`, 'replace its contents with: import --force');
+      }
+      await ctx.podman.importVolume(obj, file);
+    });
   };
   await settleAll([
     makeVolume(),

@@ -11,6 +11,7 @@ import type { TenantRow } from '../core/tenant-row.js';
 import { createTenantContainer, waitReady } from '../tenant/container.js';
 import { teardownTenant } from '../tenant/teardown.js';
 import { preparePodmanAdd } from './podman-add.js';
+import { preparePodmanExport, preparePodmanImport } from './podman-transfer.js';
 import { listPodman, showPodman } from './podman-views.js';
 import type { PreparedRemove, TenantBackend } from './port.js';
 
@@ -56,6 +57,8 @@ export const podmanBackend: TenantBackend = {
     return { command: 'podman logs', stream: (o) => ctx.podman.streamLogs(obj, o), read: (o) => ctx.podman.readLogs(obj, o) };
   },
 
+  prepareExport: preparePodmanExport,
+  prepareImport: preparePodmanImport,
   prepareRemove,
 };
 

@@ -19,13 +19,29 @@ import type { Undo } from '../tenant/undo.js';
 export interface AddRequest {
   name: string;
   image: string;
-  /** Runs once the volume exists (`created`: by this add), before the container starts (podman). */
-  fillVolume?: ((volume: string, created: boolean) => Promise<void>) | undefined;
+  /**
+   * import: runs once the volume exists and before the tenant's container or service does; `load`
+   * fills the volume from a verified tar (and refuses a volume that holds data unless replaced).
+   */
+  fillVolume?: ((load: VolumeLoad) => Promise<void>) | undefined;
   /** An existing volume is deleted and created anew (import --force). */
   replaceVolume?: boolean | undefined;
   createdAt?: number | undefined;
   /** The swarm node (feather.host label) to place it on; default the emptiest. */
   node?: string | undefined;
+}
+
+/** Copies the tenant's volume into `file` as one tar: its size and sha256. */
+export type VolumeCopy = (file: string, onBytes?: (done: number) => void) => Promise<{ bytes: number; sha256: string }>;
+
+/** Fills the tenant's volume from the tar in `file`, whose sha256 the caller verified. */
+export type VolumeLoad = (file: string, sha256: string) => Promise<void>;
+
+/** What import's preflight found: a volume holding data (replaced only with --force), and where volumes live (for the space check). */
+export interface ImportTarget {
+  volumeHasData: boolean;
+  /** A directory on this server whose filesystem holds the volume; undefined when it is on another node. */
+  volumeStore: string | undefined;
 }
 
 /** add after its preflight: nothing has changed yet. */
@@ -89,6 +105,14 @@ export interface TenantBackend {
   lost(name: string): { what: string; hint: string };
   /** The tenant's logs; undefined when it has no container or service to read them from. */
   logs(ctx: Context, name: string): Promise<LogSource | undefined>;
+  /**
+   * export's preflight (its volume is there; changes nothing), then its copy: the tenant's volume
+   * into `file` (a spool) as one tar, with its size and sha256. The caller stops the tenant
+   * between the two for a consistent copy.
+   */
+  prepareExport(ctx: Context, row: TenantRow): Promise<VolumeCopy>;
+  /** import's preflight for the archive's tenant under `name`: refuses a clash; changes nothing. */
+  prepareImport(ctx: Context, o: { name: string; image: string; force: boolean }): Promise<ImportTarget>;
   /** Reads what remove needs, refuses what this backend cannot remove; changes nothing. */
   prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove>;
 }
@@ -115,8 +139,10 @@ export interface SwarmEngine {
   /**
    * Network, secret and service, each made only when missing; an object of that name that is
    * not ours (labels) is an error, never reused. The password goes to the engine on stdin.
+   * `beforeService` runs once the network exists, before the service is made (import fills the
+   * volume there: a service started on an empty volume would copy the image's files into it).
    */
-  ensure(spec: ServiceSpec, password: string): Promise<void>;
+  ensure(spec: ServiceSpec, password: string, beforeService?: () => Promise<void>): Promise<void>;
   /** Scale to 1 (start, wake) or 0 (stop, sleep); the spec, volume and secret stay. */
   scale(name: string, replicas: 0 | 1): Promise<void>;
   /** undefined: no such service. */
@@ -130,7 +156,7 @@ export interface SwarmEngine {
    * Streams the (stopped) tenant's volume from its node into `file` as a tar; rejects unless the
    * file holds exactly what the node sent. The volume is only read.
    */
-  exportVolume(v: NodeVolume, file: string): Promise<{ bytes: number; sha256: string }>;
+  exportVolume(v: NodeVolume, file: string, onBytes?: (done: number) => void): Promise<{ bytes: number; sha256: string }>;
   /**
    * Fills the tenant's volume on `v.node` from the tar in `file` (sha256 as the caller verified
    * it); refuses a volume there that holds data, and rejects unless the node received it whole.

@@ -7,12 +7,12 @@ import { ConflictError, OperationError, UsageError } from '../core/errors.js';
 import { requireSwarmWake } from '../core/swarm-wake.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
 import type { ServiceSummary } from '../core/service.js';
-import { objectName, prefixFilter, tenantUrl } from '../core/tenant.js';
+import { objectName, prefixFilter, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
-import type { AddRequest, LogSource, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend } from './port.js';
+import type { AddRequest, ImportTarget, LogSource, NodeVolume, VolumeCopy, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend } from './port.js';
 
 /** A service's state as list and show say it. */
 function serviceState(s: ServiceSummary | undefined): EngineState {
@@ -42,7 +42,10 @@ export class SwarmBackend implements TenantBackend {
       reserve: () => Promise.resolve(ctx.store().reserve({ name: req.name, image: req.image, volume: obj, secret: obj, range: c.ports, alsoUsed: new Set(), now: ctx.now(), createdAt: req.createdAt })),
       create: async (_row, password, undo) => {
         undo.push(`service ${obj}`, () => this.swarm.remove(obj, [obj]));
-        await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node }), password);
+        // import's volume is filled on its node before the service exists (it would otherwise start
+        // on an empty volume, which docker fills with the image's files)
+        const fill = req.fillVolume && (() => req.fillVolume?.((file, sha256) => this.swarm.importVolume(this.nodeVolume(c, req.name, req.image, node), file, sha256)) ?? Promise.resolve());
+        await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node }), password, fill);
         ctx.checkpoint('add:started');
         await waitRunning(ctx, this.swarm, obj);
         return { containerId: obj, port: c.containerPort, volumeReused: false, node };
@@ -138,6 +141,28 @@ export class SwarmBackend implements TenantBackend {
       ingestToken: row.ingestHash ? 'set' : 'none',
       node: s?.node ?? null,
     };
+  }
+
+  private nodeVolume(c: Context['config'], name: string, image: string, node: string): NodeVolume {
+    return { name: objectName(c, name), node, image, labels: tenantLabels(c, name) };
+  }
+
+  async prepareExport(ctx: Context, row: TenantRow): Promise<VolumeCopy> {
+    const s = await this.swarm.inspect(objectName(ctx.config, row.name));
+    const node = s?.node;
+    if (node === undefined) throw new OperationError(`tenant ${row.name} has no service pinned to a node: its volume cannot be found`, this.lost(row.name).hint);
+    return (file, onBytes) => this.swarm.exportVolume(this.nodeVolume(ctx.config, row.name, row.image, node), file, onBytes);
+  }
+
+  async prepareImport(ctx: Context, o: { name: string; image: string; force: boolean }): Promise<ImportTarget> {
+    const obj = objectName(ctx.config, o.name);
+    // The volume is on the node add picks, out of this manager's sight: the receiver there refuses
+    // one that holds data, and replacing it (--force) would delete data nobody here can see.
+    if (o.force) throw new UsageError('import --force is not supported with FEATHER_TENANT_BACKEND=swarm', `look at the volume ${obj} on its node, and remove it there (docker volume rm ${obj}) if it is to go`);
+    if ((await this.swarm.state(obj)) !== undefined) {
+      throw new ConflictError(`a service named ${obj} exists but tenant ${o.name} is not in state; nothing was changed`, `remove its leftovers with: feather-tenant remove ${o.name}`);
+    }
+    return { volumeHasData: false, volumeStore: undefined };
   }
 
   async prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove> {

@@ -343,7 +343,7 @@ Safe to run at any time (a second run changes nothing): at the birth container's
     ])}
 A running tenant is stopped while its volume is copied and started again right after.
 The archive holds the user's data and password hash: keep it as private as the volume.`,
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: async ([name = ''], o) => {
       const [{ exportTenant }, io, { terminalProgress }, { version }, ctx] = await Promise.all([
         import('../commands/export.js'), import('./transfer-io.js'), import('./progress.js'), import('./version.js'), context(),
@@ -362,11 +362,13 @@ The archive holds the user's data and password hash: keep it as private as the v
       { flags: '--name <new>', description: "import under this name instead of the archive's" },
       { flags: '--image <image>', description: "work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: the archive's)" },
       { flags: '--new-password', description: "make a new password instead of keeping the user's (printed once)" },
-      { flags: '--force', description: 'if the volume already holds data, delete its contents and import anyway' },
+      { flags: '--force', description: 'if the volume already holds data, delete its contents and import anyway (not on swarm)' },
+      { flags: '--node <host>', description: 'FEATHER_TENANT_BACKEND=swarm: the node (its feather.host label) to run on (default: the one with the fewest tenants)' },
       JSON_OUT('print the tenant as JSON'),
     ],
     help: `${examples([
       'feather-tenant import alice.tar',
+      'FEATHER_TENANT_BACKEND=swarm feather-tenant import alice.tar --node 2',
       'feather-tenant import alice.tar --name alice2 --new-password',
       'ssh oldhost podman exec feather-birth feather-tenant export alice | feather-tenant import -',
     ])}
@@ -374,11 +376,11 @@ Nothing is created until the whole archive has been read, its checksums verified
 volume.tar checked entry by entry (nothing outside the volume, no devices, no setuid files;
 see the README's "What import checks").
 Exit codes: 2 bad archive, 4 the tenant exists or its volume holds data.`,
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: ([file = ''], o) => runAndRender(
       () => Promise.all([import('../commands/import.js'), import('./transfer-io.js'), import('./progress.js')]),
       async ([m, io, progress], ctx) => m.importTenant(ctx, {
-        input: await io.importInput(file), name: str(o.name), image: str(o.image), newPassword: flag(o.newPassword), force: flag(o.force), progress: progress.terminalProgress(),
+        input: await io.importInput(file), name: str(o.name), image: str(o.image), newPassword: flag(o.newPassword), force: flag(o.force), node: str(o.node), progress: progress.terminalProgress(),
       }),
       (r) => r.printImport, o,
     ),

@@ -7,6 +7,7 @@ import { validateName } from '../core/names.js';
 import { generatePassword, hashPassword } from '../core/password.js';
 import { objectName, tenantUrl } from '../core/tenant.js';
 import type { AddResult } from '../core/tenant-views.js';
+import type { AddRequest } from '../backend/port.js';
 import { Undo } from '../tenant/undo.js';
 
 export type { AddResult };
@@ -17,8 +18,8 @@ export interface AddOptions {
   // The rest is for `import`, which provisions the same way with a filled volume.
   /** Store this hash instead of the new password's: the user's migrated password keeps working at the login gate. */
   keepPasswordHash?: string | undefined;
-  /** Runs once the volume exists (`created`: by this call), before the container starts. */
-  fillVolume?: ((volume: string, created: boolean) => Promise<void>) | undefined;
+  /** Runs once the volume exists, before the container or service does; `load` fills it (backend/port.ts). */
+  fillVolume?: AddRequest['fillVolume'];
   /** An existing volume is deleted and created anew (import --force: its contents are replaced). */
   replaceVolume?: boolean | undefined;
   /** The tenant's original creation time (ms), kept across a migration. */

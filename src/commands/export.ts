@@ -6,11 +6,9 @@ import { withLock } from '../tenant/lock.js';
 import { requireActive } from '../tenant/require.js';
 import { OperationError } from '../core/errors.js';
 import { validateName } from '../core/names.js';
-import { objectName } from '../core/tenant.js';
 import { archiveChunks } from '../transfer/archive-writer.js';
 import { renderSummaries } from '../transfer/summaries-entry.js';
 import { MAX_SUMMARIES_PER_TENANT } from '../core/summary.js';
-import { hashWhileWritten } from '../transfer/hash-file.js';
 import { FORMAT, FORMAT_VERSION, type Manifest } from '../transfer/manifest.js';
 import type { ArchiveOutput } from '../transfer/output.js';
 import type { Progress } from '../transfer/progress.js';
@@ -54,12 +52,8 @@ export async function exportTenant(ctx: Context, opts: ExportOptions): Promise<E
 async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult> {
   const c = ctx.config;
   const name = validateName(opts.name);
-  const obj = objectName(c, name);
   const row = requireActive(ctx, name);
-  // An adopted tenant keeps the volume tenant.sh gave it.
-  const volume = row.volume;
-  const [volumeOk, state] = await Promise.all([ctx.podman.volumeExists(volume), ctx.podman.containerState(obj)]);
-  if (!volumeOk) throw new OperationError(`tenant ${name}'s volume ${volume} is missing: there is nothing to export`);
+  const [copyVolume, state] = await Promise.all([ctx.backend.prepareExport(ctx, row), ctx.backend.state(ctx, row)]);
 
   const out = opts.output;
   const spool = await createSpool(c.stateDir);
@@ -75,13 +69,13 @@ async function exportTo(ctx: Context, opts: ExportOptions): Promise<ExportResult
       try {
         if (stop) {
           ctx.log(`stopping ${name} for a consistent copy`);
-          await ctx.podman.stopContainer(obj, 10);
+          await ctx.backend.stop(ctx, row);
         }
-        return await hashWhileWritten(spool.path, ctx.podman.exportVolume(volume, spool.path), (n) => p?.update('copying volume', n));
+        return await copyVolume(spool.path, (n) => p?.update('copying volume', n));
       } finally {
         p?.end();
         if (stop) {
-          await ctx.podman.startContainer(obj);
+          await ctx.backend.start(ctx, row);
           stoppedMs = ctx.now() - t0;
           ctx.log(`started ${name} again (stopped for ${(stoppedMs / 1000).toFixed(1)} s)`);
         }

@@ -1,5 +1,5 @@
 import type { Context } from '../runtime/context.js';
-import { ConflictError, OperationError } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
 import { objectName } from '../core/tenant.js';
@@ -23,6 +23,8 @@ export interface ImportOptions {
   newPassword: boolean;
   /** Replace the contents of an existing volume that holds data. */
   force: boolean;
+  /** The swarm backend: the node to place the tenant on (default: the one with the fewest tenants). */
+  node?: string | undefined;
   progress?: Progress | undefined;
 }
 
@@ -38,8 +40,8 @@ interface Target {
   name: string;
   image: string;
   volumeHasData: boolean;
-  /** Where podman keeps volumes: the extracted volume.tar must fit there. */
-  volumeStore: string;
+  /** Where the volume will be (podman's volume store): the extracted volume.tar must fit there; undefined on another node. */
+  volumeStore: string | undefined;
 }
 
 /**
@@ -58,6 +60,9 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
   const c = ctx.config;
   if (opts.name !== undefined) validateName(opts.name);
   if (opts.image !== undefined) validateImage(opts.image, '--image');
+  // --node on podman, or anything else the backend refuses for any add: before a byte is read
+  // (the name and image are the archive's unless given, and checked once it is read)
+  ctx.backend.validateAdd(ctx, { name: opts.name ?? '', image: opts.image ?? c.image, node: opts.node });
   const p = opts.progress;
   const spool = await createSpool(c.stateDir);
   try {
@@ -82,8 +87,9 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
     p?.end();
     if (!target) throw new Error('unreachable: the manifest was never checked');
     const totals = check.finish();
-    // Measured now, with the spool on disk: both exist while podman extracts.
-    const room = spaceProblem(totals, await freeSpace(target.volumeStore));
+    // Measured now, with the spool on disk: both exist while podman extracts. (On swarm the volume
+    // is on another node: a full disk there fails the import, which then changes nothing.)
+    const room = target.volumeStore === undefined ? undefined : spaceProblem(totals, await freeSpace(target.volumeStore));
     if (room) throw refuseVolume(room);
     ctx.checkpoint('import:verified');
     ctx.log(`verified the archive: ${m.tenant} from ${m.sourceHost}, exported ${m.exportedAt}, volume ${formatBytes(m.volume.bytes)}, sha256 ${m.volume.sha256}`);
@@ -99,18 +105,15 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
       name,
       image,
       keepPasswordHash: fresh ? undefined : (m.passwordHash as string),
-      fillVolume: async (volume, created) => {
-        // The volume may have appeared since the preflight: still never merge into data.
-        if (!created && (await ctx.podman.volumeHasData(volume))) {
-          throw new ConflictError(`volume ${volume} already holds data; an import never merges into it`, 'replace its contents with: import --force');
-        }
-        ctx.log(`importing ${formatBytes(m.volume.bytes)} into volume ${volume}`);
-        await ctx.podman.importVolume(volume, spool.path);
+      fillVolume: async (load) => {
+        ctx.log(`importing ${formatBytes(m.volume.bytes)} into volume ${objectName(c, name)}`);
+        await load(spool.path, m.volume.sha256);
         // With the row still provisioning: an add rolled back (or a crash reconcile rolls back) takes them with it.
         ctx.summaries().replace(name, summaries);
         ctx.checkpoint('import:filled');
       },
       replaceVolume: target.volumeHasData && opts.force,
+      node: opts.node,
       createdAt: Date.parse(m.createdAt),
     });
     if (!fresh) ctx.log(`kept ${name}'s password from ${m.sourceHost} (for the login gate; the container's own copy is a new random value)`);
@@ -131,28 +134,9 @@ export async function importTenant(ctx: Context, opts: ImportOptions): Promise<I
 async function preflight(ctx: Context, m: Manifest, opts: ImportOptions): Promise<Target> {
   const name = opts.name ?? m.tenant;
   const image = opts.image ?? m.image;
-  const obj = objectName(ctx.config, name);
   if (ctx.store().get(name)) {
     throw new ConflictError(`tenant ${name} already exists here; nothing was changed`, `import under another name with --name NEW, or remove it first: feather-tenant remove ${name}`);
   }
-  const [containerExists, volumeExists, imageOk, volumeStore] = await Promise.all([
-    ctx.podman.containerExists(obj),
-    ctx.podman.volumeExists(obj),
-    ctx.podman.imageExists(image),
-    ctx.podman.volumeStorePath(),
-  ]);
-  if (containerExists) {
-    throw new ConflictError(`a container named ${obj} exists but tenant ${name} is not in state; nothing was changed`, `remove its leftovers with: feather-tenant remove ${name}`);
-  }
-  if (!imageOk) {
-    throw new OperationError(`image ${image} (from the archive) is not in podman's storage; nothing was changed`, 'load it here (podman load -i FILE), or choose another with --image');
-  }
-  const volumeHasData = volumeExists && (await ctx.podman.volumeHasData(obj));
-  if (volumeHasData && !opts.force) {
-    throw new ConflictError(
-      `volume ${obj} already holds data; an import never merges into it, so nothing was changed`,
-      `delete it with: feather-tenant remove ${name} --purge --yes, or replace its contents with: import --force`,
-    );
-  }
+  const { volumeHasData, volumeStore } = await ctx.backend.prepareImport(ctx, { name, image, force: opts.force });
   return { name, image, volumeHasData, volumeStore };
 }

@@ -63,7 +63,7 @@ export class DockerSwarm implements SwarmEngine {
     return parseNodes((await this.exec(['node', 'inspect', '--format', format, ...ids])).stdout);
   }
 
-  async ensure(spec: ServiceSpec, password: string): Promise<void> {
+  async ensure(spec: ServiceSpec, password: string, beforeService?: () => Promise<void>): Promise<void> {
     const mine = (labels: Record<string, string> | undefined, kind: string, name: string) => {
       if (labels === undefined) return false;
       const ours = [LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT].every((k) => labels[k] === spec.labels[k]);
@@ -87,7 +87,9 @@ export class DockerSwarm implements SwarmEngine {
         await this.exec(['secret', 'create', ...labelArgs(spec.volume.labels), x.name, '-'], { stdin: password });
       }
     }
-    if (!mine(await this.labels('service', spec.name), 'service', spec.name)) await this.exec(serviceCreateArgv(spec));
+    if (mine(await this.labels('service', spec.name), 'service', spec.name)) return;
+    await beforeService?.();
+    await this.exec(serviceCreateArgv(spec));
   }
 
   private async labels(kind: 'network' | 'secret' | 'service', name: string): Promise<Record<string, string> | undefined> {
@@ -131,8 +133,8 @@ export class DockerSwarm implements SwarmEngine {
     return { docker: (args) => runProcess(this.bin, args, { ...this.env }), bin: this.bin, env: { ...this.env } };
   }
 
-  exportVolume(v: NodeVolume, file: string): Promise<{ bytes: number; sha256: string }> {
-    return exportVolume(this.streams, v, file);
+  exportVolume(v: NodeVolume, file: string, onBytes?: (done: number) => void): Promise<{ bytes: number; sha256: string }> {
+    return exportVolume(this.streams, v, file, onBytes);
   }
 
   importVolume(v: NodeVolume, file: string, sha256: string): Promise<void> {

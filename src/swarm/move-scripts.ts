@@ -30,9 +30,15 @@ export const SEND = `${HASHED} nc -l -p ${MOVE_PORT} -e sh -c 'tar -c -C /v . | 
 
 /**
  * On the target node: unpacks the first connection's tar into the volume, which must be empty
- * (a merge could not be verified); a volume holding data is reported and left as it was.
+ * (a merge could not be verified); a volume holding data is reported and left as it was. Bytes
+ * other than those expected (`sha256`), or a tar that fails half-way, leave the volume empty again:
+ * it was empty before, so nothing of the user's is lost, and a retry is not refused as NOTEMPTY.
  */
-export const RECEIVE = `[ -z "$(ls -A /v)" ] || { echo NOTEMPTY; exit 3; }; ${HASHED} nc -l -p ${MOVE_PORT} -e sh -c 'tee /tmp/p | tar -x -C /v' || exit 4; ${SUM}`;
+export function receiveScript(sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${JSON.stringify(sha256)}`);
+  const undo = `find /v -mindepth 1 -maxdepth 1 -exec rm -rf {} +`;
+  return `[ -z "$(ls -A /v)" ] || { echo NOTEMPTY; exit 3; }; ${HASHED} nc -l -p ${MOVE_PORT} -e sh -c 'tee /tmp/p | tar -x -C /v' || { wait; ${undo}; exit 4; }; ${SUM}; [ "$(cut -d' ' -f1 /tmp/sum)" = "${sha256}" ] || { ${undo}; exit 8; }`;
+}
 
 /**
  * On the manager: connects to the helper named $0 once its name resolves and it listens; bounded

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { EngineError, OperationError } from '../core/errors.js';
 import { hashWhileWritten } from '../transfer/hash-file.js';
 import type { NodeVolume } from '../backend/port.js';
-import { helperArgv, RECEIVE, relayArgv, SEND } from './move-scripts.js';
+import { helperArgv, receiveScript, relayArgv, SEND } from './move-scripts.js';
 
 export type Docker = (args: string[]) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 
@@ -22,13 +22,13 @@ export interface StreamDeps {
 const DEADLINE_MS = 60 * 60_000;
 
 /** Streams the (stopped) tenant's volume from its node into `file` (a tar); rejects unless the file holds exactly what the node sent. */
-export async function exportVolume(d: StreamDeps, v: NodeVolume, file: string): Promise<{ bytes: number; sha256: string }> {
+export async function exportVolume(d: StreamDeps, v: NodeVolume, file: string, onBytes?: (done: number) => void): Promise<{ bytes: number; sha256: string }> {
   const helper = `${v.name}-out`;
   return withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: true, script: SEND }), async () => {
     // the file exists (a spool: 0600 in a 0700 directory); O_TRUNC keeps its mode
     const out = createWriteStream(file, { flags: 'w' });
     await once(out, 'open');
-    const copied = await hashWhileWritten(file, relay(d, v, helper, { stdout: out }));
+    const copied = await hashWhileWritten(file, relay(d, v, helper, { stdout: out }), onBytes);
     const sent = await sumOf(d, helper);
     if (sent !== copied.sha256) {
       throw new OperationError(`the copy of volume ${v.name} from node ${v.node} arrived damaged (${copied.bytes} bytes, sha256 ${copied.sha256}; the node sent ${sent ?? 'no checksum'})`, `the data on node ${v.node} is untouched`);
@@ -44,7 +44,7 @@ export async function exportVolume(d: StreamDeps, v: NodeVolume, file: string): 
  */
 export async function importVolume(d: StreamDeps, v: NodeVolume, file: string, sha256: string): Promise<void> {
   const helper = `${v.name}-in`;
-  await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: RECEIVE }), async () => {
+  await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: receiveScript(sha256) }), async () => {
     const stop = new AbortController();
     let failed: Error | undefined;
     const relayed = relay(d, v, helper, { stdin: file }, stop.signal).catch((err: unknown) => void (failed = err instanceof Error ? err : new Error(String(err))));

@@ -1,6 +1,7 @@
 // An in-memory swarm for command-level unit tests: the SwarmEngine (src/backend/port.ts)
 // as swarm/docker-cli.ts implements it, under the swarm backend (src/backend/swarm.ts). `failOn` makes a method reject, to check a command's undo.
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { BackendState, NodeVolume, SwarmEngine } from '../../src/backend/port.js';
 import { EngineError } from '../../src/core/errors.js';
 import type { ServiceSpec, ServiceSummary, SwarmNode } from '../../src/core/service.js';
@@ -23,8 +24,9 @@ export class FakeSwarm implements SwarmEngine {
     return Promise.resolve(this.nodeList);
   }
 
-  async ensure(spec: ServiceSpec, password: string): Promise<void> {
+  async ensure(spec: ServiceSpec, password: string, beforeService?: () => Promise<void>): Promise<void> {
     await this.step('ensure', spec.name);
+    if (!this.services.has(spec.name)) await beforeService?.();
     for (const s of spec.secrets) if (!this.secrets.has(s.name)) this.secrets.set(s.name, password);
     if (!this.services.has(spec.name)) this.services.set(spec.name, { spec, replicas: 1 });
   }
@@ -58,16 +60,19 @@ export class FakeSwarm implements SwarmEngine {
   tar: Buffer = Buffer.alloc(1024);
   /** What importVolume received: `${node}/${name}` -> the bytes. */
   imported = new Map<string, Buffer>();
+  /** Whether the tenant's service existed when its volume was filled: `${node}/${name}` -> it did. */
+  serviceAtFill = new Map<string, boolean>();
 
   async exportVolume(v: NodeVolume, file: string): Promise<{ bytes: number; sha256: string }> {
     await this.step('exportVolume', `${v.name} ${v.node}`);
     await writeFile(file, this.tar);
-    return { bytes: this.tar.length, sha256: 'fake' };
+    return { bytes: this.tar.length, sha256: createHash('sha256').update(this.tar).digest('hex') };
   }
 
   async importVolume(v: NodeVolume, _file: string, sha256: string): Promise<void> {
     await this.step('importVolume', `${v.name} ${v.node} ${sha256}`);
-    this.imported.set(`${v.node}/${v.name}`, this.tar);
+    this.serviceAtFill.set(`${v.node}/${v.name}`, this.services.has(v.name));
+    this.imported.set(`${v.node}/${v.name}`, await readFile(_file));
   }
 
   async pin(name: string, _from: string | undefined, to: string): Promise<void> {

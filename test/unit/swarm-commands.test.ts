@@ -24,6 +24,9 @@ function onSwarm(env: Record<string, string> = {}): void {
   swarm = ctx.swarm;
 }
 
+/** sha256 of the fake's tar: an empty archive, 1,024 zero bytes. */
+const EMPTY_TAR_SHA = '5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
 const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
 
 describe('add on swarm', () => {
@@ -152,7 +155,7 @@ describe('move on swarm', () => {
     await add(ctx, { name: 'alice', node: '1' });
     swarm.calls.length = 0;
     expect(await move(ctx, 'alice', '2')).toMatchObject({ from: '1', to: '2', action: 'moved', state: 'running' });
-    expect(swarm.calls).toEqual(['scale fake-alice=0', 'exportVolume fake-alice 1', 'importVolume fake-alice 2 fake', 'pin fake-alice 2', 'scale fake-alice=1']);
+    expect(swarm.calls).toEqual(['scale fake-alice=0', 'exportVolume fake-alice 1', `importVolume fake-alice 2 ${EMPTY_TAR_SHA}`, 'pin fake-alice 2', 'scale fake-alice=1']);
     expect((await move(ctx, 'alice', '2')).action).toBe('none');
   });
 
@@ -162,7 +165,7 @@ describe('move on swarm', () => {
     swarm.failOn.add('importVolume');
     swarm.calls.length = 0;
     expect(await exitOf(move(ctx, 'alice', '2'))).toBe(EXIT.failed);
-    expect(swarm.calls).toEqual(['scale fake-alice=0', 'exportVolume fake-alice 1', 'importVolume fake-alice 2 fake', 'scale fake-alice=1']);
+    expect(swarm.calls).toEqual(['scale fake-alice=0', 'exportVolume fake-alice 1', `importVolume fake-alice 2 ${EMPTY_TAR_SHA}`, 'scale fake-alice=1']);
     expect(swarm.services.get('fake-alice')?.spec.node).toBe('1');
   });
 
