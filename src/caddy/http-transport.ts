@@ -13,6 +13,8 @@ export interface HttpAsk {
   headers: Record<string, string>;
   body?: string | undefined;
   timeoutMs: number;
+  /** Speak HTTP on this unix socket instead of dialling the URL's host (the URL gives the path). */
+  socketPath?: string | undefined;
 }
 
 export type Transport = (url: string, ask: HttpAsk) => Promise<HttpAnswer>;
@@ -20,15 +22,25 @@ export type Transport = (url: string, ask: HttpAsk) => Promise<HttpAnswer>;
 /**
  * One HTTP request with node:http, not fetch(): it reads trailers, and it costs no startup
  * (a first fetch() loads undici, ~40 ms). Credentials in the URL become Basic auth.
+ *
+ * On a unix socket the Host header is sent EMPTY: Caddy 2.6.2's admin API on a unix listener
+ * (with `origins` unset) accepts only that Host (admin.go, allowedOrigins: `""` for a unix
+ * address), as its own CLI sends. Node sends `Host: localhost` unless told not to (Caddy: 403
+ * "host not allowed: localhost"), and no Host at all is refused by Go (400 "missing required
+ * Host header"); both measured on Caddy 2.6.2.
  */
 export const nodeHttp: Transport = (url, ask) => {
   const u = new URL(url);
-  const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = u.protocol === 'https:' && !ask.socketPath ? httpsRequest : httpRequest;
   const headers: Record<string, string> = { ...ask.headers };
   if (u.username) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
   if (ask.body !== undefined) headers['content-length'] = String(Buffer.byteLength(ask.body));
+  const target = ask.socketPath === undefined
+    ? { url: u, options: {} }
+    : { url: undefined, options: { socketPath: ask.socketPath, path: `${u.pathname}${u.search}`, setHost: false, headers: { ...headers, host: '' } } };
   return new Promise((resolve, reject) => {
-    const req = send(u, { method: ask.method, headers, agent: false, timeout: ask.timeoutMs }, (res) => {
+    const options = { method: ask.method, headers, agent: false, timeout: ask.timeoutMs, ...target.options };
+    const onAnswer = (res: import('node:http').IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({
@@ -37,7 +49,8 @@ export const nodeHttp: Transport = (url, ask) => {
         etag: res.trailers.etag ?? (res.headers.etag),
       }));
       res.on('error', reject);
-    });
+    };
+    const req = target.url ? send(target.url, options, onAnswer) : send(options, onAnswer);
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${ask.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end(ask.body);
