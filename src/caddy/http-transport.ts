@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 export interface HttpAnswer {
@@ -31,16 +31,12 @@ export type Transport = (url: string, ask: HttpAsk) => Promise<HttpAnswer>;
  */
 export const nodeHttp: Transport = (url, ask) => {
   const u = new URL(url);
-  const send = u.protocol === 'https:' && !ask.socketPath ? httpsRequest : httpRequest;
   const headers: Record<string, string> = { ...ask.headers };
   if (u.username) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
   if (ask.body !== undefined) headers['content-length'] = String(Buffer.byteLength(ask.body));
-  const target = ask.socketPath === undefined
-    ? { url: u, options: {} }
-    : { url: undefined, options: { socketPath: ask.socketPath, path: `${u.pathname}${u.search}`, setHost: false, headers: { ...headers, host: '' } } };
+  const common = { method: ask.method, agent: false as const, timeout: ask.timeoutMs };
   return new Promise((resolve, reject) => {
-    const options = { method: ask.method, headers, agent: false, timeout: ask.timeoutMs, ...target.options };
-    const onAnswer = (res: import('node:http').IncomingMessage) => {
+    const onAnswer = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({
@@ -50,7 +46,10 @@ export const nodeHttp: Transport = (url, ask) => {
       }));
       res.on('error', reject);
     };
-    const req = target.url ? send(target.url, options, onAnswer) : send(options, onAnswer);
+    const req = ask.socketPath === undefined
+      ? (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { ...common, headers }, onAnswer)
+      // on the socket: the URL's path only, and an empty Host instead of Node's own (setHost)
+      : httpRequest({ ...common, socketPath: ask.socketPath, path: `${u.pathname}${u.search}`, setHost: false, headers: { ...headers, host: '' } }, onAnswer);
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${ask.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end(ask.body);
