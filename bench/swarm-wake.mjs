@@ -13,9 +13,11 @@ import { CLI, IMAGE, ROOT, median } from './lib.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const harness = join(ROOT, 'scripts/swarm-harness.sh');
-const BASE = '/tmp/feather-swarm';
+// the harness's own variables (scripts/swarm-harness.sh), its defaults when unset
+const BASE = process.env.FEATHER_SWARM_BASE ?? '/tmp/feather-swarm';
+const NS = process.env.FEATHER_SWARM_NS ?? 'fts';
 const DOCKER = '/var/cache/feather-tenant-swarm/root/usr/bin/docker';
-const inManager = ['nsenter', '--net=/run/netns/fts-n1', '--'];
+const inManager = ['nsenter', `--net=/run/netns/${NS}-n1`, '--'];
 
 /** @param {string[]} argv @param {Record<string, string>} [env] */
 function run(argv, env = {}) {
@@ -40,7 +42,7 @@ if (!wasUp) run(['bash', harness, 'up']);
 const state = mkdtempSync(join(tmpdir(), 'ftb-swarm-'));
 const env = {
   FEATHER_TENANT_BACKEND: 'swarm', FEATHER_TENANT_DOCKER: DOCKER, DOCKER_HOST: `unix://${BASE}/n1/docker.sock`,
-  FEATHER_TENANT_STATE_DIR: state, FEATHER_TENANT_CADDY_ADMIN: 'http://127.0.0.1:2019', FEATHER_TENANT_PREFIX: 'ftsb-',
+  FEATHER_TENANT_STATE_DIR: state, FEATHER_TENANT_CADDY_ADMIN: `unix:${BASE}/caddy/admin.sock`, FEATHER_TENANT_PREFIX: 'ftsb-',
   FEATHER_TENANT_DOMAIN: 'bench.test', FEATHER_TENANT_SCHEME: 'http', FEATHER_TENANT_IMAGE: IMAGE, FEATHER_TENANT_ACCESS_LOG: '/tmp/access.log',
 };
 const cli = (/** @type {string[]} */ ...args) => run([...inManager, process.execPath, CLI, ...args], env);

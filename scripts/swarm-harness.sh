@@ -3,8 +3,8 @@
 #
 #   bash scripts/swarm-harness.sh up     # fetch (once), namespaces, daemons, swarm, labels, images
 #   bash scripts/swarm-harness.sh down   # everything away again; safe to run any number of times
-#   bash scripts/swarm-harness.sh env    # the DOCKER_HOST / FEATHER_TENANT_DOCKER lines for a shell
-#   bash scripts/swarm-harness.sh exec CMD...   # CMD in the manager's network namespace (Caddy's ports)
+#   bash scripts/swarm-harness.sh env    # DOCKER_HOST, FEATHER_TENANT_DOCKER, FEATHER_TENANT_CADDY_ADMIN lines for a shell
+#   bash scripts/swarm-harness.sh exec CMD...   # CMD in the manager's network namespace (Caddy's HTTP port)
 #
 # Debian 12's docker.io 20.10 (swarm mode built in), containerd, runc and tini are unpacked with
 # `apt-get download` + `dpkg-deb -x` into a cache directory and NEVER installed as services:
@@ -132,21 +132,26 @@ images() {   # no registry: podman save on the host, docker load on every node
 }
 
 # Caddy for the tenants, as the operator runs it on a manager: a container (so it can join every
-# tenant's overlay network and resolve <prefix><name> by Swarm DNS) with its ports published on
-# the manager's loopback: 2019 the admin API, 8080 HTTP. $SHARED is bind-mounted at the same path:
-# the watchdog's wake socket, the direct server's socket and the access log live there (0700,
-# root's: Caddy's container runs as root, like the watchdog; docs/many-servers.md). The image is the host's Debian caddy
-# binary and the libraries ldd names, imported with podman and loaded like the work images.
+# tenant's overlay network and resolve <prefix><name> by Swarm DNS) with its HTTP port published on
+# the manager's loopback (8080). $SHARED is bind-mounted at the same path (0700, root's: Caddy's
+# container runs as root, like the watchdog and the CLI; docs/many-servers.md): the admin API's
+# socket, the watchdog's wake socket, the direct server's socket and the access log live there.
+# The admin API is on that unix socket and on NO TCP port: Caddy's container is on every tenant's
+# network, and with it on 0.0.0.0:2019 a tenant's container got 200 on /config/ (a wildcard admin
+# listener skips Caddy's Host check). On the socket, `origins` unset, Caddy 2.6.2 takes only an
+# empty Host header (what its own CLI sends; src/caddy/http-transport.ts). The image is the host's
+# Debian caddy binary and the libraries ldd names, imported with podman and loaded like the work images.
 CADDY_IMAGE=localhost/feather-caddy:harness
 CADDY=feather-caddy
 SHARED=$BASE/caddy
+ADMIN_SOCK=$SHARED/admin.sock
 caddy_up() {
   local R=$BASE/caddy-rootfs
   mkdir -p "$R/usr/bin" "$R/etc" "$R/tmp" && chmod 1777 "$R/tmp"
   cp /usr/bin/caddy "$R/usr/bin/caddy"
   for lib in $(ldd /usr/bin/caddy | grep -o '/[^ ]*'); do mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"; done
-  cat >"$R/etc/caddy.json" <<'EOF2'
-{"admin": {"listen": "0.0.0.0:2019", "origins": ["127.0.0.1:2019"]},
+  cat >"$R/etc/caddy.json" <<EOF2
+{"admin": {"listen": "unix/$ADMIN_SOCK"},
  "apps": {"http": {"servers": {"tenants": {"listen": [":80"]}}}}}
 EOF2
   tar -C "$R" --numeric-owner -c . | podman import -q --change 'CMD ["/usr/bin/caddy","run","--config","/etc/caddy.json"]' - "$CADDY_IMAGE" >/dev/null
@@ -160,9 +165,10 @@ EOF2
   local gw; gw=$(in_manager ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1)
   setsid nsenter --net="/run/netns/$NS-n1" -- node "$(dirname "$SELF")/lib/nxdomain-dns.mjs" "$gw" >"$BASE/dns.log" 2>&1 </dev/null &
   echo $! >"$BASE/dns.pid"
-  d 1 run -d --name "$CADDY" --dns "$gw" -p 127.0.0.1:2019:2019 -p 127.0.0.1:8080:80 -v "$SHARED:$SHARED" "$CADDY_IMAGE" >/dev/null
-  for _ in $(seq 50); do in_manager curl -sf -o /dev/null http://127.0.0.1:2019/config/ && return 0; sleep 0.2; done
-  log "caddy did not answer on the manager's 127.0.0.1:2019"; return 1
+  d 1 run -d --name "$CADDY" --dns "$gw" -p 127.0.0.1:8080:80 -v "$SHARED:$SHARED" "$CADDY_IMAGE" >/dev/null
+  # `-H 'Host;'`: an empty Host header, the only one Caddy's unix admin listener accepts
+  for _ in $(seq 50); do curl -sf -o /dev/null --unix-socket "$ADMIN_SOCK" -H 'Host;' http://localhost/config/ && return 0; sleep 0.2; done
+  log "caddy's admin API did not answer on $ADMIN_SOCK"; return 1
 }
 
 # A command in the manager's network namespace: where the CLI runs, next to Caddy's ports.
@@ -222,7 +228,7 @@ case ${1:-} in
   up) up ;;
   down) t0=$(date +%s%N); down; log "down in $(( ($(date +%s%N) - t0) / 1000000 )) ms" ;;
   fetch) fetch ;;
-  env) echo "DOCKER_HOST=unix://$BASE/n1/docker.sock"; echo "FEATHER_TENANT_DOCKER=$ROOT/usr/bin/docker"; echo "FEATHER_SWARM_SHARED=$BASE/caddy" ;;
+  env) echo "DOCKER_HOST=unix://$BASE/n1/docker.sock"; echo "FEATHER_TENANT_DOCKER=$ROOT/usr/bin/docker"; echo "FEATHER_SWARM_SHARED=$BASE/caddy"; echo "FEATHER_TENANT_CADDY_ADMIN=unix:$BASE/caddy/admin.sock" ;;
   exec) shift; in_manager "$@" ;;
   *) echo "usage: $0 up|down|env|fetch|exec CMD..." >&2; exit 2 ;;
 esac

@@ -48,6 +48,10 @@ export interface CaddyConfig {
 
 /** The admin listen address from FEATHER_TENANT_CADDY_ADMIN: Caddy's admin API must stay on loopback. */
 export function adminListen(adminUrl: string): string {
+  if (adminUrl.startsWith('unix:')) {
+    // the entrypoint waits for Caddy on a TCP port; a unix socket is the swarm setup's (docs/many-servers.md)
+    throw new UsageError(`FEATHER_TENANT_CADDY_ADMIN must be http://127.0.0.1:PORT in the birth container (a unix socket is for the swarm backend), got ${JSON.stringify(adminUrl)}`);
+  }
   const u = new URL(adminUrl);
   const host = u.hostname;
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {

@@ -1,4 +1,5 @@
 import { OperationError, UsageError } from '../core/errors.js';
+import { isUnixAddress, parseAddress } from '../core/listen-address.js';
 import { nodeHttp, type HttpAnswer, type Transport } from './http-transport.js';
 import { sameRoute } from './routes.js';
 import type { CaddyRoute } from '../core/route.js';
@@ -19,18 +20,28 @@ const SERVERS = '/config/apps/http/servers';
  * routes by `@id`. Every write is one admin request, so one config reload.
  */
 export class CaddyAdmin implements CaddyPort {
+  /** Where requests go: the http(s) URL, or for a unix socket only its path (the socket is dialled). */
+  private readonly base: string;
+  private readonly socketPath: string | undefined;
+
+  /** `baseUrl`: FEATHER_TENANT_CADDY_ADMIN, an http(s) URL or unix:/path (the swarm setup's socket). */
   constructor(
     readonly baseUrl: string,
     private readonly transport: Transport = nodeHttp,
     private readonly timeoutMs = 10_000,
-  ) {}
+  ) {
+    const socket = isUnixAddress(baseUrl) ? parseAddress(baseUrl) : undefined;
+    this.socketPath = socket && 'path' in socket ? socket.path : undefined;
+    this.base = this.socketPath === undefined ? baseUrl : 'http://localhost';
+  }
 
   private once(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-    return this.transport(`${this.baseUrl}${path}`, {
+    return this.transport(`${this.base}${path}`, {
       method,
       headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.timeoutMs,
+      socketPath: this.socketPath,
     });
   }
 

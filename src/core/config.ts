@@ -194,6 +194,26 @@ const tcpAddress = (t: string, source: string) => {
   }
   return t.trim();
 };
+/**
+ * Caddy's admin API: an http(s) URL, or unix:/absolute/path (the swarm setup: Caddy's container
+ * joins every tenant's network, where any TCP listener of its would be reachable from tenants).
+ */
+const caddyAdminAddress = (t: string, source: string) => {
+  const bad = () => new UsageError(`${source} must be an http(s) URL or unix:/absolute/path/to/admin.sock, got ${JSON.stringify(t)}`);
+  if (t.trim().startsWith('unix:')) {
+    // a socket, not a directory: `unix:/run/feather-caddy/` would fail only at the first request
+    if (!/^unix:\/[^\s]*[^\s/]$/.test(t.trim())) throw bad();
+    return t.trim();
+  }
+  let u: URL;
+  try {
+    u = new URL(t);
+  } catch {
+    throw bad();
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw bad();
+  return t.replace(/\/+$/, '');
+};
 /** The wake server's: HOST:PORT, or a unix socket (the swarm backend: Caddy runs in a container). */
 const listenAddress = (t: string, source: string) => (t.trim().startsWith('unix:') ? unixAddress(t, source) : tcpAddress(t, source));
 const absolutePath = (t: string, source: string) => {
@@ -268,15 +288,7 @@ export const SETTINGS: readonly Setting[] = [
     if (!/^[a-z][a-z0-9_.-]{0,30}$/.test(t)) throw new UsageError(`${s} must start with a letter and use only a-z 0-9 _ . -, got ${JSON.stringify(t)}`);
     return t;
   } },
-  { key: 'caddyAdmin', env: 'FEATHER_TENANT_CADDY_ADMIN', parse: (t, s) => {
-    try {
-      const u = new URL(t);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-      return t.replace(/\/+$/, '');
-    } catch {
-      throw new UsageError(`${s} must be an http(s) URL, got ${JSON.stringify(t)}`);
-    }
-  } },
+  { key: 'caddyAdmin', env: 'FEATHER_TENANT_CADDY_ADMIN', parse: caddyAdminAddress },
   { key: 'caddyServer', env: 'FEATHER_TENANT_CADDY_SERVER', parse: (t) => t.trim() || undefined },
   { key: 'scheme', env: 'FEATHER_TENANT_SCHEME', parse: (t, s) => {
     if (t !== 'http' && t !== 'https') throw new UsageError(`${s} must be http or https, got ${JSON.stringify(t)}`);
@@ -365,6 +377,7 @@ export function resolveConfig(env: Env, file: Record<string, unknown> = {}, file
 
 /** The effective configuration as `feather-tenant config` shows it: no credentials in URLs. */
 export function redactConfig(c: Config): Record<string, unknown> {
+  // unix:/path parses as a URL too, with no credentials: shown as it is.
   const admin = new URL(c.caddyAdmin);
   if (admin.username || admin.password) {
     admin.username = 'REDACTED';

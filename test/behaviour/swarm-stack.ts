@@ -1,6 +1,6 @@
 // The swarm backend's BackendStack on the two-node harness (test/swarm/cluster.ts): the CLI and
 // curl in the manager's network namespace, next to the harness's Caddy; docker on either node.
-import { docker, inManagerNs, removeVolume, swarmCli, taskContainer } from '../swarm/cluster.js';
+import { adminGet, docker, inManagerNs, removeVolume, swarmCli, taskContainer } from '../swarm/cluster.js';
 import type { BackendStack, Reply, Run } from './backend-stack.js';
 
 // Not swarm-backend.test.ts's swarm.test: both files run at once against the harness's one Caddy
@@ -66,7 +66,7 @@ export function swarmStack(env: Record<string, string>, prefix = 'ftsb-'): Promi
       ].sort();
     },
     async routeIds() {
-      const r = await inManagerNs('curl', '-sf', 'http://127.0.0.1:2019/config/apps/http/servers/tenants/routes');
+      const r = await adminGet('/config/apps/http/servers/tenants/routes');
       if (r.code !== 0) throw new Error(`Caddy's admin API: curl exit ${r.code}`);
       return mine(((JSON.parse(r.stdout || 'null') as { '@id'?: string }[] | null) ?? []).map((x) => x['@id'] ?? ''));
     },

@@ -1,6 +1,6 @@
 // The swarm tests' view of the harness (scripts/swarm-harness.sh): the CLI and curl run in the
-// manager's network namespace (where Caddy's ports are published on loopback, as on a real
-// manager), docker talks to either node's socket.
+// manager's network namespace (where Caddy's HTTP port is published on loopback, as on a real
+// manager; its admin API is a unix socket in SHARED), docker talks to either node's socket.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ const DOCKER = process.env.FEATHER_TENANT_DOCKER ?? 'docker';
 const inManager = ['nsenter', `--net=/run/netns/${NS}-n1`, '--'];
 /** Bind-mounted into Caddy's container at the same path (scripts/swarm-harness.sh): sockets and the access log. */
 export const SHARED = `${BASE}/caddy`;
+/** Caddy's admin API: a unix socket in SHARED, on no TCP port (test/swarm/caddy-admin-reach.test.ts says why). */
+export const ADMIN_SOCK = `${SHARED}/admin.sock`;
 
 export interface Run {
   code: number;
@@ -52,7 +54,7 @@ export function swarmCli(prefix: string, extra: Record<string, string> = {}): Sw
     FEATHER_TENANT_DOCKER: DOCKER,
     DOCKER_HOST: `unix://${BASE}/n1/docker.sock`,
     FEATHER_TENANT_STATE_DIR: state,
-    FEATHER_TENANT_CADDY_ADMIN: 'http://127.0.0.1:2019',
+    FEATHER_TENANT_CADDY_ADMIN: `unix:${ADMIN_SOCK}`,
     FEATHER_TENANT_PREFIX: prefix,
     FEATHER_TENANT_DOMAIN: 'swarm.test',
     FEATHER_TENANT_SCHEME: 'http',
@@ -75,7 +77,7 @@ export function swarmCli(prefix: string, extra: Record<string, string> = {}): Sw
       const at = r.stdout.lastIndexOf('\n');
       return { status: Number(r.stdout.slice(at + 1)), body: r.stdout.slice(0, Math.max(at, 0)) };
     },
-    admin: (method, path) => run([...inManager, 'curl', '-sf', '-m', '5', '-X', method, `http://127.0.0.1:2019${path}`]),
+    admin: (method, path) => run(['curl', '-sf', '-m', '5', '-X', method, '--unix-socket', ADMIN_SOCK, '-H', 'Host;', `http://localhost${path}`]),
     close: () => rmSync(state, { recursive: true, force: true }),
   };
 }
@@ -97,6 +99,11 @@ export async function removeVolume(n: 1 | 2, name: string): Promise<void> {
 /** curl in the manager's namespace (where Caddy's ports are): its stdout, with `-w` output last. */
 export function managerCurl(...args: string[]): Promise<Run> {
   return run([...inManager, 'curl', '-s', '-m', '60', ...args]);
+}
+
+/** GET on Caddy's admin API socket; `-H 'Host;'` sends the empty Host header, the only one Caddy accepts there. */
+export function adminGet(path: string): Promise<Run> {
+  return run(['curl', '-s', '-m', '10', '--unix-socket', ADMIN_SOCK, '-H', 'Host;', `http://localhost${path}`]);
 }
 
 /** A process in the manager's network namespace, its stderr in a file; stop() ends it (SIGTERM, then SIGKILL). */
@@ -151,7 +158,7 @@ s.on('close', done); s.on('error', done); setTimeout(done, 45000);`;
   return JSON.parse(r.stdout || '{"status":0,"first":""}') as { status: number; first: string };
 }
 
-/** argv in the manager's network namespace, where Caddy's ports (2019 admin, 8080 HTTP) are. */
+/** argv in the manager's network namespace, where Caddy's HTTP port (8080) is published. */
 export function inManagerNs(...argv: string[]): Promise<Run> {
   return run([...inManager, ...argv]);
 }

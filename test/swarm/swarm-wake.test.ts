@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/net.js';
-import { SHARED, docker, managerCurl, managerUpgrade, removeVolume, startManagerRedis, startWatchdog, swarmCli, type ManagerProcess } from './cluster.js';
+import { SHARED, adminGet, docker, managerCurl, managerUpgrade, removeVolume, startManagerRedis, startWatchdog, swarmCli, type ManagerProcess } from './cluster.js';
 
 interface Answer {
   status: number;
@@ -74,7 +74,7 @@ describe('sleep and wake on swarm, across nodes, through Caddy', () => {
     const r = await s.cli('add', 'alice', '--node', '2');
     expect(r.code).toBe(0);
     // add set up the direct server (once: a later add, or this test run again, finds it in place)
-    const server = await managerCurl('http://127.0.0.1:2019/config/apps/http/servers/ftwk-direct/listen');
+    const server = await adminGet('/config/apps/http/servers/ftwk-direct/listen');
     expect(server.stdout).toBe(`["unix/${SHARED}/ftwk-direct.sock"]`);
     watchdog = startWatchdog(s);
     await waitFor(async () => (await onSocket(sock, '/healthz')).status === 200, 30_000, 'the watchdog on its socket');

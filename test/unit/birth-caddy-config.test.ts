@@ -73,6 +73,7 @@ describe('the birth Caddy config', () => {
     expect(adminListen('http://localhost')).toBe('localhost:80');
     expect(() => adminListen('http://0.0.0.0:2020')).toThrow(/127\.0\.0\.1/);
     expect(() => adminListen('http://10.0.0.5:2020')).toThrow(/unauthenticated/);
+    expect(() => adminListen('unix:/run/feather-caddy/admin.sock')).toThrow(/in the birth container \(a unix socket is for the swarm backend\)/);
     expect(parseTlsMode(undefined, false)).toBe('off');
     expect(parseTlsMode(undefined, true)).toBe('acme');
     expect(parseTlsMode('internal', true)).toBe('internal');

@@ -168,6 +168,22 @@ describe('configuration', () => {
     expect(() => resolveConfig({}, { domian: 'typo' }, '/etc/x.json')).toThrow('unknown setting "domian"');
   });
 
+  it('takes a unix socket for Caddy\'s admin API (the swarm setup), and http(s) URLs as before', () => {
+    expect(resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: 'unix:/run/feather-caddy/admin.sock' }).caddyAdmin).toBe('unix:/run/feather-caddy/admin.sock');
+    expect(resolveConfig({}, { caddyAdmin: 'unix:/run/feather-caddy/admin.sock' }).caddyAdmin).toBe('unix:/run/feather-caddy/admin.sock');
+    expect(resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: 'http://127.0.0.1:2019/' }).caddyAdmin).toBe('http://127.0.0.1:2019');
+    expect(resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: 'https://caddy.internal:2019' }).caddyAdmin).toBe('https://caddy.internal:2019');
+    expect(redactConfig(resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: 'unix:/run/feather-caddy/admin.sock' })).caddyAdmin).toBe('unix:/run/feather-caddy/admin.sock');
+  });
+
+  it.each([
+    'unix:admin.sock', 'unix:./admin.sock', 'unix:run/admin.sock', 'unix:', 'unix:/', 'unix:/run/feather-caddy/', 'unix:/run/a b.sock',
+    'unix//run/admin.sock', 'UNIX:/run/admin.sock', 'ftp://127.0.0.1:2019', '127.0.0.1:2019', '/run/admin.sock',
+  ])('refuses FEATHER_TENANT_CADDY_ADMIN=%j (exit 2): an http(s) URL or unix:/absolute/path', (value) => {
+    expect(() => resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: value })).toThrow(UsageError);
+    expect(() => resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: value })).toThrow(`FEATHER_TENANT_CADDY_ADMIN must be an http(s) URL or unix:/absolute/path/to/admin.sock, got ${JSON.stringify(value)}`);
+  });
+
   it('redacts credentials in the admin URL', () => {
     const c = resolveConfig({ FEATHER_TENANT_CADDY_ADMIN: 'http://user:secret@127.0.0.1:2020' });
     expect(JSON.stringify(redactConfig(c))).not.toContain('secret');
