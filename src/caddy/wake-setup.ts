@@ -81,11 +81,15 @@ async function ensureWakeRoute(caddy: CaddyPort, server: string, c: SetupConfig,
   }
   const errors = read.view.errors;
   // First, so that it precedes any catch-all error route of the operator's.
+  // (Caddy 2.6.2 inserts with PUT only before an existing element: on an empty list, which is
+  // what deleting the last route by @id leaves, PUT .../0 is "array index out of bounds".)
   const [method, path, body] = !errors
     ? ['POST', `${serverPath(server)}/errors`, { routes: [want] }] as const
     : errors.routes == null
       ? ['POST', `${serverPath(server)}/errors/routes`, [want]] as const
-      : ['PUT', `${serverPath(server)}/errors/routes/0`, want] as const;
+      : errors.routes.length === 0
+        ? ['POST', `${serverPath(server)}/errors/routes`, want] as const
+        : ['PUT', `${serverPath(server)}/errors/routes/0`, want] as const;
   await caddy.write(method, path, body, async () => {
     const now = await caddy.routeById(id);
     return now !== undefined && sameRoute(now, want);

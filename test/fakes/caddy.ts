@@ -115,6 +115,9 @@ export class FakeCaddy implements CaddyPort {
     this.step('write');
     const [parent, key] = this.parent(path);
     const value = structuredClone(body);
+    // Caddy 2.6.2 inserts with PUT only before an existing element: on [] even index 0 is
+    // "array index out of bounds" (500), measured.
+    if (Array.isArray(parent) && method === 'PUT' && !(Number(key) < parent.length)) return Promise.reject(new OperationError(`Caddy: [${path}] array index out of bounds: ${key}`));
     if (Array.isArray(parent) && method === 'PUT') parent.splice(Number(key), 0, value);
     else if (method === 'POST' && Array.isArray((parent as Record<string, unknown>)[key])) ((parent as Record<string, unknown[]>)[key] ?? []).push(value);
     else (parent as Record<string, unknown>)[key] = value;

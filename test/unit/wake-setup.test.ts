@@ -41,6 +41,14 @@ describe('wake setup', () => {
     expect(await ensureWakeSetup(caddy, 'srv0', C)).toEqual([]);
   });
 
+  it('adds the wake route to an empty error-route list (what deleting the last one by @id leaves)', async () => {
+    const caddy = new FakeCaddy();
+    await ensureWakeSetup(caddy, 'srv0', C);
+    expect(await caddy.deleteById('ftu-wake')).toBe(true);
+    expect(await ensureWakeSetup(caddy, 'srv0', C)).toEqual(['add wake route ftu-wake (to 127.0.0.1:9098)']);
+    expect(await ensureWakeSetup(caddy, 'srv0', C)).toEqual([]);
+  });
+
   it('reads the server, the logging app and the wake route all at once', async () => {
     const caddy = new GatedCaddy(3);
     caddy.gated = false;
