@@ -24,6 +24,8 @@ export const podmanBackend: TenantBackend = {
 
   validateAdd(_ctx, req) {
     if (req.node !== undefined) throw new UsageError('--node places a tenant on a swarm node: it needs FEATHER_TENANT_BACKEND=swarm');
+    // podman's add finds the kept volume on this server by itself; --purge on remove deletes it.
+    if (req.newVolume === true) throw new UsageError('--new-volume leaves a volume kept on another swarm node: it needs FEATHER_TENANT_BACKEND=swarm', `on podman, delete the kept volume with: feather-tenant remove ${req.name} --purge`);
   },
 
   prepareAdd: preparePodmanAdd,

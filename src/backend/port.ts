@@ -29,6 +29,8 @@ export interface AddRequest {
   createdAt?: number | undefined;
   /** The swarm node (feather.host label) to place it on; default the emptiest. */
   node?: string | undefined;
+  /** swarm: start empty away from the volume remove kept (core/kept-volume.ts), which stays where it is. */
+  newVolume?: boolean | undefined;
 }
 
 /** Copies the tenant's volume into `file` as one tar: its size and sha256. */

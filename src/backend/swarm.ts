@@ -8,7 +8,8 @@ import { requireSwarmWake } from '../core/swarm-wake.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
 import type { ServiceSummary } from '../core/service.js';
 import { objectName, prefixFilter, tenantLabels, tenantUrl } from '../core/tenant.js';
-import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
+import { tenantServiceSpec } from '../core/tenant-service-spec.js';
+import { placeTenant } from '../core/kept-volume.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
@@ -36,7 +37,9 @@ export class SwarmBackend implements TenantBackend {
     if (services.some((s) => s.name === obj)) {
       throw new ConflictError(`a service named ${obj} exists but tenant ${req.name} is not in state`, `remove its leftovers with: feather-tenant remove ${req.name}`);
     }
-    const node = pickNode(nodes, services, req.node);
+    // Back where remove kept its volume, if it did (core/kept-volume.ts); the record goes once the service runs.
+    const kept = ctx.keptVolumes().get(req.name);
+    const { node, reused, note } = placeTenant(nodes, services, { name: req.name, wanted: req.node, newVolume: req.newVolume === true, kept });
     return {
       // The row keeps a port from the range as on podman (the state's shape); Caddy dials the service.
       reserve: () => Promise.resolve(ctx.store().reserve({ name: req.name, image: req.image, volume: obj, secret: obj, range: c.ports, alsoUsed: new Set(), now: ctx.now(), createdAt: req.createdAt })),
@@ -48,7 +51,12 @@ export class SwarmBackend implements TenantBackend {
         await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node }), password, fill);
         ctx.checkpoint('add:started');
         await waitRunning(ctx, this.swarm, obj);
-        return { containerId: obj, port: c.containerPort, volumeReused: false, node };
+        if (kept) {
+          if (note !== undefined) ctx.log(note);
+          ctx.keptVolumes().forget(req.name);
+          undo.push(`kept volume record of ${req.name}`, () => ctx.keptVolumes().keep(kept));
+        }
+        return { containerId: obj, port: c.containerPort, volumeReused: reused, node };
       },
     };
   }
@@ -169,12 +177,17 @@ export class SwarmBackend implements TenantBackend {
     const obj = objectName(ctx.config, name);
     // The volume lives on the tenant's node, out of this manager's reach: --purge is not offered.
     if (purge) throw new UsageError('--purge is not supported with FEATHER_TENANT_BACKEND=swarm', `delete the volume ${obj} on its node with: docker volume rm ${obj}`);
-    const found = row !== undefined || (await this.swarm.state(obj)) !== undefined;
+    const service = await this.swarm.inspect(obj);
     return {
-      found,
+      found: row !== undefined || service !== undefined,
       volume: obj,
       volumeKept: true,
       teardown: async () => {
+        // Recorded before the service goes (its node is known only while it exists): add puts the
+        // tenant back there. A row whose add never made a service may never have made a volume.
+        if (service !== undefined || (row !== undefined && row.status !== 'provisioning')) {
+          ctx.keptVolumes().keep({ name, volume: obj, node: service?.node ?? null, removedAt: ctx.now() });
+        }
         await this.swarm.remove(obj, [...new Set([obj, ...(row?.secret ? [row.secret] : [])])]);
         return [`service ${obj}`];
       },

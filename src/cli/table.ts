@@ -142,12 +142,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [['<name>', 'tenant name: a DNS label (a-z, 0-9, -), 1-32 characters, starting with a letter']],
     options: [
       { flags: '--image <image>', description: 'work image, a plain reference [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (default: FEATHER_TENANT_IMAGE)' },
-      { flags: '--node <host>', description: 'FEATHER_TENANT_BACKEND=swarm: the node (its feather.host label) to run on (default: the one with the fewest tenants)' },
+      { flags: '--node <host>', description: 'FEATHER_TENANT_BACKEND=swarm: the node (its feather.host label) to run on (default: the node holding the volume remove kept, else the one with the fewest tenants)' },
+      { flags: '--new-volume', description: 'FEATHER_TENANT_BACKEND=swarm: start empty on another node than the one holding the volume remove kept (that volume stays there)' },
       JSON_OUT('print the tenant as JSON'),
     ],
     help: examples(['feather-tenant add alice', 'feather-tenant add bob --image localhost/feather-work:v2 --json', 'FEATHER_TENANT_BACKEND=swarm feather-tenant add carol --node 2']),
     backends: EVERY_BACKEND,
-    run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image), node: str(o.node) }), (r) => r.printAdd, o),
+    run: ([name = ''], o) => runAndRender(() => import('../commands/add.js'), (m, ctx) => m.add(ctx, { name, image: str(o.image), node: str(o.node), newVolume: flag(o.newVolume) }), (r) => r.printAdd, o),
   },
   {
     name: 'remove',

@@ -26,6 +26,8 @@ export interface AddOptions {
   createdAt?: number | undefined;
   /** The swarm backend: the node (its feather.host label) to place the tenant on; default the emptiest. */
   node?: string | undefined;
+  /** The swarm backend: a new, empty volume, not the one remove kept on another node (core/kept-volume.ts). */
+  newVolume?: boolean | undefined;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface AddOptions {
 export async function add(ctx: Context, opts: AddOptions): Promise<AddResult> {
   const name = validateName(opts.name);
   const image = opts.image === undefined ? ctx.config.image : validateImage(opts.image, '--image');
-  const req = { name, image, fillVolume: opts.fillVolume, replaceVolume: opts.replaceVolume, createdAt: opts.createdAt, node: opts.node };
+  const req = { name, image, fillVolume: opts.fillVolume, replaceVolume: opts.replaceVolume, createdAt: opts.createdAt, node: opts.node, newVolume: opts.newVolume };
   ctx.backend.validateAdd(ctx, req);
   return withLock(ctx, name, 'add', async () => {
     const c = ctx.config;

@@ -54,6 +54,9 @@ export async function move(ctx: Context, rawName: string, rawNode: string | unde
       if (awake) await swarm.scale(obj, 1).then(() => waitRunning(ctx, swarm, obj)).catch((e: unknown) => ctx.log(`could not start ${name} again: ${String(e)}`));
       throw err;
     }
+    // A kept volume's record (core/kept-volume.ts) follows the live data; the old copy is not
+    // recorded, so a later add never goes back to it.
+    ctx.keptVolumes().moved(name, to);
     ctx.log(`the old copy of ${name}'s data stays on node ${from} as volume ${obj}; remove it there when you no longer need it`);
     if (awake) {
       await swarm.scale(obj, 1);

@@ -18,7 +18,8 @@ import { TenantStore } from '../store/tenants.js';
 import { AdminStore } from '../store/admin.js';
 import { UsageStore } from '../store/usage.js';
 import { SummaryStore } from '../store/summaries.js';
-import type { AdminState, LockState, RevocationQueue, SleepState, SummaryState, TenantState, UsageState } from '../store/port.js';
+import { KeptVolumeStore } from '../store/kept-volumes.js';
+import type { AdminState, KeptVolumeState, LockState, RevocationQueue, SleepState, SummaryState, TenantState, UsageState } from '../store/port.js';
 import { loadConfig } from './load-config.js';
 import { osProcessProbe } from '../os/process-probe.js';
 
@@ -50,6 +51,8 @@ export interface Context {
   usage(): UsageState;
   /** Summaries tenants pushed: the same database. */
   summaries(): SummaryState;
+  /** Swarm volumes remove kept, with their nodes: the same database. */
+  keptVolumes(): KeptVolumeState;
   now(): number;
   /** Human progress lines (stderr); data goes to stdout through the renderer. */
   log(line: string): void;
@@ -77,6 +80,7 @@ export function createContext(env: Env = process.env): Context {
   let admin: AdminStore | undefined;
   let usage: UsageStore | undefined;
   let summaries: SummaryStore | undefined;
+  let keptVolumes: KeptVolumeStore | undefined;
   const getDb = () => (db ??= openDb(config.stateDir));
   // Test-only: SIGKILL ourselves at a named step, to prove `reconcile` repairs any crash.
   const dieAt = env.FEATHER_TENANT_TEST_DIE_AT;
@@ -99,6 +103,7 @@ export function createContext(env: Env = process.env): Context {
     admin: () => (admin ??= new AdminStore(getDb())),
     usage: () => (usage ??= new UsageStore(getDb())),
     summaries: () => (summaries ??= new SummaryStore(getDb())),
+    keptVolumes: () => (keptVolumes ??= new KeptVolumeStore(getDb())),
     now: Date.now,
     log: (line) => process.stderr.write(`${line}\n`),
     checkpoint: (step) => {

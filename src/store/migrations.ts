@@ -112,4 +112,13 @@ export const MIGRATIONS: readonly string[] = [
   // issue 13 (review): the bytes each summary push took on the wire, so the sweep can leave them
   // out of a tenant's traffic (a push is not activity; activity/traffic.ts).
   `ALTER TABLE summaries ADD COLUMN wire_bytes INTEGER NOT NULL DEFAULT 0;`,
+  // issue 14: kept volumes on swarm. remove keeps a tenant's volume on its node, where only a
+  // task on that node sees it: the node is recorded here so that add puts the tenant back with
+  // its data (core/kept-volume.ts). node NULL: the service was already gone, the node unknown.
+  `CREATE TABLE kept_volumes (
+     name       TEXT PRIMARY KEY,
+     volume     TEXT NOT NULL,
+     node       TEXT,
+     removed_at INTEGER NOT NULL
+   ) STRICT;`,
 ];

@@ -10,6 +10,7 @@ import type { Reservation } from './tenants.js';
 import type { AdminLive } from './admin.js';
 import type { Colour } from '../core/admin.js';
 import type { UsageDelta, UsageRow, UsageSample } from '../core/usage.js';
+import type { KeptVolume } from '../core/kept-volume.js';
 
 export interface TenantState {
   /** Runs `fn` in one write transaction: everything in it happens, or nothing. */
@@ -85,4 +86,12 @@ export interface AdminState {
   /** The admin instance's live colour and image; undefined before it first ran. */
   live(): AdminLive | undefined;
   setLive(colour: Colour, image: string, now: number): void;
+}
+
+/** Swarm volumes remove kept, and their nodes (store/kept-volumes.ts). */
+export interface KeptVolumeState {
+  get(name: string): KeptVolume | undefined;
+  keep(k: KeptVolume): void;
+  moved(name: string, node: string): void;
+  forget(name: string): void;
 }

@@ -26,16 +26,7 @@ const probe = (s: BackendStack, from: string, target: string) =>
 // A stop or a start takes effect in Caddy's view within this (swarm: DNS follows the task).
 const SETTLE_MS = 30_000;
 
-/**
- * A promise a backend is known not to keep yet, with why: its test is registered as `it.fails`,
- * so the run stays green while it fails and turns red the day it passes (then drop the gap).
- */
-export interface KnownGaps {
-  /** add after remove finds the kept volume's data */
-  readd?: string;
-}
-
-export function behaviourSuite(backend: string, makeStack: MakeStack, gaps: KnownGaps = {}): void {
+export function behaviourSuite(backend: string, makeStack: MakeStack): void {
   describe(`behaviour on ${backend}`, () => {
     let s: BackendStack;
     let password = '';
@@ -146,8 +137,9 @@ export function behaviourSuite(backend: string, makeStack: MakeStack, gaps: Know
     });
 
     let readded: Record<string, unknown> = {};
-    // carol first: on swarm she takes the node alice's volume is on (the emptiest), so the next
-    // test asks whether add looks for the kept volume or starts a new one where it places alice
+    // carol first: on swarm she takes the node alice's volume is on (the emptiest), so by tenant
+    // count alice would go to the other node: the next test asks whether add goes back to the
+    // kept volume (swarm: remove recorded its node; core/kept-volume.ts)
     it('add of a removed name again (another tenant added meanwhile): served', async () => {
       expect((await s.cli('add', 'carol')).code).toBe(0);
       readded = json<Record<string, unknown>>(await s.cli('add', 'alice', '--json'));
@@ -155,9 +147,7 @@ export function behaviourSuite(backend: string, makeStack: MakeStack, gaps: Know
       await waitFor(() => servedBy(s, 'alice'), SETTLE_MS, 'alice served again');
     });
 
-    // Only the gap's own assertions here, so `it.fails` cannot pass on some other failure.
-    const readd = gaps.readd === undefined ? it : it.fails;
-    readd(`...and finds the old data, and says it reused the volume${gaps.readd ? ` [known gap: ${gaps.readd}]` : ''}`, async () => {
+    it('...and finds the old data, and says it reused the volume', async () => {
       expect(await home(s, 'alice')).toEqual(expect.arrayContaining(['before-stop', 'before-restart']));
       expect(readded.volumeReused).toBe(true);
     });

@@ -13,6 +13,7 @@ import { SleepStore } from '../../src/store/sleep.js';
 import { TenantStore } from '../../src/store/tenants.js';
 import { UsageStore } from '../../src/store/usage.js';
 import { SummaryStore } from '../../src/store/summaries.js';
+import { KeptVolumeStore } from '../../src/store/kept-volumes.js';
 import { FakeCaddy } from './caddy.js';
 import { fakePodman, type FakePodman } from './podman.js';
 import { FakeSwarm } from './swarm.js';
@@ -43,6 +44,7 @@ export function fakeContext(env: Env = {}): FakeContext {
   const admin = new AdminStore(db);
   const usage = new UsageStore(db);
   const summaries = new SummaryStore(db);
+  const keptVolumes = new KeptVolumeStore(db);
   const lines: string[] = [];
   let now = 1_700_000_000_000;
   const podman = fakePodman();
@@ -63,6 +65,7 @@ export function fakeContext(env: Env = {}): FakeContext {
     admin: () => admin,
     usage: () => usage,
     summaries: () => summaries,
+    keptVolumes: () => keptVolumes,
     now: () => (now += 1000),
     log: (line) => void lines.push(line),
     checkpoint: () => {},

@@ -106,6 +106,16 @@ describe('swarm backend', () => {
     expect((await s.get('alice', '/cgi-bin/info')).body).not.toContain('tenant=alice');
   });
 
+  it("add alice --node 1 after that: exit 2, her data is on node 2 (recorded by remove); nothing made", async () => {
+    const r = await s.cli('add', 'alice', '--node', '1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("alice's data is on node 2 (volume ftsw-alice, kept by remove), not on node 1");
+    expect(r.stderr).toContain('feather-tenant add alice --node 2 && feather-tenant move alice --node 1');
+    expect(await code(docker(1, 'service', 'inspect', 'ftsw-alice'))).not.toBe(0);
+    expect(await code(docker(1, 'volume', 'inspect', 'ftsw-alice'))).not.toBe(0);
+    expect(await out(s.cli('list'))).not.toMatch(/^alice /m);
+  });
+
   it('move bob from node 1 to node 2: the data arrives whole, owners kept, served from node 2', async () => {
     const data = 'mkdir -p /home/user/d && echo moved-1 > /home/user/d/f && head -c 300000 /dev/urandom > /home/user/big && md5sum /home/user/big';
     const sum = (await out(docker(1, 'exec', await taskContainer(1, 'ftsw-bob'), 'sh', '-c', data))).split(' ')[0];

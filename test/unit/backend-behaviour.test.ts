@@ -87,6 +87,17 @@ for (const [backend, b] of Object.entries(BACKENDS)) {
       expect(await exitOf(remove(ctx, { name: 'alice', purge: false, yes: false }))).toBe(EXIT.notFound);
     });
 
+    it('add after remove finds the kept volume (another tenant added meanwhile) and says so', async () => {
+      setup();
+      await add(ctx, { name: 'alice' });
+      await add(ctx, { name: 'bob' });
+      for (const name of ['alice', 'bob']) await remove(ctx, { name, purge: false, yes: false });
+      // on swarm carol takes alice's node (the emptiest, lowest label): by count alice would go elsewhere
+      await add(ctx, { name: 'carol' });
+      expect(await add(ctx, { name: 'alice' })).toMatchObject({ name: 'alice', volume: 'fake-alice', volumeReused: true });
+      expect(await add(ctx, { name: 'dave' })).toMatchObject({ volumeReused: false });
+    });
+
     it("logs: the tenant's last lines as data, streamed; a tenant with nothing running them: exit 3", async () => {
       setup();
       await add(ctx, { name: 'alice' });
