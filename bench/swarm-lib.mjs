@@ -125,6 +125,10 @@ export async function swarmSide({ prefix, domain, image }) {
           ? manager(['curl', '-s', '-X', method, '--unix-socket', admin.replace(/^unix:?\/*/, '/'), `http://localhost${path}`])
           : manager(['curl', '-s', '-X', method, `${admin}${path}`]));
         await adminCall('DELETE', `/id/${prefix}wake`);
+        // An empty error-route list is left out, not left behind: `add`'s wake setup PUTs at index 0
+        // of a list it finds, which Caddy 2.6 refuses for an empty one (500 "array index out of bounds").
+        const errors = '/config/apps/http/servers/tenants/errors';
+        if (String((await adminCall('GET', `${errors}/routes`)).stdout).trim() === '[]') await adminCall('DELETE', errors);
         await adminCall('DELETE', `/config/apps/http/servers/${prefix}direct`);
         rmSync(direct, { force: true });
         rmSync(watchdogSock, { force: true });
