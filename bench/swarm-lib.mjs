@@ -5,7 +5,7 @@
 // watchdog's and the direct server's unix sockets are in the shared directory, reachable from here.
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,11 @@ export async function swarmSide({ prefix, domain, image }) {
       const r = await manager(['curl', '-s', '-o', '/dev/null', '-m', '60', '-w', '%{http_code} %{time_starttransfer}', '-H', `Host: ${name}.${domain}`, 'http://127.0.0.1:8080/']);
       const [code, secs] = String(r.stdout).split(' ');
       return { status: Number(code), ms: Number(secs) * 1000 };
+    },
+    /** The watchdog's last "wake finished" (its own measure: wake lease to the probe's first answer), ms. */
+    lastWakeMs() {
+      const lines = readFileSync(join(state, 'watchdog.log'), 'utf8').split('\n').filter((l) => l.includes('"wake finished"'));
+      return Number(JSON.parse(lines.at(-1) ?? '{}').ms ?? NaN);
     },
     /** The watchdog on the manager (its log in the state dir), once it answers on its socket. */
     async startWatchdog(/** @type {Record<string, string>} */ extra = {}) {

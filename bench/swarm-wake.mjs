@@ -81,11 +81,13 @@ try {
     const a = await s.firstByte(NAME);
     if (a.status !== 200) throw new Error(`swarm wake answered ${a.status}`);
     t.swarmOurs.push(a.ms);
+    const watchdogMs = s.lastWakeMs();
 
     await swarmAsleep();
     let t0 = performance.now();
     const scaled = await s.docker(1, 'service', 'scale', '--detach', `${service}=1`);
     if (scaled.exitCode !== 0) throw new Error(`docker service scale: ${scaled.stderr}`);
+    const cliMs = performance.now() - t0;
     await until(() => s.answers(NAME), 'swarm raw wake');
     t.swarmRaw.push(performance.now() - t0);
 
@@ -100,7 +102,7 @@ try {
     await until(() => firstByte(port, HOST, '/').then((x) => x.status === 200, () => false), 'podman raw wake');
     t.podmanRaw.push(performance.now() - t0);
     const f = (/** @type {number[]} */ xs) => `${(xs.at(-1) ?? NaN).toFixed(0)} ms`;
-    console.log(`round ${i + 1}: swarm ours ${f(t.swarmOurs)}, raw ${f(t.swarmRaw)}; podman ours ${f(t.podmanOurs)}, raw ${f(t.podmanRaw)}`);
+    console.log(`round ${i + 1}: swarm ours ${f(t.swarmOurs)} (the watchdog's wake ${watchdogMs} ms), raw ${f(t.swarmRaw)} (docker service scale returned in ${cliMs.toFixed(0)} ms); podman ours ${f(t.podmanOurs)}, raw ${f(t.podmanRaw)}`);
   }
 
   const m = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
