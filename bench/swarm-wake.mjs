@@ -47,7 +47,9 @@ const cleanup = () => (cleaning ??= (async () => {
   await pm?.cleanup().catch((/** @type {Error} */ e) => console.error(`podman cleanup: ${e.message}`));
   await sw?.close().catch((/** @type {Error} */ e) => console.error(`swarm cleanup: ${e.message}`));
 })());
-for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.once(sig, () => void cleanup().then(() => process.exit(130)));
+// `on`, not `once`: execa's exit handler kills the process again when it finds no other listener
+// for the signal, which ended a first cleanup half-way (seen: the watchdog and tenants left).
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(sig, () => void cleanup().then(() => process.exit(130)));
 
 /** @type {Record<'swarmOurs' | 'swarmRaw' | 'podmanOurs' | 'podmanRaw', number[]>} */
 const t = { swarmOurs: [], swarmRaw: [], podmanOurs: [], podmanRaw: [] };
