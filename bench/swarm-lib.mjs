@@ -127,7 +127,8 @@ export async function swarmSide({ prefix, domain, image }) {
       }
       if (!broughtUp) {
         const adminCall = (/** @type {string} */ method, /** @type {string} */ path) => (admin.startsWith('unix')
-          ? manager(['curl', '-s', '-X', method, '--unix-socket', admin.replace(/^unix:?\/*/, '/'), `http://localhost${path}`])
+          // an empty Host header: the only one Caddy's admin accepts on a socket
+          ? manager(['curl', '-s', '-X', method, '--unix-socket', admin.replace(/^unix:?\/*/, '/'), '-H', 'Host;', `http://localhost${path}`])
           : manager(['curl', '-s', '-X', method, `${admin}${path}`]));
         await adminCall('DELETE', `/id/${prefix}wake`);
         // An empty error-route list is left out, not left behind: `add`'s wake setup PUTs at index 0
