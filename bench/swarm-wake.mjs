@@ -1,85 +1,122 @@
-// Wake latency, swarm backend against podman, in one run (issue 14). Needs root, podman and the
-// two-node harness (scripts/swarm-harness.sh; brought up here if it is not, and taken down again).
-//  swarm raw:  `docker service scale S=1` until the first answer through Caddy on the manager,
-//              for a tenant pinned to node 2 (so across the overlay network).
-//  swarm CLI:  `feather-tenant start` (scale 1, waits for the task) until that first answer.
-//  podman:     `podman start` of the same image until the first answer on its published port.
-// Each first answer is polled every 50 ms (curl in the manager's network namespace for swarm).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CLI, IMAGE, ROOT, median } from './lib.mjs';
+// Wake latency, swarm backend against podman, in one run (issue 14): `npm run bench:swarm`. Needs
+// root, podman and the two-node harness (scripts/swarm-harness.sh, with FEATHER_SWARM_NS, _BASE
+// and _SUBNET as given; brought up here if it is not, and then taken down again). ROUNDS rounds
+// (default 5), each measuring the four in turn so drift hits them alike:
+//  swarm, ours:   a tenant pinned to node 2, put to sleep by a sweep (scaled to 0, marked asleep);
+//                 a GET through Caddy on the manager (its Host, no `Accept: text/html`: held, not the
+//                 waiting page) from the request to the first byte of the tenant's own answer
+//                 (curl's time_starttransfer), the watchdog waking it (scale 1, probe, relay).
+//  swarm, raw:    asleep the same way; `docker service scale --detach S=1` (what the wake runs),
+//                 then Caddy's direct route polled every 10 ms until the app answers (the
+//                 watchdog's own probe; the public route would wake it through the watchdog).
+//  podman, ours:  the same GET to a tenant asleep by a sweep on this host's podman, through its
+//                 private Caddy and watchdog (bench/wake-lib.mjs, as bench/wake.mjs).
+//  podman, raw:   `podman start` + its published port polled every 10 ms.
+import { execa } from 'execa';
+import { report } from './lib.mjs';
+import { DOMAIN, IMAGE, firstByte, median, sleep, startStack } from './wake-lib.mjs';
+import { swarmSide, until } from './swarm-lib.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const harness = join(ROOT, 'scripts/swarm-harness.sh');
-// the harness's own variables (scripts/swarm-harness.sh), its defaults when unset
-const BASE = process.env.FEATHER_SWARM_BASE ?? '/tmp/feather-swarm';
-const NS = process.env.FEATHER_SWARM_NS ?? 'fts';
-const DOCKER = '/var/cache/feather-tenant-swarm/root/usr/bin/docker';
-const inManager = ['nsenter', `--net=/run/netns/${NS}-n1`, '--'];
+const NAME = 't1';
+const HOST = `${NAME}.${DOMAIN}`;
+// The watchdog never sweeps during the run; the bench's own sweep finds every tenant idle at once.
+const WATCHDOG = { FEATHER_TENANT_IDLE_MINUTES: '600', FEATHER_TENANT_SWEEP_INTERVAL: '3600' };
+const IDLE_NOW = { FEATHER_TENANT_IDLE_MINUTES: '0.0001' };
 
-/** @param {string[]} argv @param {Record<string, string>} [env] */
-function run(argv, env = {}) {
-  const r = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
-/** @param {() => boolean} answered */
-async function until(answered) {
-  for (let i = 0; i < 1200; i++) {
-    if (answered()) return;
-    await sleep(50);
+/** @typedef {(args: string[], extra?: Record<string, string>) => Promise<string>} Run */
+
+/** Asleep the way the watchdog puts it to sleep: a sweep that finds it idle (stopped, marked asleep). */
+/** @param {Run} run */
+async function sweepToSleep(run) {
+  for (let i = 0; ; i++) {
+    const r = JSON.parse(await run(['sweep', '--json'], IDLE_NOW));
+    if (r.stopped.some((/** @type {{ name: string }} */ s) => s.name === NAME)) return;
+    if (i === 50) throw new Error(`the sweep kept ${NAME}: ${JSON.stringify(r.kept)}`);
+    await sleep(200);
   }
-  throw new Error('no answer within 60 s');
 }
-/** @param {string[]} curl */
-const answers = (curl) => spawnSync(curl[0] ?? '', curl.slice(1), { encoding: 'utf8' }).stdout.trim() === '200';
 
-const wasUp = spawnSync(DOCKER, ['-H', `unix://${BASE}/n1/docker.sock`, 'info'], { stdio: 'ignore' }).status === 0;
-if (!wasUp) run(['bash', harness, 'up']);
-const state = mkdtempSync(join(tmpdir(), 'ftb-swarm-'));
-const env = {
-  FEATHER_TENANT_BACKEND: 'swarm', FEATHER_TENANT_DOCKER: DOCKER, DOCKER_HOST: `unix://${BASE}/n1/docker.sock`,
-  FEATHER_TENANT_STATE_DIR: state, FEATHER_TENANT_CADDY_ADMIN: `unix:${BASE}/caddy/admin.sock`, FEATHER_TENANT_PREFIX: 'ftsb-',
-  FEATHER_TENANT_DOMAIN: 'bench.test', FEATHER_TENANT_SCHEME: 'http', FEATHER_TENANT_IMAGE: IMAGE, FEATHER_TENANT_ACCESS_LOG: '/tmp/access.log',
-};
-const cli = (/** @type {string[]} */ ...args) => run([...inManager, process.execPath, CLI, ...args], env);
-const viaCaddy = [...inManager, 'curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code}', '-H', 'Host: alice.bench.test', 'http://127.0.0.1:8080/'];
-const podmanPort = 39391;
-const direct = ['curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code}', `http://127.0.0.1:${podmanPort}/`];
+/** @type {Awaited<ReturnType<typeof swarmSide>> | undefined} */
+let sw;
+/** @type {Awaited<ReturnType<typeof startStack>> | undefined} */
+let pm;
+/** @type {Promise<unknown> | undefined} */
+let cleaning;
+const cleanup = () => (cleaning ??= (async () => {
+  await pm?.cleanup().catch((/** @type {Error} */ e) => console.error(`podman cleanup: ${e.message}`));
+  await sw?.close().catch((/** @type {Error} */ e) => console.error(`swarm cleanup: ${e.message}`));
+})());
+// `on`, not `once`: execa's exit handler kills the process again when it finds no other listener
+// for the signal, which ended a first cleanup half-way (seen: the watchdog and tenants left).
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(sig, () => void cleanup().then(() => process.exit(130)));
 
-/** @type {Record<string, number[]>} */
-const times = { 'swarm raw scale 0->1': [], 'swarm feather-tenant start': [], 'podman start': [] };
+/** @type {Record<'swarmOurs' | 'swarmRaw' | 'podmanOurs' | 'podmanRaw', number[]>} */
+const t = { swarmOurs: [], swarmRaw: [], podmanOurs: [], podmanRaw: [] };
 try {
-  cli('add', 'alice', '--node', '2');
-  run(['podman', 'run', '-d', '--name', 'ftsb-podman', '--init', '-p', `127.0.0.1:${podmanPort}:8080`, IMAGE]);
+  const s = await swarmSide({ prefix: `${process.env.FEATHER_SWARM_NS ?? 'fts'}b-`, domain: DOMAIN, image: IMAGE });
+  sw = s;
+  const service = `${s.env.FEATHER_TENANT_PREFIX}${NAME}`;
+  await s.cli(['add', NAME, '--node', '2']);
+  await s.startWatchdog(WATCHDOG);
+  const swarmRun = /** @type {Run} */ ((args, extra) => s.cli(args, extra));
+  const swarmAsleep = async () => {
+    await sweepToSleep(swarmRun);
+    // scale 0 waited for the task; its DNS entry goes a moment later
+    await until(async () => !(await s.answers(NAME)) && String((await s.docker(2, 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`)).stdout) === '', 'swarm tenant gone');
+    await sleep(200);
+  };
+
+  const p = await startStack('swarm-wake', '41020-41021');
+  pm = p;
+  await p.run(['add', NAME]);
+  const container = `${p.prefix}${NAME}`;
+  const port = JSON.parse(await p.run(['list', '--json']))[0].port;
+  await p.watchdog(WATCHDOG);
+  const podmanAsleep = async () => {
+    await sweepToSleep(p.run);
+    await sleep(200);
+  };
+
   for (let i = 0; i < ROUNDS; i++) {
-    cli('stop', 'alice');
+    await swarmAsleep();
+    const a = await s.firstByte(NAME);
+    if (a.status !== 200) throw new Error(`swarm wake answered ${a.status}`);
+    t.swarmOurs.push(a.ms);
+    const watchdogMs = s.lastWakeMs();
+
+    await swarmAsleep();
     let t0 = performance.now();
-    run([DOCKER, '-H', `unix://${BASE}/n1/docker.sock`, 'service', 'scale', '--detach', 'ftsb-alice=1']);
-    await until(() => answers(viaCaddy));
-    times['swarm raw scale 0->1']?.push(performance.now() - t0);
-    cli('stop', 'alice');
+    const scaled = await s.docker(1, 'service', 'scale', '--detach', `${service}=1`);
+    if (scaled.exitCode !== 0) throw new Error(`docker service scale: ${scaled.stderr}`);
+    const cliMs = performance.now() - t0;
+    await until(() => s.answers(NAME), 'swarm raw wake');
+    t.swarmRaw.push(performance.now() - t0);
+
+    await podmanAsleep();
+    const b = await firstByte(p.httpPort, HOST, '/');
+    if (b.status !== 200) throw new Error(`podman wake answered ${b.status}`);
+    t.podmanOurs.push(b.ms);
+
+    await podmanAsleep();
     t0 = performance.now();
-    cli('start', 'alice');
-    await until(() => answers(viaCaddy));
-    times['swarm feather-tenant start']?.push(performance.now() - t0);
-    run(['podman', 'stop', '-t', '2', 'ftsb-podman']);
-    t0 = performance.now();
-    run(['podman', 'start', 'ftsb-podman']);
-    await until(() => answers(direct));
-    times['podman start']?.push(performance.now() - t0);
+    await execa('podman', ['start', container]);
+    await until(() => firstByte(port, HOST, '/').then((x) => x.status === 200, () => false), 'podman raw wake');
+    t.podmanRaw.push(performance.now() - t0);
+    const f = (/** @type {number[]} */ xs) => `${(xs.at(-1) ?? NaN).toFixed(0)} ms`;
+    console.log(`round ${i + 1}: swarm ours ${f(t.swarmOurs)} (the watchdog's wake ${watchdogMs} ms), raw ${f(t.swarmRaw)} (docker service scale returned in ${cliMs.toFixed(0)} ms); podman ours ${f(t.podmanOurs)}, raw ${f(t.podmanRaw)}`);
   }
-  for (const [what, xs] of Object.entries(times)) {
-    console.log(`${what.padEnd(28)} median ${median(xs).toFixed(0)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}; ${xs.length} wakes)`);
-  }
+
+  const m = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
+  const range = (/** @type {number[]} */ xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
+  console.log(`\nwake, request to first byte, ${ROUNDS} rounds: median (min-max) ms`);
+  console.log(`  swarm  ours ${m.swarmOurs?.toFixed(0)} (${range(t.swarmOurs)}), raw ${m.swarmRaw?.toFixed(0)} (${range(t.swarmRaw)})`);
+  console.log(`  podman ours ${m.podmanOurs?.toFixed(0)} (${range(t.podmanOurs)}), raw ${m.podmanRaw?.toFixed(0)} (${range(t.podmanRaw)})`);
+  console.log(`  swarm / podman: ours ${((m.swarmOurs ?? NaN) / (m.podmanOurs ?? NaN)).toFixed(2)}x, raw ${((m.swarmRaw ?? NaN) / (m.podmanRaw ?? NaN)).toFixed(2)}x`);
+  report([
+    { what: `swarm wake (node 2, Caddy on node 1): request -> first byte, against docker service scale S=1 + polling the direct route`, ours: m.swarmOurs ?? NaN, raw: m.swarmRaw ?? NaN, aim: '-' },
+    { what: 'podman wake: request -> first byte, against podman start + polling the port', ours: m.podmanOurs ?? NaN, raw: m.podmanRaw ?? NaN, aim: '-' },
+  ]);
 } finally {
-  spawnSync(inManager[0] ?? '', [...inManager.slice(1), process.execPath, CLI, 'remove', 'alice'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  spawnSync('podman', ['rm', '-f', 'ftsb-podman'], { stdio: 'ignore' });
-  // remove keeps the volume; the task's container goes a moment after its service
-  for (let i = 0; i < 50 && spawnSync(DOCKER, ['-H', `unix://${BASE}/n2/docker.sock`, 'volume', 'rm', 'ftsb-alice'], { stdio: 'ignore' }).status !== 0; i++) await sleep(200);
-  rmSync(state, { recursive: true, force: true });
-  if (!wasUp) spawnSync('bash', [harness, 'down'], { stdio: 'ignore' });
+  await cleanup();
 }
