@@ -245,7 +245,7 @@ A running tenant's requests are held while its container is replaced and answere
 FEATHER_TENANT_READY_TIMEOUT, exits, or exits within FEATHER_TENANT_UPGRADE_SETTLE of its first
 answer, the old one is started again and upgrade exits 1 with the new one's last log lines. Asleep and stopped tenants are recreated and stay as they were.
 `,
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: async (args, o) => {
       // A variadic argument arrives as one array.
       const names = (args[0] as unknown as string[] | undefined) ?? [];
