@@ -67,13 +67,13 @@ export async function switchSwarmImage(ctx: Context, swarm: SwarmEngine, row: Te
     ctx.checkpoint('upgrade:begun');
     await swarm.setImage(obj, image);
     if (running) {
-      // The old task's grace, then the new one's ready timeout: as podman's stop, start and wait.
-      const deadline = Date.now() + STOP_GRACE_S * 1000 + c.readyTimeoutMs;
-      const task = await until(deadline, async () => { const t = await swarm.task(obj); return runs(t, image) ? t : undefined; }, `the new task of service ${obj} did not run within`);
+      // The old task's grace and the ready timeout for the new one to run (Swarm places it only
+      // once the old one is gone), then the ready timeout again to answer: podman's stop and start.
+      const task = await until(Date.now() + STOP_GRACE_S * 1000 + c.readyTimeoutMs, async () => { const t = await swarm.task(obj); return runs(t, image) ? t : undefined; }, `the new task of service ${obj} did not run within`);
       ctx.checkpoint('upgrade:stopped');
       // Only now: whatever answers from here on is the new task (stop-first: the old one is gone).
       store.setUpgrade(row.name, image, 'starting', ctx.now());
-      await until(deadline, async () => ((await probe()) ? true : undefined), `the new task of service ${obj} did not answer HTTP within`);
+      await until(Date.now() + c.readyTimeoutMs, async () => ((await probe()) ? true : undefined), `the new task of service ${obj} did not answer HTTP within`);
       ctx.checkpoint('upgrade:started');
       await settle(ctx, swarm, obj, task.id);
     } else {
