@@ -45,6 +45,11 @@ export async function swarmUpgradeState(ctx: Context, swarm: SwarmEngine, name: 
   return s && { state: s.desired > 0 ? 'running' : 'stopped', imageId: s.image };
 }
 
+/** list and show: the service's image reference differs from the tenant's configured one; null when unread. */
+export function refOutOfDate(s: { image?: string | undefined } | undefined, image: string): boolean | null {
+  return s?.image === undefined ? null : s.image !== image;
+}
+
 /** The task runs `image` (a reference docker may have pinned to a digest: `image@sha256:...`). */
 const runs = (t: ServiceTask | undefined, image: string) => t !== undefined && (t.image === image || t.image.startsWith(`${image}@`)) && t.state.startsWith('Running');
 

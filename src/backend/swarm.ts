@@ -14,16 +14,11 @@ import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
 import type { AddRequest, ImportTarget, LogSource, NodeVolume, VolumeCopy, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend, UpgradeEngine, UpgradeWorld } from './port.js';
 import type { UpgradeMode } from '../core/upgrade-plan.js';
-import { prepareSwarmUpgrade, swarmUpgradeState, switchSwarmImage, type AppProbe } from './swarm-upgrade.js';
+import { prepareSwarmUpgrade, refOutOfDate, swarmUpgradeState, switchSwarmImage, type AppProbe } from './swarm-upgrade.js';
 
 /** A service's state as list and show say it. */
 function serviceState(s: ServiceSummary | undefined): EngineState {
   return s === undefined ? 'missing' : s.desired === 0 ? 'stopped' : s.running > 0 ? 'running' : 'starting';
-}
-
-/** The service's image reference differs from the tenant's configured one; null when unread. */
-function refOutOfDate(s: ServiceSummary | undefined, image: string): boolean | null {
-  return s?.image === undefined ? null : s.image !== image;
 }
 
 export class SwarmBackend implements TenantBackend {
@@ -150,17 +145,10 @@ export class SwarmBackend implements TenantBackend {
     };
   }
 
-  prepareUpgrade(ctx: Context, rows: TenantRow[], images: string[]): Promise<UpgradeWorld> {
-    return prepareSwarmUpgrade(ctx, this.swarm, rows, images);
-  }
-
-  upgradeState(ctx: Context, name: string): Promise<UpgradeEngine | undefined> {
-    return swarmUpgradeState(ctx, this.swarm, name);
-  }
-
-  switchImage(ctx: Context, row: TenantRow, image: string, mode: UpgradeMode): Promise<void> {
-    return switchSwarmImage(ctx, this.swarm, row, image, mode, this.appProbe);
-  }
+  // upgrade: swarm-upgrade.ts
+  prepareUpgrade = (ctx: Context, rows: TenantRow[], images: string[]): Promise<UpgradeWorld> => prepareSwarmUpgrade(ctx, this.swarm, rows, images);
+  upgradeState = (ctx: Context, name: string): Promise<UpgradeEngine | undefined> => swarmUpgradeState(ctx, this.swarm, name);
+  switchImage = (ctx: Context, row: TenantRow, image: string, mode: UpgradeMode): Promise<void> => switchSwarmImage(ctx, this.swarm, row, image, mode, this.appProbe);
 
   private nodeVolume(c: Context['config'], name: string, image: string, node: string): NodeVolume {
     return { name: objectName(c, name), node, image, labels: tenantLabels(c, name) };
