@@ -13,6 +13,8 @@ import { teardownTenant } from '../tenant/teardown.js';
 import { preparePodmanAdd } from './podman-add.js';
 import { preparePodmanExport, preparePodmanImport } from './podman-transfer.js';
 import { listPodman, showPodman } from './podman-views.js';
+import { podmanUpgradeState, preparePodmanUpgrade } from './podman-upgrade.js';
+import { switchImage } from '../tenant/switch.js';
 import type { PreparedRemove, TenantBackend } from './port.js';
 
 // --init (catatonit) forwards SIGTERM, so a stop takes well under a second; the grace period
@@ -62,6 +64,9 @@ export const podmanBackend: TenantBackend = {
   prepareExport: preparePodmanExport,
   prepareImport: preparePodmanImport,
   prepareRemove,
+  prepareUpgrade: preparePodmanUpgrade,
+  upgradeState: podmanUpgradeState,
+  switchImage,
 };
 
 async function prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove> {

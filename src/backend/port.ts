@@ -5,7 +5,7 @@
 import type { CaddyRoute } from '../core/route.js';
 import type { BackendName } from '../core/backends.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
-import type { ServiceSpec, ServiceSummary, SwarmNode } from '../core/service.js';
+import type { ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../core/service.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
@@ -13,6 +13,7 @@ import type { Context } from '../runtime/context.js';
 import type { LogOptions } from '../podman/types.js';
 import type { LogLine } from '../podman/parse-logs.js';
 import type { Undo } from '../tenant/undo.js';
+import type { UpgradeMode } from '../core/upgrade-plan.js';
 
 
 /** What `add` (and `import`, which provisions the same way) asks for, validated. */
@@ -82,6 +83,22 @@ export interface LogSource {
   read(opts: { tail: number; since?: string | undefined }): Promise<LogLine[]>;
 }
 
+/** What upgrade's plan (core/upgrade-plan.ts) needs of the engine, read before anything changes. */
+export interface UpgradeWorld {
+  /** Each image asked for and the ID this backend compares (podman: the ID in its storage; swarm: the reference itself). */
+  ids: Map<string, string>;
+  /** Each tenant's container or service by tenant name; absent: it is missing. */
+  engines: Map<string, UpgradeEngine>;
+  /** Tenants with a new container an interrupted upgrade left (podman's `<obj>.next`). */
+  leftovers: Set<string>;
+}
+
+/** A container's or service's state ('running' or anything else) and the image ID it runs. */
+export interface UpgradeEngine {
+  state: string;
+  imageId: string | undefined;
+}
+
 export interface TenantBackend {
   readonly name: BackendName;
   /** Bad input for add on this backend, before the lock and any read. */
@@ -115,6 +132,16 @@ export interface TenantBackend {
   prepareExport(ctx: Context, row: TenantRow): Promise<VolumeCopy>;
   /** import's preflight for the archive's tenant under `name`: refuses a clash; changes nothing. */
   prepareImport(ctx: Context, o: { name: string; image: string; force: boolean }): Promise<ImportTarget>;
+  /** upgrade's preflight: refuses an image the engine does not have (or a setup the switch needs); changes nothing. */
+  prepareUpgrade(ctx: Context, rows: TenantRow[], images: string[], early?: Promise<ContainerSummary[]>): Promise<UpgradeWorld>;
+  /** The tenant's container or service now, read again under its lock. */
+  upgradeState(ctx: Context, name: string): Promise<UpgradeEngine | undefined>;
+  /**
+   * Moves one tenant (its lock held) to `image`: a running one with its requests held ("switching"
+   * in its row), until the new one answers and settles, else rolled back (tenant/switch.ts's
+   * RolledBack); an asleep or stopped one only gets the new image and stays as it was.
+   */
+  switchImage(ctx: Context, row: TenantRow, image: string, mode: UpgradeMode, o: { leftover: boolean }): Promise<void>;
   /** Reads what remove needs, refuses what this backend cannot remove; changes nothing. */
   prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove>;
 }
@@ -164,6 +191,10 @@ export interface SwarmEngine {
    * it); refuses a volume there that holds data, and rejects unless the node received it whole.
    */
   importVolume(v: NodeVolume, file: string, sha256: string): Promise<void>;
+  /** `service update --image` (stop-first, never resolved); returns once the manager took the order. */
+  setImage(name: string, image: string): Promise<void>;
+  /** The task the service wants running now; undefined: none (scaled to 0, or no such service). */
+  task(name: string): Promise<ServiceTask | undefined>;
   /** Swaps the service's placement constraint to another node; it stays scaled as it was. */
   pin(name: string, from: string | undefined, to: string): Promise<void>;
   /** Service, network and secrets; the volume stays on its node. Absent is success. */

@@ -13,7 +13,9 @@ import { placeTenant } from '../core/kept-volume.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
-import type { AddRequest, ImportTarget, LogSource, NodeVolume, VolumeCopy, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend } from './port.js';
+import type { AddRequest, ImportTarget, LogSource, NodeVolume, VolumeCopy, PreparedAdd, PreparedRemove, SwarmEngine, TenantBackend, UpgradeEngine, UpgradeWorld } from './port.js';
+import type { UpgradeMode } from '../core/upgrade-plan.js';
+import { prepareSwarmUpgrade, refOutOfDate, swarmUpgradeState, switchSwarmImage, type AppProbe } from './swarm-upgrade.js';
 
 /** A service's state as list and show say it. */
 function serviceState(s: ServiceSummary | undefined): EngineState {
@@ -23,7 +25,7 @@ function serviceState(s: ServiceSummary | undefined): EngineState {
 export class SwarmBackend implements TenantBackend {
   readonly name = 'swarm';
 
-  constructor(private readonly swarm: SwarmEngine) {}
+  constructor(private readonly swarm: SwarmEngine, private readonly appProbe?: AppProbe) {}
 
   validateAdd(ctx: Context): void {
     // The gate's verifier is the watchdog: Caddy's container reaches it only on a unix socket.
@@ -107,12 +109,12 @@ export class SwarmBackend implements TenantBackend {
       const obj = objectName(c, r.name);
       const s = byName.get(obj);
       byName.delete(obj);
-      // Image IDs live in each node's storage: out of date is not known here (upgrade is podman's alone).
+      // Image IDs live in each node's storage: out of date is the spec's reference against the configured one.
       // Scaled to 0 by a sweep: asleep, as on podman (a wake brings it back; `stop` does not).
       const engine = serviceState(s);
       const state = r.status !== 'active' ? r.status : engine === 'stopped' && r.asleepAt !== null ? 'asleep' : engine;
       return { name: r.name, port: r.port, url: tenantUrl(c, r.name), container: obj, state,
-        lastActive: r.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r.pinned, lastActivity: lastActivity(r, undefined), tracked: true, outOfDate: null, node: s?.node ?? null };
+        lastActive: r.lastActiveAt ? new Date(r.lastActiveAt).toISOString() : null, pinned: r.pinned, lastActivity: lastActivity(r, undefined), tracked: true, outOfDate: refOutOfDate(s, r.image), node: s?.node ?? null };
     });
     for (const s of byName.values()) {
       out.push({ name: s.name, port: null, url: '', container: s.name, state: serviceState(s), lastActive: null, pinned: false, lastActivity: null, tracked: false, outOfDate: null, node: s.node ?? null });
@@ -142,14 +144,19 @@ export class SwarmBackend implements TenantBackend {
       createdAt: new Date(row.createdAt).toISOString(),
       startedAt: null,
       imageId: null,
-      outOfDate: null,
-      upgrading: null,
+      outOfDate: refOutOfDate(s, row.image),
+      upgrading: row.upgrade ? { image: row.upgrade.image, step: row.upgrade.step } : null,
       lastActivity: lastActivity(row, undefined),
       pinned: row.pinned,
       ingestToken: row.ingestHash ? 'set' : 'none',
       node: s?.node ?? null,
     };
   }
+
+  // upgrade: swarm-upgrade.ts
+  prepareUpgrade = (ctx: Context, rows: TenantRow[], images: string[]): Promise<UpgradeWorld> => prepareSwarmUpgrade(ctx, this.swarm, rows, images);
+  upgradeState = (ctx: Context, name: string): Promise<UpgradeEngine | undefined> => swarmUpgradeState(ctx, this.swarm, name);
+  switchImage = (ctx: Context, row: TenantRow, image: string, mode: UpgradeMode): Promise<void> => switchSwarmImage(ctx, this.swarm, row, image, mode, this.appProbe);
 
   private nodeVolume(c: Context['config'], name: string, image: string, node: string): NodeVolume {
     return { name: objectName(c, name), node, image, labels: tenantLabels(c, name) };

@@ -235,7 +235,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [['[name...]', 'tenant names (or --all)']],
     options: [
       { flags: '--all', description: 'every tenant, one at a time (see --parallel); the first is a canary: on the first failure the rest are left untouched' },
-      { flags: '--image <image>', description: "the image to move to (default: each tenant's configured image, as podman's storage names it now)" },
+      { flags: '--image <image>', description: "the image to move to (default: each tenant's configured image, as podman's storage names it now; on swarm its reference)" },
       { flags: '--dry-run', description: 'print the plan, change nothing' },
       { flags: '--parallel <n>', description: 'after the canary, upgrade up to N tenants at once', default: '1' },
       JSON_OUT('print the outcome per tenant as JSON'),
@@ -245,8 +245,12 @@ A running tenant's requests are held while its container is replaced and answere
 (Caddy is not touched: open WebSockets of other tenants stay). If the new one does not answer within
 FEATHER_TENANT_READY_TIMEOUT, exits, or exits within FEATHER_TENANT_UPGRADE_SETTLE of its first
 answer, the old one is started again and upgrade exits 1 with the new one's last log lines. Asleep and stopped tenants are recreated and stay as they were.
+On swarm: the service's image is switched (docker service update --image, stop-first), with the
+same holding and rollback; out of date means the service's image reference differs from the
+configured (or --image) one: image IDs are each node's own, so tag a new image anew and load it
+on every node (docs/upgrade.md#swarm).
 `,
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: async (args, o) => {
       // A variadic argument arrives as one array.
       const names = (args[0] as unknown as string[] | undefined) ?? [];

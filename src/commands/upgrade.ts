@@ -1,7 +1,6 @@
 import { OperationError, UsageError } from '../core/errors.js';
 import { validateImage } from '../core/image-ref.js';
 import { validateName } from '../core/names.js';
-import { nextContainerName, objectName } from '../core/tenant.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { planUpgrade, type PlannedUpgrade, type UpgradeMode, type UpgradeOutcome } from '../core/upgrade-plan.js';
@@ -10,7 +9,7 @@ import { leaseMs } from './sweep.js';
 import { runCanary } from '../tenant/canary.js';
 import { withLock } from '../tenant/lock.js';
 import { requireTenant } from '../tenant/require.js';
-import { RolledBack, switchImage } from '../tenant/switch.js';
+import { RolledBack } from '../tenant/switch.js';
 
 export interface UpgradeOptions {
   names: string[];
@@ -69,8 +68,8 @@ function parseParallel(v: string | undefined): number {
 /**
  * `upgrade <name...> | --all`: moves tenants to a new image (or their configured image's new
  * ID), one at a time by default, the first as a canary: on the first failure the rest are left
- * untouched. Everything is checked before anything changes: names, options, and that every
- * image is in podman's storage.
+ * untouched. Everything is checked before anything changes: names, options, and what the backend's
+ * preflight checks (podman: every image is in its storage). The switch itself is the backend's.
  */
 export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeResult> {
   if (o.all === (o.names.length > 0)) throw new UsageError('name the tenants to upgrade, or give --all (not both)');
@@ -80,22 +79,11 @@ export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeR
   const store = ctx.store();
   const rows: TenantRow[] = o.all ? store.list() : names.map((n) => requireTenant(ctx, n));
 
-  const c = ctx.config;
   const images = [...new Set(rows.map((r) => image ?? r.image))];
-  const [ids, containers] = await Promise.all([
-    Promise.all(images.map(async (i) => [i, await ctx.podman.imageId(i)] as const)),
-    o.early ?? ctx.podman.listContainersNamed(c.prefix),
-  ]);
-  const missing = ids.filter(([, id]) => id === undefined).map(([i]) => i);
-  if (missing.length > 0) {
-    throw new OperationError(`image ${missing.join(', ')} is not in podman's storage; nothing was changed`, 'load it first: podman load -i IMAGE.tar (or podman pull), then run upgrade again');
-  }
-  const idOf = new Map(ids.map(([i, id]) => [i, id as string]));
-  const byName = new Map(containers.map((k) => [k.name, k]));
+  const world = await ctx.backend.prepareUpgrade(ctx, rows, images, o.early);
   const plan = planUpgrade(rows.map((row) => {
-    const k = byName.get(objectName(c, row.name));
     const target = image ?? row.image;
-    return { row, container: k && { state: k.state, imageId: k.imageId }, target: { image: target, id: idOf.get(target) as string } };
+    return { row, container: world.engines.get(row.name), target: { image: target, id: world.ids.get(target) as string } };
   }));
   const entry = (p: PlannedUpgrade, outcome: UpgradeOutcome, extra: Partial<UpgradeEntry> = {}): UpgradeEntry =>
     ({ name: p.name, outcome, mode: p.mode, image: p.image, fromId: p.fromId, toId: p.toId, detail: p.why, ...extra });
@@ -109,17 +97,17 @@ export async function upgrade(ctx: Context, o: UpgradeOptions): Promise<UpgradeR
         const waited = await sweepStopDone(ctx, p.name);
         const row = requireTenant(ctx, p.name);
         if (row.status !== 'active' || row.upgrade) throw new OperationError(`${p.name} changed meanwhile (${row.upgrade ? 'an upgrade of it was interrupted' : row.status}): run feather-tenant reconcile, then upgrade again`);
-        // The state podman gave the plan, unless the row changed since (a sweep put it to sleep,
+        // The state the engine gave the plan, unless the row changed since (a sweep put it to sleep,
         // a command started or stopped it, another upgrade moved it): then asked again. One
-        // podman call less on the way.
+        // engine call less on the way.
         const planned = rows.find((r) => r.name === p.name);
         const same = !waited && planned?.updatedAt === row.updatedAt && planned.asleepAt === row.asleepAt && planned.wakeStartedAt === row.wakeStartedAt;
-        const now = same ? byName.get(objectName(c, p.name)) : await ctx.podman.inspectContainer(objectName(c, p.name));
+        const now = same ? world.engines.get(p.name) : await ctx.backend.upgradeState(ctx, p.name);
         // Another upgrade that held the lock before us may have done it already: a second switch
         // would only stop and start the tenant again for nothing.
         if (!same && now?.imageId === p.toId && row.image === p.image) return true;
         const mode: UpgradeMode = now?.state === 'running' ? 'running' : row.asleepAt !== null ? 'asleep' : 'stopped';
-        await switchImage(ctx, row, p.image, mode, { leftover: byName.has(nextContainerName(c, p.name)) });
+        await ctx.backend.switchImage(ctx, row, p.image, mode, { leftover: world.leftovers.has(p.name) });
         p.mode = mode;
         return false;
       });

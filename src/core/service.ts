@@ -43,6 +43,15 @@ export interface ServiceSummary {
   limits: { nanoCpus: number; memoryBytes: number; pids: number };
   /** Its last update (a scale is one): when it was last started, for the sweep; unset where not read. */
   updatedAt?: Date | undefined;
+  /** The image reference in its spec (as given: images are never resolved against a registry); unset where not read. */
+  image?: string | undefined;
+}
+
+/** The one task a tenant's service wants running: its ID, image reference and state ("Running 3 seconds ago"). */
+export interface ServiceTask {
+  id: string;
+  image: string;
+  state: string;
 }
 
 /** A swarm node that may run tenants (it carries the feather.host label). */

@@ -1,6 +1,7 @@
 // `reconcile` on the swarm backend (issue 14): Caddy's routes made to match state with the same
 // plan and apply as on podman (planRoutes, applyRoutes; each route dials <prefix><name>:8080), and
-// the services compared with state and reported (service-plan.ts). Containers, isolation rules,
+// the services compared with state and reported (service-plan.ts), and an upgrade that died
+// finished or rolled back (swarm-upgrade.ts). Containers, isolation rules,
 // --adopt and the admin instance are podman's.
 import type { Context } from '../runtime/context.js';
 import type { SwarmEngine } from '../backend/port.js';
@@ -15,6 +16,7 @@ import type { AppliedChange } from './apply.js';
 import { applyRoutes, result, routeChange, type ReconcileResult } from './apply-routes.js';
 import { planRoutes } from './plan.js';
 import { planServices } from './service-plan.js';
+import { recoverSwarmUpgrades } from './swarm-upgrade.js';
 
 interface SwarmWorld {
   services: ServiceSummary[];
@@ -39,6 +41,7 @@ export async function reconcileOnSwarm(ctx: Context, swarm: SwarmEngine, o: { dr
   for (const change of await ensureWakeSetup(ctx.caddy, world.caddy.server, c, { dryRun: o.dryRun })) {
     changes.push({ target: 'caddy', action: 'set up', detail: change });
   }
+  changes.push(...(await recoverSwarmUpgrades(ctx, swarm, world.rows, world.busy, o.dryRun)));
   if (changes.length > 0 && !o.dryRun) world = await read();
   let plan = planOf(world);
   ctx.checkpoint('reconcile:planned');

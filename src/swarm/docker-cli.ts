@@ -2,12 +2,12 @@
 // manager (DOCKER_HOST). Spawning is os/run-process.ts, parsing parse.ts, argv service-args.ts.
 import type { Env } from '../core/config.js';
 import { EngineError, OperationError } from '../core/errors.js';
-import type { ServiceSpec, ServiceSummary, SwarmNode } from '../core/service.js';
+import type { ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../core/service.js';
 import { NODE_LABEL } from '../core/tenant-service-spec.js';
 import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT } from '../core/tenant.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
 import type { BackendState, NodeVolume, SwarmEngine } from '../backend/port.js';
-import { parseNodes, parseServices } from './parse.js';
+import { parseNodes, parseServices, parseTask } from './parse.js';
 import { moveArgv, serviceCreateArgv } from './service-args.js';
 import { exportVolume, importVolume, type StreamDeps } from './volume-stream.js';
 import { streamProcess } from '../os/stream-process.js';
@@ -104,6 +104,16 @@ export class DockerSwarm implements SwarmEngine {
     await this.exec(['service', 'scale', `--detach=${replicas === 1}`, `${name}=${replicas}`]);
   }
 
+  async setImage(name: string, image: string): Promise<void> {
+    // stop-first: the volume is local to the one node, and two tasks on it would write it at once (docs/upgrade.md#swarm)
+    await this.exec(['service', 'update', '--detach', '--quiet', '--no-resolve-image', '--update-order', 'stop-first', '--image', image, name]);
+  }
+
+  async task(name: string): Promise<ServiceTask | undefined> {
+    const r = await this.exec(['service', 'ps', '--no-trunc', '--filter', 'desired-state=running', '--format', '{{.ID}}\t{{.Image}}\t{{.CurrentState}}', name], { notFoundOk: true });
+    return r.missing ? undefined : parseTask(r.stdout);
+  }
+
   async inspect(name: string): Promise<ServiceSummary | undefined> {
     return (await this.inspectAll([name]))[0];
   }
@@ -122,7 +132,7 @@ export class DockerSwarm implements SwarmEngine {
 
   private async inspectAll(names: string[]): Promise<ServiceSummary[]> {
     if (names.length === 0) return [];
-    const format = '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}\t{{json .UpdatedAt}}';
+    const format = '{{.Spec.Name}}\t{{json .Spec.Labels}}\t{{.Spec.Mode.Replicated.Replicas}}\t{{json .Spec.TaskTemplate.Resources.Limits}}\t{{json .UpdatedAt}}\t{{.Spec.TaskTemplate.ContainerSpec.Image}}';
     const inspect = await this.exec(['service', 'inspect', '--format', format, ...names], { notFoundOk: true });
     if (inspect.missing) return [];
     const ps = await this.exec(['service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Name}}\t{{.CurrentState}}', ...names], { notFoundOk: true });

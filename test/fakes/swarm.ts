@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { BackendState, NodeVolume, SwarmEngine } from '../../src/backend/port.js';
 import { EngineError } from '../../src/core/errors.js';
-import type { ServiceSpec, ServiceSummary, SwarmNode } from '../../src/core/service.js';
+import type { ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../../src/core/service.js';
 import type { LogLine } from '../../src/podman/parse-logs.js';
 import type { LogOptions } from '../../src/podman/types.js';
 
@@ -50,7 +50,7 @@ export class FakeSwarm implements SwarmEngine {
     const [k = '', v] = labelFilter.split('=');
     return Promise.resolve([...this.services.values()]
       .filter((s) => s.spec.labels[k] === v)
-      .map((s) => ({ name: s.spec.name, labels: s.spec.labels, desired: s.replicas, running: s.replicas, node: s.spec.node, limits: { nanoCpus: Number(s.spec.limits.cpus) * 1e9, memoryBytes: 0, pids: s.spec.limits.pids } })));
+      .map((s) => ({ name: s.spec.name, labels: s.spec.labels, desired: s.replicas, running: s.replicas, node: s.spec.node, limits: { nanoCpus: Number(s.spec.limits.cpus) * 1e9, memoryBytes: 0, pids: s.spec.limits.pids }, image: s.spec.image })));
   }
 
   /** Volumes by node: `${node}/${name}` -> contents. */
@@ -93,6 +93,25 @@ export class FakeSwarm implements SwarmEngine {
     await this.step('readLogs', name);
     if (!this.services.has(name)) throw new EngineError('docker service logs', `Error: no such service: ${name}`);
     return opts.tail === 0 ? [] : (this.logs.get(name) ?? []).slice(-opts.tail);
+  }
+
+  /** Each service's current task: its ID counts up with every new task; `dies` makes the next one fail. */
+  taskSeq = 0;
+  tasks = new Map<string, { id: string; image: string }>();
+
+  async setImage(name: string, image: string): Promise<void> {
+    await this.step('setImage', `${name} ${image}`);
+    const s = this.services.get(name);
+    if (!s) throw new EngineError('docker service update', `Error: no such service: ${name}`);
+    s.spec = { ...s.spec, image };
+    this.tasks.set(name, { id: `t${++this.taskSeq}`, image });
+  }
+
+  task(name: string): Promise<ServiceTask | undefined> {
+    const s = this.services.get(name);
+    if (!s || s.replicas === 0) return Promise.resolve(undefined);
+    const t = this.tasks.get(name) ?? { id: `t0-${name}`, image: s.spec.image };
+    return Promise.resolve({ ...t, state: 'Running 1 second ago' });
   }
 
   upstream(name: string, port: number): string {
