@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { EngineError, OperationError } from '../core/errors.js';
+import { ConflictError, EngineError, OperationError } from '../core/errors.js';
 import { hashWhileWritten } from '../transfer/hash-file.js';
 import type { NodeVolume } from '../backend/port.js';
-import { helperArgv, receiveScript, relayArgv, SEND } from './move-scripts.js';
+import { CHECK_EMPTY, helperArgv, receiveScript, relayArgv, SEND } from './move-scripts.js';
 
 export type Docker = (args: string[]) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 
@@ -57,6 +57,21 @@ export async function importVolume(d: StreamDeps, v: NodeVolume, file: string, s
     await relayed;
     if (failed !== undefined) throw failed;
     if (received !== sha256) throw new OperationError(`volume ${v.name} on node ${v.node} did not receive the data whole (sent sha256 ${sha256}; received ${received ?? 'no checksum'})`);
+  });
+}
+
+/**
+ * Refuses a volume on `v.node` that holds data, before an add that is not meant to reuse one
+ * creates the service: Swarm would mount it (a stale copy a move left behind, kept nowhere).
+ */
+export async function requireEmptyVolume(d: StreamDeps, v: NodeVolume): Promise<void> {
+  const helper = helperName(v, 'in');
+  await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: CHECK_EMPTY }), async () => {
+    const seen = await sumOf(d, helper);
+    if (seen === 'NOTEMPTY') {
+      throw new ConflictError(`node ${v.node} already has a volume ${v.name} holding data (an old copy a move left there, or one kept by a remove not recorded); it would be mounted instead of a new one`, `look at it there, then remove it (docker volume rm ${v.name}), or add on another node with --node`);
+    }
+    if (seen !== 'empty') throw new OperationError(`could not see whether volume ${v.name} on node ${v.node} is empty`, `see the helper's log: docker service logs ${helper}`);
   });
 }
 
