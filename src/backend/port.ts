@@ -195,6 +195,11 @@ export interface SwarmEngine {
   setImage(name: string, image: string): Promise<void>;
   /** The task the service wants running now; undefined: none (scaled to 0, or no such service). */
   task(name: string): Promise<ServiceTask | undefined>;
+  /**
+   * Refuses (ConflictError) when `v.node` already has the volume holding data: an add that is
+   * not meant to reuse one would mount it (an old copy a move left there, the name's last user's).
+   */
+  requireEmptyVolume(v: NodeVolume): Promise<void>;
   /** Swaps the service's placement constraint to another node; it stays scaled as it was. */
   pin(name: string, from: string | undefined, to: string): Promise<void>;
   /** Service, network and secrets; the volume stays on its node. Absent is success. */

@@ -49,7 +49,12 @@ export class SwarmBackend implements TenantBackend {
         undo.push(`service ${obj}`, () => this.swarm.remove(obj, [obj]));
         // import's volume is filled on its node before the service exists (it would otherwise start
         // on an empty volume, which docker fills with the image's files)
-        const fill = req.fillVolume && (() => req.fillVolume?.((file, sha256) => this.swarm.importVolume(this.nodeVolume(c, req.name, req.image, node), file, sha256)) ?? Promise.resolve());
+        const volume = this.nodeVolume(c, req.name, req.image, node);
+        // Not meant to reuse a volume (kept with its node unknown, --node N may): none with data may be there.
+        const fresh = !reused && (kept === undefined || kept.node !== null || req.newVolume === true);
+        const fill = req.fillVolume
+          ? () => req.fillVolume?.((file, sha256) => this.swarm.importVolume(volume, file, sha256)) ?? Promise.resolve()
+          : fresh ? () => this.swarm.requireEmptyVolume(volume) : undefined;
         await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node }), password, fill);
         ctx.checkpoint('add:started');
         await waitRunning(ctx, this.swarm, obj);

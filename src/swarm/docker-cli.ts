@@ -9,7 +9,7 @@ import { runProcess, type ProcessResult } from '../os/run-process.js';
 import type { BackendState, NodeVolume, SwarmEngine } from '../backend/port.js';
 import { parseNodes, parseServices, parseTask } from './parse.js';
 import { moveArgv, serviceCreateArgv } from './service-args.js';
-import { exportVolume, importVolume, type StreamDeps } from './volume-stream.js';
+import { exportVolume, importVolume, requireEmptyVolume, type StreamDeps } from './volume-stream.js';
 import { streamProcess } from '../os/stream-process.js';
 import { parseTimestampedLogs, type LogLine } from '../podman/parse-logs.js';
 import type { LogOptions } from '../podman/types.js';
@@ -149,6 +149,10 @@ export class DockerSwarm implements SwarmEngine {
 
   importVolume(v: NodeVolume, file: string, sha256: string): Promise<void> {
     return importVolume(this.streams, v, file, sha256);
+  }
+
+  requireEmptyVolume(v: NodeVolume): Promise<void> {
+    return requireEmptyVolume(this.streams, v);
   }
 
   async pin(name: string, from: string | undefined, to: string): Promise<void> {

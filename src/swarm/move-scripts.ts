@@ -40,6 +40,9 @@ export function receiveScript(sha256: string): string {
   return `[ -z "$(ls -A /v)" ] || { echo NOTEMPTY; exit 3; }; ${HASHED} nc -l -p ${MOVE_PORT} -e sh -c 'tee /tmp/p | tar -x -C /v' || { wait; ${undo}; exit 4; }; ${SUM}; [ "$(cut -d' ' -f1 /tmp/sum)" = "${sha256}" ] || { ${undo}; exit 8; }`;
 }
 
+/** On the volume's node: whether the volume (made here if absent, as the service would) holds anything. */
+export const CHECK_EMPTY = `[ -z "$(ls -A /v)" ] || { echo NOTEMPTY; exit 3; }; echo "SUM empty"`;
+
 /**
  * On the manager: connects to the helper named $0 once its name resolves and it listens; bounded
  * by time, not tries (a lookup of a name not yet there can itself take seconds). A refused connect

@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { EngineError, OperationError } from '../core/errors.js';
+import { ConflictError, EngineError, OperationError } from '../core/errors.js';
 import { hashWhileWritten } from '../transfer/hash-file.js';
 import type { NodeVolume } from '../backend/port.js';
-import { helperArgv, receiveScript, relayArgv, SEND } from './move-scripts.js';
+import { CHECK_EMPTY, helperArgv, receiveScript, relayArgv, SEND } from './move-scripts.js';
 
 export type Docker = (args: string[]) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 
@@ -23,7 +23,7 @@ const DEADLINE_MS = 60 * 60_000;
 
 /** Streams the (stopped) tenant's volume from its node into `file` (a tar); rejects unless the file holds exactly what the node sent. */
 export async function exportVolume(d: StreamDeps, v: NodeVolume, file: string, onBytes?: (done: number) => void): Promise<{ bytes: number; sha256: string }> {
-  const helper = `${v.name}-out`;
+  const helper = helperName(v, 'out');
   return withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: true, script: SEND }), async () => {
     // the file exists (a spool: 0600 in a 0700 directory); O_TRUNC keeps its mode
     const out = createWriteStream(file, { flags: 'w' });
@@ -43,7 +43,7 @@ export async function exportVolume(d: StreamDeps, v: NodeVolume, file: string, o
  * and left as it was.
  */
 export async function importVolume(d: StreamDeps, v: NodeVolume, file: string, sha256: string): Promise<void> {
-  const helper = `${v.name}-in`;
+  const helper = helperName(v, 'in');
   await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: receiveScript(sha256) }), async () => {
     const stop = new AbortController();
     let failed: Error | undefined;
@@ -58,6 +58,29 @@ export async function importVolume(d: StreamDeps, v: NodeVolume, file: string, s
     if (failed !== undefined) throw failed;
     if (received !== sha256) throw new OperationError(`volume ${v.name} on node ${v.node} did not receive the data whole (sent sha256 ${sha256}; received ${received ?? 'no checksum'})`);
   });
+}
+
+/**
+ * Refuses a volume on `v.node` that holds data, before an add that is not meant to reuse one
+ * creates the service: Swarm would mount it (a stale copy a move left behind, kept nowhere).
+ */
+export async function requireEmptyVolume(d: StreamDeps, v: NodeVolume): Promise<void> {
+  const helper = helperName(v, 'in');
+  await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: CHECK_EMPTY }), async () => {
+    const seen = await sumOf(d, helper);
+    if (seen === 'NOTEMPTY') {
+      throw new ConflictError(`node ${v.node} already has a volume ${v.name} holding data (an old copy a move left there, or one kept by a remove not recorded); it would be mounted instead of a new one`, `look at it there, then remove it (docker volume rm ${v.name}), or add on another node with --node`);
+    }
+    if (seen !== 'empty') throw new OperationError(`could not see whether volume ${v.name} on node ${v.node} is empty`, `see the helper's log: docker service logs ${helper}`);
+  });
+}
+
+/**
+ * Never a tenant's service name: `<prefix>alice-in` is tenant alice-in's (hyphens are allowed in
+ * names) and the helper's set-up removes a service of its name first. Tenant names have no `_`.
+ */
+export function helperName(v: Pick<NodeVolume, 'name'>, role: 'in' | 'out'): string {
+  return `${v.name}_${role}`;
 }
 
 /** Runs `body` with the helper service created, and removes the helper whatever happens (and one a killed run left). */

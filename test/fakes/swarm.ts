@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { BackendState, NodeVolume, SwarmEngine } from '../../src/backend/port.js';
-import { EngineError } from '../../src/core/errors.js';
+import { ConflictError, EngineError } from '../../src/core/errors.js';
 import type { ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../../src/core/service.js';
 import type { LogLine } from '../../src/podman/parse-logs.js';
 import type { LogOptions } from '../../src/podman/types.js';
@@ -73,6 +73,11 @@ export class FakeSwarm implements SwarmEngine {
     await this.step('importVolume', `${v.name} ${v.node} ${sha256}`);
     this.serviceAtFill.set(`${v.node}/${v.name}`, this.services.has(v.name));
     this.imported.set(`${v.node}/${v.name}`, await readFile(_file));
+  }
+
+  async requireEmptyVolume(v: NodeVolume): Promise<void> {
+    await this.step('requireEmptyVolume', `${v.name} ${v.node}`);
+    if (this.volumes.get(`${v.node}/${v.name}`)) throw new ConflictError(`node ${v.node} already has a volume ${v.name} holding data`);
   }
 
   async pin(name: string, _from: string | undefined, to: string): Promise<void> {

@@ -211,6 +211,7 @@ describe('reconcile on swarm', () => {
   it("puts a lost route back, dialling the service, in front of a catch-all; a second run changes nothing", async () => {
     onSwarm();
     await add(ctx, { name: 'alice', node: '1' });
+    swarm.calls.length = 0;
     await ctx.caddy.deleteById('fake-alice');
     ctx.caddy.routes.unshift({ handle: [{ handler: 'static_response', body: 'catch-all' }] });
     const dry = await reconcile(ctx, { dryRun: true, adopt: false });

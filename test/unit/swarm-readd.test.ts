@@ -139,3 +139,28 @@ describe('add after remove on swarm: back with the kept volume (core/kept-volume
     expect(ctx.podman.calls).toEqual([]);
   });
 });
+
+describe('an add not meant to reuse a volume never mounts one holding data (review of issue 14)', () => {
+  it("--new-volume on the node a move left the old copy on, or a first add onto a name's leftover: exit 4, nothing made; the kept volume's own node is not checked", async () => {
+    onSwarm();
+    await add(ctx, { name: 'alice', node: '1' });
+    await move(ctx, 'alice', '2');
+    // the fake's move copies nothing: the old copy the real move leaves on node 1
+    swarm.volumes.set('1/fake-alice', 'the old copy');
+    swarm.volumes.set('2/fake-alice', 'the live data');
+    await remove(ctx, { name: 'alice', purge: false, yes: false });
+    const err = await errOf(add(ctx, { name: 'alice', node: '1', newVolume: true }));
+    expect(err).toMatchObject({ exitCode: EXIT.conflict });
+    expect(swarm.services.has('fake-alice')).toBe(false);
+    expect(ctx.store().get('alice')).toBeUndefined();
+    expect(ctx.keptVolumes().get('alice')).toMatchObject({ node: '2' });
+    // back to the kept volume: reused, not checked
+    swarm.calls.length = 0;
+    expect(await add(ctx, { name: 'alice' })).toMatchObject({ node: '2', volumeReused: true });
+    expect(swarm.calls.some((c) => c.startsWith('requireEmptyVolume'))).toBe(false);
+    // a name with no record whose volume is on the node anyway
+    swarm.volumes.set('1/fake-dave', 'someone else');
+    expect(await exitOf(add(ctx, { name: 'dave', node: '1' }))).toBe(EXIT.conflict);
+    expect(swarm.services.has('fake-dave')).toBe(false);
+  });
+});

@@ -5,7 +5,7 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -145,6 +145,21 @@ describe("the watchdog's unix socket", () => {
     await listen(next, `unix:${path}`, 'the wake server', 'hint');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     await new Promise<void>((r) => next.close(() => r()));
+  });
+
+  it('is refused in a directory others may write to (another user could plant a live socket there first): nothing made', async () => {
+    for (const mode of [0o1777, 0o775, 0o757]) {
+      chmodSync(dir, mode);
+      const path = join(dir, 'watchdog.sock');
+      const err = await listen(createServer(), `unix:${path}`, 'the wake server', 'hint').then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(FeatherError);
+      expect(String(err)).toContain(`its directory ${dir} is writable by others`);
+      expect(existsSync(path)).toBe(false);
+    }
+    chmodSync(dir, 0o755);
+    const ok = createServer();
+    await listen(ok, `unix:${join(dir, 'watchdog.sock')}`, 'the wake server', 'hint');
+    await new Promise<void>((r) => ok.close(() => r()));
   });
 });
 
