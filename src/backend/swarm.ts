@@ -8,7 +8,8 @@ import { requireSwarmWake } from '../core/swarm-wake.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
 import type { ServiceSummary } from '../core/service.js';
 import { objectName, prefixFilter, tenantLabels, tenantUrl } from '../core/tenant.js';
-import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
+import { pickNode, secretChange, tenantServiceSpec } from '../core/tenant-service-spec.js';
+import { mintIngestToken } from '../tenant/ingest.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
@@ -41,11 +42,15 @@ export class SwarmBackend implements TenantBackend {
       // The row keeps a port from the range as on podman (the state's shape); Caddy dials the service.
       reserve: () => Promise.resolve(ctx.store().reserve({ name: req.name, image: req.image, volume: obj, secret: obj, range: c.ports, alsoUsed: new Set(), now: ctx.now(), createdAt: req.createdAt })),
       create: async (_row, password, undo) => {
+        // Undone last, once no service uses them: docker refuses to remove a secret in use.
+        undo.push('ingest token', () => this.removeSecrets(ctx.store().get(req.name), []));
+        // The summary ingest token: its secret's name is in the row before it exists (tenant/ingest.ts).
+        const ingestSecret = await mintIngestToken(ctx, req.name, null);
         undo.push(`service ${obj}`, () => this.swarm.remove(obj, [obj]));
         // import's volume is filled on its node before the service exists (it would otherwise start
         // on an empty volume, which docker fills with the image's files)
         const fill = req.fillVolume && (() => req.fillVolume?.((file, sha256) => this.swarm.importVolume(this.nodeVolume(c, req.name, req.image, node), file, sha256)) ?? Promise.resolve());
-        await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node }), password, fill);
+        await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node, ingestSecret }), password, fill);
         ctx.checkpoint('add:started');
         await waitRunning(ctx, this.swarm, obj);
         return { containerId: obj, port: c.containerPort, volumeReused: false, node };
@@ -143,6 +148,30 @@ export class SwarmBackend implements TenantBackend {
     };
   }
 
+  createSecret(ctx: Context, tenant: string, name: string, value: string): Promise<void> {
+    return this.swarm.createSecret(name, value, tenantLabels(ctx.config, tenant));
+  }
+
+  removeSecret(_ctx: Context, name: string): Promise<void> {
+    return this.swarm.removeSecret(name);
+  }
+
+  /** Every secret the row names (current and pending, password and ingest token) but `done`. */
+  private async removeSecrets(row: TenantRow | undefined, done: string[]): Promise<void> {
+    const names = new Set([row?.secret, row?.secretPending, row?.ingestSecret, row?.ingestPending]);
+    for (const s of names) if (s && !done.includes(s)) await this.swarm.removeSecret(s);
+  }
+
+  async useSecrets(ctx: Context, row: TenantRow, o: { secret?: string | undefined; ingestSecret?: string | undefined }): Promise<boolean> {
+    const obj = objectName(ctx.config, row.name);
+    const s = await this.swarm.inspect(obj);
+    if (s === undefined) throw new OperationError(`tenant ${row.name} has no service`, this.lost(row.name).hint);
+    const change = secretChange(ctx.config, row.name, s.labels, { secret: o.secret ?? row.secret, ingestSecret: o.ingestSecret ?? row.ingestSecret });
+    // One update: the task restarts once, on the new files; a service at 0 stays at 0.
+    if (change) await this.swarm.updateSecrets(obj, change);
+    return s.desired > 0;
+  }
+
   private nodeVolume(c: Context['config'], name: string, image: string, node: string): NodeVolume {
     return { name: objectName(c, name), node, image, labels: tenantLabels(c, name) };
   }
@@ -175,7 +204,8 @@ export class SwarmBackend implements TenantBackend {
       volume: obj,
       volumeKept: true,
       teardown: async () => {
-        await this.swarm.remove(obj, [...new Set([obj, ...(row?.secret ? [row.secret] : [])])]);
+        await this.swarm.remove(obj, [obj]);
+        await this.removeSecrets(row, [obj]);
         return [`service ${obj}`];
       },
     };
