@@ -1,6 +1,7 @@
 // The swarm backend (issue 14): the backend port over the SwarmEngine (swarm/docker-cli.ts), a
 // tenant as one service pinned to a node. stop scales to 0 and start to 1 (spec, volume and
 // secret stay); remove keeps the volume on its node; Caddy dials the service by Swarm DNS.
+// (A little over 200 lines: it is the whole port, one method each; secrets' work is swarm-secrets.ts.)
 import type { Context } from '../runtime/context.js';
 import { tenantRouteFor } from '../caddy/routes.js';
 import { ConflictError, OperationError, UsageError } from '../core/errors.js';
@@ -8,7 +9,8 @@ import { requireSwarmWake } from '../core/swarm-wake.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
 import type { ServiceSummary } from '../core/service.js';
 import { objectName, prefixFilter, tenantLabels, tenantUrl } from '../core/tenant.js';
-import { pickNode, secretChange, tenantServiceSpec } from '../core/tenant-service-spec.js';
+import { pickNode, tenantServiceSpec } from '../core/tenant-service-spec.js';
+import { removeRowSecrets, useServiceSecrets } from './swarm-secrets.js';
 import { mintIngestToken } from '../tenant/ingest.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
@@ -43,7 +45,7 @@ export class SwarmBackend implements TenantBackend {
       reserve: () => Promise.resolve(ctx.store().reserve({ name: req.name, image: req.image, volume: obj, secret: obj, range: c.ports, alsoUsed: new Set(), now: ctx.now(), createdAt: req.createdAt })),
       create: async (_row, password, undo) => {
         // Undone last, once no service uses them: docker refuses to remove a secret in use.
-        undo.push('ingest token', () => this.removeSecrets(ctx.store().get(req.name), []));
+        undo.push('ingest token', () => removeRowSecrets(this.swarm, ctx.store().get(req.name), []));
         // The summary ingest token: its secret's name is in the row before it exists (tenant/ingest.ts).
         const ingestSecret = await mintIngestToken(ctx, req.name, null);
         undo.push(`service ${obj}`, () => this.swarm.remove(obj, [obj]));
@@ -156,20 +158,8 @@ export class SwarmBackend implements TenantBackend {
     return this.swarm.removeSecret(name);
   }
 
-  /** Every secret the row names (current and pending, password and ingest token) but `done`. */
-  private async removeSecrets(row: TenantRow | undefined, done: string[]): Promise<void> {
-    const names = new Set([row?.secret, row?.secretPending, row?.ingestSecret, row?.ingestPending]);
-    for (const s of names) if (s && !done.includes(s)) await this.swarm.removeSecret(s);
-  }
-
-  async useSecrets(ctx: Context, row: TenantRow, o: { secret?: string | undefined; ingestSecret?: string | undefined }): Promise<boolean> {
-    const obj = objectName(ctx.config, row.name);
-    const s = await this.swarm.inspect(obj);
-    if (s === undefined) throw new OperationError(`tenant ${row.name} has no service`, this.lost(row.name).hint);
-    const change = secretChange(ctx.config, row.name, s.labels, { secret: o.secret ?? row.secret, ingestSecret: o.ingestSecret ?? row.ingestSecret });
-    // One update: the task restarts once, on the new files; a service at 0 stays at 0.
-    if (change) await this.swarm.updateSecrets(obj, change);
-    return s.desired > 0;
+  useSecrets(ctx: Context, row: TenantRow, o: { secret?: string | undefined; ingestSecret?: string | undefined }): Promise<boolean> {
+    return useServiceSecrets(ctx, this.swarm, row, o, this.lost(row.name).hint);
   }
 
   private nodeVolume(c: Context['config'], name: string, image: string, node: string): NodeVolume {
@@ -205,7 +195,7 @@ export class SwarmBackend implements TenantBackend {
       volumeKept: true,
       teardown: async () => {
         await this.swarm.remove(obj, [obj]);
-        await this.removeSecrets(row, [obj]);
+        await removeRowSecrets(this.swarm, row, [obj]);
         return [`service ${obj}`];
       },
     };
