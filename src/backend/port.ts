@@ -157,8 +157,8 @@ export interface SwarmEngine {
   createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
   /** Absent is success (docker refuses one a service still uses). */
   removeSecret(name: string): Promise<void>;
-  /** One `docker service update` to other secrets; resolves once the service converged. */
-  updateSecrets(name: string, change: SecretChange): Promise<void>;
+  /** One `docker service update` to other secrets; `wait`: resolves once its task runs on them. */
+  updateSecrets(name: string, change: SecretChange, wait: boolean): Promise<void>;
   /** Scale to 1 (start, wake) or 0 (stop, sleep); the spec, volume and secret stay. */
   scale(name: string, replicas: 0 | 1): Promise<void>;
   /** undefined: no such service. */

@@ -11,14 +11,15 @@ import type { SwarmEngine } from './port.js';
 /**
  * Puts the tenant's service on these secrets (default: the row's), compared with the ones its
  * labels name; nothing when it has them. One update: the task restarts once, on the new files
- * (docker waits until it runs); a service scaled to 0 stays at 0. Resolves whether it runs.
+ * (docker waits until it runs); a service scaled to 0 stays at 0 (nothing to wait for). Resolves
+ * whether it runs.
  */
 export async function useServiceSecrets(ctx: Context, swarm: SwarmEngine, row: TenantRow, o: { secret?: string | undefined; ingestSecret?: string | undefined }, lostHint: string): Promise<boolean> {
   const obj = objectName(ctx.config, row.name);
   const s = await swarm.inspect(obj);
   if (s === undefined) throw new OperationError(`tenant ${row.name} has no service`, lostHint);
   const change = secretChange(ctx.config, row.name, s.labels, { secret: o.secret ?? row.secret, ingestSecret: o.ingestSecret ?? row.ingestSecret });
-  if (change) await swarm.updateSecrets(obj, change);
+  if (change) await swarm.updateSecrets(obj, change, s.desired > 0);
   return s.desired > 0;
 }
 

@@ -101,8 +101,8 @@ export class DockerSwarm implements SwarmEngine {
     await this.exec(['secret', 'rm', name], { notFoundOk: true });
   }
 
-  async updateSecrets(name: string, change: SecretChange): Promise<void> {
-    await this.exec(secretUpdateArgv(name, change));
+  async updateSecrets(name: string, change: SecretChange, wait: boolean): Promise<void> {
+    await this.exec(secretUpdateArgv(name, change, wait));
   }
 
   private async labels(kind: 'network' | 'secret' | 'service', name: string): Promise<Record<string, string> | undefined> {
