@@ -6,7 +6,7 @@ import { tenantRouteFor } from '../caddy/routes.js';
 import { UsageError } from '../core/errors.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
 import { claimedElsewhere } from '../core/ownership.js';
-import { objectName } from '../core/tenant.js';
+import { objectName, tenantLabels } from '../core/tenant.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import { createTenantContainer, waitReady } from '../tenant/container.js';
 import { teardownTenant } from '../tenant/teardown.js';
@@ -59,6 +59,15 @@ export const podmanBackend: TenantBackend = {
     const obj = objectName(ctx.config, name);
     if (!(await ctx.podman.containerExists(obj))) return undefined;
     return { command: 'podman logs', stream: (o) => ctx.podman.streamLogs(obj, o), read: (o) => ctx.podman.readLogs(obj, o) };
+  },
+
+  createSecret: (ctx, tenant, name, value) => ctx.podman.createSecret(name, value, tenantLabels(ctx.config, tenant)),
+  removeSecret: (ctx, name) => ctx.podman.removeSecret(name),
+
+  async useSecrets(ctx, row, o) {
+    // podman 4.3 cannot replace a secret and a container keeps the ones it was created with: recreate it.
+    await createTenantContainer(ctx, row, { replace: true, ...o });
+    return o.start;
   },
 
   prepareExport: preparePodmanExport,

@@ -5,7 +5,7 @@
 import type { CaddyRoute } from '../core/route.js';
 import type { BackendName } from '../core/backends.js';
 import type { EngineState } from '../core/lifecycle-plan.js';
-import type { ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../core/service.js';
+import type { SecretChange, ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../core/service.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ContainerSummary } from '../core/container.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
@@ -142,6 +142,16 @@ export interface TenantBackend {
    * RolledBack); an asleep or stopped one only gets the new image and stays as it was.
    */
   switchImage(ctx: Context, row: TenantRow, image: string, mode: UpgradeMode, o: { leftover: boolean }): Promise<void>;
+  /** A secret of the tenant's (podman secret, Swarm secret): the value goes on stdin, never argv. */
+  createSecret(ctx: Context, tenant: string, name: string, value: string): Promise<void>;
+  /** Absent is success. */
+  removeSecret(ctx: Context, name: string): Promise<void>;
+  /**
+   * Runs the tenant on these secrets (default: the row's) from now on: podman recreates its
+   * container (started if `start`), swarm swaps them in its service in one update (scaled as it
+   * was). Resolves whether the tenant runs. passwd, rotate-ingest-token and reconcile's roll back.
+   */
+  useSecrets(ctx: Context, row: TenantRow, o: { start: boolean; secret?: string | undefined; ingestSecret?: string | undefined }): Promise<boolean>;
   /** Reads what remove needs, refuses what this backend cannot remove; changes nothing. */
   prepareRemove(ctx: Context, name: string, row: TenantRow | undefined, purge: boolean): Promise<PreparedRemove>;
 }
@@ -172,6 +182,12 @@ export interface SwarmEngine {
    * volume there: a service started on an empty volume would copy the image's files into it).
    */
   ensure(spec: ServiceSpec, password: string, beforeService?: () => Promise<void>): Promise<void>;
+  /** A Swarm secret of ours (labels); the value on stdin, never argv. */
+  createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
+  /** Absent is success (docker refuses one a service still uses). */
+  removeSecret(name: string): Promise<void>;
+  /** One `docker service update` to other secrets; `wait`: resolves once its task runs on them. */
+  updateSecrets(name: string, change: SecretChange, wait: boolean): Promise<void>;
   /** Scale to 1 (start, wake) or 0 (stop, sleep); the spec, volume and secret stay. */
   scale(name: string, replicas: 0 | 1): Promise<void>;
   /** undefined: no such service. */

@@ -1,6 +1,7 @@
 // The swarm backend (issue 14): the backend port over the SwarmEngine (swarm/docker-cli.ts), a
 // tenant as one service pinned to a node. stop scales to 0 and start to 1 (spec, volume and
 // secret stay); remove keeps the volume on its node; Caddy dials the service by Swarm DNS.
+// (A little over 200 lines: it is the whole port, one method each; secrets' work is swarm-secrets.ts.)
 import type { Context } from '../runtime/context.js';
 import { tenantRouteFor } from '../caddy/routes.js';
 import { ConflictError, OperationError, UsageError } from '../core/errors.js';
@@ -10,6 +11,8 @@ import type { ServiceSummary } from '../core/service.js';
 import { objectName, prefixFilter, tenantLabels, tenantUrl } from '../core/tenant.js';
 import { tenantServiceSpec } from '../core/tenant-service-spec.js';
 import { placeTenant } from '../core/kept-volume.js';
+import { removeRowSecrets, useServiceSecrets } from './swarm-secrets.js';
+import { mintIngestToken } from '../tenant/ingest.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
@@ -46,6 +49,10 @@ export class SwarmBackend implements TenantBackend {
       // The row keeps a port from the range as on podman (the state's shape); Caddy dials the service.
       reserve: () => Promise.resolve(ctx.store().reserve({ name: req.name, image: req.image, volume: obj, secret: obj, range: c.ports, alsoUsed: new Set(), now: ctx.now(), createdAt: req.createdAt })),
       create: async (_row, password, undo) => {
+        // Undone last, once no service uses them: docker refuses to remove a secret in use.
+        undo.push('ingest token', () => removeRowSecrets(this.swarm, ctx.store().get(req.name), []));
+        // The summary ingest token: its secret's name is in the row before it exists (tenant/ingest.ts).
+        const ingestSecret = await mintIngestToken(ctx, req.name, null);
         undo.push(`service ${obj}`, () => this.swarm.remove(obj, [obj]));
         // import's volume is filled on its node before the service exists (it would otherwise start
         // on an empty volume, which docker fills with the image's files)
@@ -55,7 +62,7 @@ export class SwarmBackend implements TenantBackend {
         const fill = req.fillVolume
           ? () => req.fillVolume?.((file, sha256) => this.swarm.importVolume(volume, file, sha256)) ?? Promise.resolve()
           : fresh ? () => this.swarm.requireEmptyVolume(volume) : undefined;
-        await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node }), password, fill);
+        await this.swarm.ensure(tenantServiceSpec(c, { name: req.name, image: req.image, node, ingestSecret }), password, fill);
         ctx.checkpoint('add:started');
         await waitRunning(ctx, this.swarm, obj);
         if (kept) {
@@ -163,6 +170,18 @@ export class SwarmBackend implements TenantBackend {
   upgradeState = (ctx: Context, name: string): Promise<UpgradeEngine | undefined> => swarmUpgradeState(ctx, this.swarm, name);
   switchImage = (ctx: Context, row: TenantRow, image: string, mode: UpgradeMode): Promise<void> => switchSwarmImage(ctx, this.swarm, row, image, mode, this.appProbe);
 
+  createSecret(ctx: Context, tenant: string, name: string, value: string): Promise<void> {
+    return this.swarm.createSecret(name, value, tenantLabels(ctx.config, tenant));
+  }
+
+  removeSecret(_ctx: Context, name: string): Promise<void> {
+    return this.swarm.removeSecret(name);
+  }
+
+  useSecrets(ctx: Context, row: TenantRow, o: { secret?: string | undefined; ingestSecret?: string | undefined }): Promise<boolean> {
+    return useServiceSecrets(ctx, this.swarm, row, o, this.lost(row.name).hint);
+  }
+
   private nodeVolume(c: Context['config'], name: string, image: string, node: string): NodeVolume {
     return { name: objectName(c, name), node, image, labels: tenantLabels(c, name) };
   }
@@ -200,7 +219,8 @@ export class SwarmBackend implements TenantBackend {
         if (service !== undefined || (row !== undefined && row.status !== 'provisioning')) {
           ctx.keptVolumes().keep({ name, volume: obj, node: service?.node ?? null, removedAt: ctx.now() });
         }
-        await this.swarm.remove(obj, [...new Set([obj, ...(row?.secret ? [row.secret] : [])])]);
+        await this.swarm.remove(obj, [obj]);
+        await removeRowSecrets(this.swarm, row, [obj]);
         return [`service ${obj}`];
       },
     };

@@ -222,11 +222,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'passwd',
-    description: 'give a tenant a new password (printed once); the container is recreated with it and the old one stops working',
+    description: 'give a tenant a new password (printed once); its container is recreated (podman) or its service updated (swarm) with it and the old one stops working',
     args: [NAME],
     options: [JSON_OUT('print the tenant and new password as JSON')],
     help: examples(['feather-tenant passwd alice', 'feather-tenant passwd alice --json']),
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: ([name = ''], o) => runAndRender(() => import('../commands/passwd.js'), (m, ctx) => m.passwd(ctx, name), (r) => r.printPasswd, o),
   },
   {
@@ -271,14 +271,14 @@ on every node (docs/upgrade.md#swarm).
   },
   {
     name: 'rotate-ingest-token',
-    description: "give a tenant a new summary ingest token (the container is recreated with it, as by passwd; the old one stops working); a tenant created before summaries existed gets its first",
+    description: "give a tenant a new summary ingest token (delivered as by passwd; the old one stops working); a tenant created before summaries existed (or, on swarm, before they worked there) gets its first",
     args: [NAME],
     options: [JSON_OUT('print the result as JSON')],
     help: `${examples(['feather-tenant rotate-ingest-token alice'])}
 The token is never printed: the container reads it from /run/secrets/feather-ingest-token and
 pushes summaries with it (POST $FEATHER_SUMMARY_URL, Authorization: Bearer <token>).
 `,
-    backends: PODMAN_ONLY,
+    backends: EVERY_BACKEND,
     run: ([name = ''], o) => runAndRender(() => import('../commands/rotate-ingest-token.js'), (m, ctx) => m.rotateIngestToken(ctx, name), (r) => r.printRotateIngest, o),
   },
   {

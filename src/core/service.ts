@@ -29,6 +29,19 @@ export interface ServiceSpec extends Isolated {
   node: string;
 }
 
+/**
+ * A service moved to other secrets in one `docker service update` (passwd, rotate-ingest-token,
+ * reconcile's roll back): the secrets out and in, and the environment and labels that name them.
+ */
+export interface SecretChange {
+  remove: string[];
+  add: ServiceSecret[];
+  env: Record<string, string>;
+  removeEnv: string[];
+  labels: Record<string, string>;
+  removeLabels: string[];
+}
+
 /** One tenant service as `list` sees it. */
 export interface ServiceSummary {
   name: string;

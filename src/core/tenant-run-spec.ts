@@ -43,6 +43,11 @@ export function secretOwner(c: Pick<Config, 'user'>): { uid: string; gid: string
   return { uid, gid };
 }
 
+/** The password's secret as a file only the tenant's user reads. */
+export function passwordMount(c: Pick<Config, 'user'>, secret: string) {
+  return { name: secret, target: PASSWORD_TARGET, ...secretOwner(c), mode: '0400' };
+}
+
 /**
  * What a tenant's container and its Swarm service (core/tenant-service-spec.ts) share beyond
  * isolated(): the volume, the password as a file its user alone reads, the environment that
@@ -54,9 +59,23 @@ export function tenantCommon(c: Pick<Config, 'prefix' | 'user' | 'cpus' | 'memor
   return {
     isolated: isolated(c, t.name, t.image),
     volume: obj,
-    password: { name: secret, target: PASSWORD_TARGET, ...secretOwner(c), mode: '0400' },
+    password: passwordMount(c, secret),
     env: { FEATHER_TENANT: t.name, FEATHER_PASSWORD_FILE: `/run/secrets/${PASSWORD_TARGET}` },
     labels: { ...tenantLabels(c, t.name), [LABEL_SECRET]: secret },
+  };
+}
+
+/**
+ * The summary ingest token of a tenant's container or Swarm service: the secret as a file its
+ * user alone reads, where to push summaries and the file with the token (never the token itself),
+ * and the label that names the secret (reconcile compares it with the state). undefined: none.
+ */
+export function ingestMount(c: Pick<Config, 'user' | 'domain' | 'scheme'>, name: string, secret: string | null | undefined) {
+  if (!secret) return undefined;
+  return {
+    secret: { name: secret, target: INGEST_TARGET, ...secretOwner(c), mode: '0400' },
+    env: { FEATHER_SUMMARY_URL: `${tenantUrl(c, name)}/_feather/summary`, FEATHER_INGEST_TOKEN_FILE: INGEST_PATH },
+    labels: { [LABEL_INGEST]: secret },
   };
 }
 
@@ -66,7 +85,7 @@ export function tenantCommon(c: Pick<Config, 'prefix' | 'user' | 'cpus' | 'memor
  */
 export function tenantRunSpec(c: Config, t: TenantRun, env: Env): RunSpec {
   const common = tenantCommon(c, t);
-  const { uid, gid } = secretOwner(c);
+  const ingest = ingestMount(c, t.name, t.ingestSecret);
   return {
     ...common.isolated,
     noNewPrivileges: true,
@@ -76,15 +95,11 @@ export function tenantRunSpec(c: Config, t: TenantRun, env: Env): RunSpec {
     secrets: [
       { ...common.password, type: 'mount' },
       ...(c.passwordEnv ? [{ name: common.password.name, type: 'env' as const, target: c.passwordEnv }] : []),
-      ...(t.ingestSecret ? [{ name: t.ingestSecret, type: 'mount' as const, target: INGEST_TARGET, uid, gid, mode: '0400' }] : []),
+      ...(ingest ? [{ ...ingest.secret, type: 'mount' as const }] : []),
     ],
-    env: {
-      ...common.env,
-      // Where to push summaries, and the file with the token to push them with (never the token itself).
-      ...(t.ingestSecret ? { FEATHER_SUMMARY_URL: `${tenantUrl(c, t.name)}/_feather/summary`, FEATHER_INGEST_TOKEN_FILE: INGEST_PATH } : {}),
-    },
+    env: { ...common.env, ...ingest?.env },
     envFromHost: c.passthroughEnv.filter((key) => env[key] !== undefined),
-    labels: { ...common.labels, ...(t.ingestSecret ? { [LABEL_INGEST]: t.ingestSecret } : {}) },
+    labels: { ...common.labels, ...ingest?.labels },
     pull: 'never',
   };
 }

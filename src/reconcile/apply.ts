@@ -70,8 +70,11 @@ async function applyOne(ctx: Context, a: TenantAction, row: TenantRow): Promise<
     case 'rollback-upgrade':
       await recoverUpgrade(ctx, row, a.start);
       return;
+    case 'resecret':
+      await ctx.backend.useSecrets(ctx, row, { start: false });
+      return;
     case 'drop-secret':
-      await ctx.podman.removeSecret(a.secret);
+      await ctx.backend.removeSecret(ctx, a.secret);
       if (a.ingest) ctx.store().setPendingIngest(row.name, null, ctx.now());
       else ctx.store().setPendingSecret(row.name, null, ctx.now());
       return;

@@ -28,6 +28,8 @@ export type TenantAction =
   | { kind: 'create'; name: string; start: boolean; why: string }
   | { kind: 'recreate'; name: string; start: boolean; why: string }
   | { kind: 'start'; name: string; why: string }
+  /** swarm: a service on other secrets than its row's (a passwd or rotate-ingest-token that died): put back on the row's. */
+  | { kind: 'resecret'; name: string; why: string }
   /** A secret left by a passwd that died; removed after the container no longer uses it. */
   | { kind: 'drop-secret'; name: string; secret: string; ingest?: true }
   /** An upgrade that died: finished once its new container had answered, else rolled back. */
@@ -115,12 +117,7 @@ export function planReconcile(i: ReconcileInput): ReconcilePlan {
       else if (start && STARTABLE.has(found.k.state)) actions.push({ kind: 'start', name: row.name, why: `it was ${found.k.state}` });
       else if (start && found.k.state !== 'running') notes.push({ target: row.name, message: `container ${found.k.name} is ${found.k.state}; left as it is` });
     }
-    if (row.secretPending && row.secretPending !== row.secret) {
-      cleanups.push({ kind: 'drop-secret', name: row.name, secret: row.secretPending });
-    }
-    if (row.ingestPending && row.ingestPending !== row.ingestSecret) {
-      cleanups.push({ kind: 'drop-secret', name: row.name, secret: row.ingestPending, ingest: true });
-    }
+    cleanups.push(...pendingSecrets(row));
   }
 
   for (const [name, { k, labelled }] of containers) {
@@ -157,6 +154,14 @@ export function planRoutes(i: Pick<ReconcileInput, 'prefix' | 'rows' | 'busy' | 
     },
   });
   return { routeChanges: merged.changes, routes: merged.changes.length > 0 ? merged.routes : undefined };
+}
+
+/** The secrets a passwd or rotate-ingest-token that died left pending: removed once nothing uses them. */
+export function pendingSecrets(row: TenantRow): TenantAction[] {
+  return [
+    ...(row.secretPending && row.secretPending !== row.secret ? [{ kind: 'drop-secret' as const, name: row.name, secret: row.secretPending }] : []),
+    ...(row.ingestPending && row.ingestPending !== row.ingestSecret ? [{ kind: 'drop-secret' as const, name: row.name, secret: row.ingestPending, ingest: true as const }] : []),
+  ];
 }
 
 /** Why a container of ours no longer matches its row (it is then recreated), or undefined. */

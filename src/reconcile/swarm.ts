@@ -1,8 +1,9 @@
 // `reconcile` on the swarm backend (issue 14): Caddy's routes made to match state with the same
 // plan and apply as on podman (planRoutes, applyRoutes; each route dials <prefix><name>:8080), and
-// the services compared with state and reported (service-plan.ts), and an upgrade that died
-// finished or rolled back (swarm-upgrade.ts). Containers, isolation rules,
-// --adopt and the admin instance are podman's.
+// the services compared with state and reported (service-plan.ts), an upgrade that died finished
+// or rolled back (swarm-upgrade.ts), an interrupted passwd or rotate-ingest-token finished or
+// rolled back with podman's plan and apply. Containers, isolation rules, --adopt and the admin
+// instance are podman's.
 import type { Context } from '../runtime/context.js';
 import type { SwarmEngine } from '../backend/port.js';
 import type { RoutesSnapshot } from '../caddy/port.js';
@@ -15,8 +16,9 @@ import { busyTenants } from '../tenant/lock.js';
 import type { AppliedChange } from './apply.js';
 import { applyRoutes, result, routeChange, type ReconcileResult } from './apply-routes.js';
 import { planRoutes } from './plan.js';
-import { planServices } from './service-plan.js';
+import { planSecrets, planServices } from './service-plan.js';
 import { recoverSwarmUpgrades } from './swarm-upgrade.js';
+import { describeAction } from './describe.js';
 
 interface SwarmWorld {
   services: ServiceSummary[];
@@ -45,16 +47,31 @@ export async function reconcileOnSwarm(ctx: Context, swarm: SwarmEngine, o: { dr
   if (changes.length > 0 && !o.dryRun) world = await read();
   let plan = planOf(world);
   ctx.checkpoint('reconcile:planned');
-  if (o.dryRun || plan.routeChanges.length === 0) {
-    changes.push(...plan.routeChanges.map(routeChange));
-    return result(o.dryRun, changes, notes(c.prefix, world));
+  if (o.dryRun) {
+    changes.push(...plan.routeChanges.map(routeChange), ...secretsOf(c.prefix, world).map((a) => ({ target: a.name, ...describeAction(a) })));
+    return result(true, changes, notes(c.prefix, world));
   }
-  ({ world, plan } = await applyRoutes(ctx, world, plan, changes, async () => {
-    const again = await read();
-    return { world: again, plan: planOf(again) };
-  }));
-  ctx.checkpoint('reconcile:routed');
+  if (plan.routeChanges.length > 0) {
+    ({ world, plan } = await applyRoutes(ctx, world, plan, changes, async () => {
+      const again = await read();
+      return { world: again, plan: planOf(again) };
+    }));
+    ctx.checkpoint('reconcile:routed');
+  }
+  // An interrupted passwd or rotate-ingest-token: under the tenant's lock, as on podman (reconcile/apply.ts).
+  const actions = secretsOf(c.prefix, world);
+  if (actions.length > 0) {
+    const { applyTenantActions } = await import('./apply.js');
+    for (const row of world.rows) {
+      const mine = actions.filter((a) => a.name === row.name);
+      if (mine.length > 0) changes.push(...(await applyTenantActions(ctx, row, mine)));
+    }
+  }
   return result(false, changes, notes(c.prefix, world));
+}
+
+function secretsOf(prefix: string, w: SwarmWorld) {
+  return planSecrets(prefix, w.rows, w.busy, w.services);
 }
 
 function notes(prefix: string, w: SwarmWorld) {

@@ -2,13 +2,13 @@
 // manager (DOCKER_HOST). Spawning is os/run-process.ts, parsing parse.ts, argv service-args.ts.
 import type { Env } from '../core/config.js';
 import { EngineError, OperationError } from '../core/errors.js';
-import type { ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../core/service.js';
+import type { SecretChange, ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../core/service.js';
 import { NODE_LABEL } from '../core/tenant-service-spec.js';
-import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT } from '../core/tenant.js';
+import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT, PASSWORD_TARGET } from '../core/tenant.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
 import type { BackendState, NodeVolume, SwarmEngine } from '../backend/port.js';
 import { parseNodes, parseServices, parseTask } from './parse.js';
-import { moveArgv, serviceCreateArgv } from './service-args.js';
+import { moveArgv, secretUpdateArgv, serviceCreateArgv } from './service-args.js';
 import { exportVolume, importVolume, requireEmptyVolume, type StreamDeps } from './volume-stream.js';
 import { streamProcess } from '../os/stream-process.js';
 import { parseTimestampedLogs, type LogLine } from '../podman/parse-logs.js';
@@ -83,13 +83,26 @@ export class DockerSwarm implements SwarmEngine {
       throw new EngineError('docker network connect', joined.stderr, `is Caddy's container named ${this.caddyContainer} running on this manager?`);
     }
     for (const [i, x] of spec.secrets.entries()) {
-      if (!mine(secrets[i], 'secret', x.name)) {
-        await this.exec(['secret', 'create', ...labelArgs(spec.volume.labels), x.name, '-'], { stdin: password });
-      }
+      if (mine(secrets[i], 'secret', x.name)) continue;
+      // Only the password's is made here; the ingest token's was made (createSecret) before.
+      if (x.target !== PASSWORD_TARGET) throw new OperationError(`swarm secret ${x.name} is missing`);
+      await this.createSecret(x.name, password, spec.volume.labels);
     }
     if (mine(await this.labels('service', spec.name), 'service', spec.name)) return;
     await beforeService?.();
     await this.exec(serviceCreateArgv(spec));
+  }
+
+  async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
+    await this.exec(['secret', 'create', ...labelArgs(labels), name, '-'], { stdin: value });
+  }
+
+  async removeSecret(name: string): Promise<void> {
+    await this.exec(['secret', 'rm', name], { notFoundOk: true });
+  }
+
+  async updateSecrets(name: string, change: SecretChange, wait: boolean): Promise<void> {
+    await this.exec(secretUpdateArgv(name, change, wait));
   }
 
   private async labels(kind: 'network' | 'secret' | 'service', name: string): Promise<Record<string, string> | undefined> {
@@ -176,7 +189,7 @@ export class DockerSwarm implements SwarmEngine {
       if (Date.now() > deadline) throw new EngineError('docker network rm', rm.stderr || 'the network is still there');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    for (const s of secrets) await this.exec(['secret', 'rm', s], { notFoundOk: true });
+    for (const s of secrets) await this.removeSecret(s);
   }
 }
 

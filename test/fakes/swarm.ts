@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { BackendState, NodeVolume, SwarmEngine } from '../../src/backend/port.js';
 import { ConflictError, EngineError } from '../../src/core/errors.js';
-import type { ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../../src/core/service.js';
+import type { SecretChange, ServiceSpec, ServiceSummary, ServiceTask, SwarmNode } from '../../src/core/service.js';
 import type { LogLine } from '../../src/podman/parse-logs.js';
 import type { LogOptions } from '../../src/podman/types.js';
 
@@ -27,8 +27,41 @@ export class FakeSwarm implements SwarmEngine {
   async ensure(spec: ServiceSpec, password: string, beforeService?: () => Promise<void>): Promise<void> {
     await this.step('ensure', spec.name);
     if (!this.services.has(spec.name)) await beforeService?.();
-    for (const s of spec.secrets) if (!this.secrets.has(s.name)) this.secrets.set(s.name, password);
+    for (const s of spec.secrets) {
+      if (this.secrets.has(s.name)) continue;
+      // as docker-cli.ts: only the password's is made here, the ingest token's must exist
+      if (s.target !== 'feather-password') throw new EngineError('docker service create', `secret not found: ${s.name}`);
+      this.secrets.set(s.name, password);
+    }
     if (!this.services.has(spec.name)) this.services.set(spec.name, { spec, replicas: 1 });
+  }
+
+  async createSecret(name: string, value: string): Promise<void> {
+    await this.step('createSecret', name);
+    if (this.secrets.has(name)) throw new EngineError('docker secret create', `secret ${name} already exists`);
+    this.secrets.set(name, value);
+  }
+
+  async removeSecret(name: string): Promise<void> {
+    await this.step('removeSecret', name);
+    if ([...this.services.values()].some((s) => s.spec.secrets.some((x) => x.name === name))) throw new EngineError('docker secret rm', `secret '${name}' is in use by a service`);
+    this.secrets.delete(name);
+  }
+
+  /** Applies the change to the spec as docker does (secrets, env, labels); the replicas stay. */
+  async updateSecrets(name: string, c: SecretChange): Promise<void> {
+    await this.step('updateSecrets', `${name} -${c.remove.join(',')} +${c.add.map((x) => x.name).join(',')}`);
+    const s = this.services.get(name);
+    if (!s) throw new EngineError('docker service update', `service ${name} not found`);
+    for (const x of c.add) if (!this.secrets.has(x.name)) throw new EngineError('docker service update', `secret not found: ${x.name}`);
+    const env = Object.fromEntries(Object.entries(s.spec.env).filter(([k]) => !c.removeEnv.includes(k)));
+    const labels = Object.fromEntries(Object.entries(s.spec.labels).filter(([k]) => !c.removeLabels.includes(k)));
+    s.spec = {
+      ...s.spec,
+      secrets: [...s.spec.secrets.filter((x) => !c.remove.includes(x.name)), ...c.add],
+      env: { ...env, ...c.env },
+      labels: { ...labels, ...c.labels },
+    };
   }
 
   async scale(name: string, replicas: 0 | 1): Promise<void> {

@@ -43,7 +43,7 @@ describe('which backend runs which command', () => {
 
   it('the podman-only ones are the commands with no swarm path yet', () => {
     const only = (b: string) => ALL.filter((c) => !c.spec.backends?.includes(b as 'podman')).map((c) => c.words.join(' ')).sort();
-    expect(only('swarm')).toEqual(['admin status', 'admin swap', 'passwd', 'rotate-ingest-token']);
+    expect(only('swarm')).toEqual(['admin status', 'admin swap']);
     expect(only('podman')).toEqual(['move']);
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/core/config.js';
-import { pickNode, tenantServiceSpec } from '../../src/core/tenant-service-spec.js';
+import { pickNode, secretChange, tenantServiceSpec } from '../../src/core/tenant-service-spec.js';
 import { parseNodes, parseServices } from '../../src/swarm/parse.js';
-import { serviceCreateArgv } from '../../src/swarm/service-args.js';
+import { secretUpdateArgv, serviceCreateArgv } from '../../src/swarm/service-args.js';
 
 const c = resolveConfig({ FEATHER_TENANT_PREFIX: 'fs-', FEATHER_TENANT_CPUS: '0.5', FEATHER_TENANT_MEMORY: '96m', FEATHER_TENANT_PIDS: '64' });
 
@@ -62,5 +62,31 @@ describe('reading the docker CLI', () => {
       { name: 'fs-a', labels: { 'io.feather-tenant.node': '2' }, desired: 1, running: 1, node: '2', limits: { nanoCpus: 5e8, memoryBytes: 100663296, pids: 64 } },
       { name: 'fs-b', labels: {}, desired: 0, running: 0, node: undefined, limits: { nanoCpus: 0, memoryBytes: 0, pids: 0 } },
     ]);
+  });
+});
+
+describe("the secret swap of a tenant's service (passwd, rotate-ingest-token)", () => {
+  const spec = tenantServiceSpec(c, { name: 'alice', image: 'localhost/w:1', node: '2', ingestSecret: 'fs-alice.ingest-1' });
+
+  it('add: the ingest token as a second 0400 file of the user, its env and label; names only', () => {
+    const argv = serviceCreateArgv(spec);
+    expect(argv).toContain('source=fs-alice.ingest-1,target=feather-ingest-token,uid=1000,gid=1000,mode=0400');
+    expect(argv).toContain('FEATHER_INGEST_TOKEN_FILE=/run/secrets/feather-ingest-token');
+    expect(argv).toContain('io.feather-tenant.ingest=fs-alice.ingest-1');
+  });
+
+  it('one update: the old secret out, the new one in at the same target; nothing when the service has them', () => {
+    const pw = secretChange(c, 'alice', spec.labels, { secret: 'fs-alice.pw-2', ingestSecret: 'fs-alice.ingest-1' });
+    if (!pw) throw new Error('no change');
+    const argv = secretUpdateArgv('fs-alice', pw, true);
+    expect(argv.slice(0, 3)).toEqual(['service', 'update', '--detach=false']);
+    expect(argv).toEqual(expect.arrayContaining(['--secret-rm', 'fs-alice', '--secret-add', 'source=fs-alice.pw-2,target=feather-password,uid=1000,gid=1000,mode=0400']));
+    expect(argv).toEqual(expect.arrayContaining(['--label-add', 'io.feather-tenant.secret=fs-alice.pw-2']));
+    expect(argv.at(-1)).toBe('fs-alice');
+    expect(secretUpdateArgv('fs-alice', pw, false)[2]).toBe('--detach=true');
+    expect(secretChange(c, 'alice', spec.labels, { secret: 'fs-alice', ingestSecret: 'fs-alice.ingest-1' })).toBeUndefined();
+    // a roll back of a first token takes the secret, its env and its label away
+    const back = secretChange(c, 'alice', spec.labels, { secret: 'fs-alice', ingestSecret: null });
+    expect(back).toMatchObject({ remove: ['fs-alice.ingest-1'], add: [], removeEnv: ['FEATHER_SUMMARY_URL', 'FEATHER_INGEST_TOKEN_FILE'], removeLabels: ['io.feather-tenant.ingest'] });
   });
 });
