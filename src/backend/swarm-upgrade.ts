@@ -17,6 +17,7 @@ import type { UpgradeMode } from '../core/upgrade-plan.js';
 import type { Context } from '../runtime/context.js';
 import { RolledBack, STOP_GRACE_S } from '../tenant/switch.js';
 import { swarmWakePort } from '../wake/swarm-port.js';
+import { pollUntil } from '../os/poll.js';
 import type { SwarmEngine, UpgradeEngine, UpgradeWorld } from './port.js';
 
 const POLL_MS = 250;
@@ -93,14 +94,9 @@ export async function switchSwarmImage(ctx: Context, swarm: SwarmEngine, row: Te
   store.endUpgrade(row.name, ctx.now());
 }
 
-async function until<T>(deadline: number, check: () => Promise<T | undefined>, failure: string): Promise<T> {
+function until<T>(deadline: number, check: () => Promise<T | undefined>, failure: string): Promise<T> {
   const t0 = Date.now();
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() >= deadline) throw new Error(`${failure} ${Math.round((Date.now() - t0) / 1000)} s`);
-    await sleep(POLL_MS);
-  }
+  return pollUntil({ deadline, everyMs: POLL_MS, late: () => new Error(`${failure} ${Math.round((Date.now() - t0) / 1000)} s`) }, check);
 }
 
 /**

@@ -13,6 +13,7 @@ import { tenantServiceSpec } from '../core/tenant-service-spec.js';
 import { placeTenant } from '../core/kept-volume.js';
 import { removeRowSecrets, useServiceSecrets } from './swarm-secrets.js';
 import { mintIngestToken } from '../tenant/ingest.js';
+import { pollUntil } from '../os/poll.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { ListEntry, ShowResult } from '../core/tenant-views.js';
 import { lastActivity } from '../core/last-activity.js';
@@ -229,14 +230,13 @@ export class SwarmBackend implements TenantBackend {
 
 /** Until the service's task runs on its node ("running" in Swarm: the container has started). */
 export async function waitRunning(ctx: Context, swarm: SwarmEngine, obj: string): Promise<void> {
-  const deadline = Date.now() + ctx.config.readyTimeoutMs;
-  for (;;) {
+  await pollUntil({
+    deadline: Date.now() + ctx.config.readyTimeoutMs,
+    everyMs: 200,
+    late: () => new OperationError(`service ${obj} has no running task after ${ctx.config.readyTimeoutMs} ms`, `see why with: docker service ps --no-trunc ${obj}`),
+  }, async () => {
     const state = await swarm.state(obj);
-    if (state === 'running') return;
     if (state === undefined || state === 'stopped') throw new OperationError(`service ${obj} is ${state ?? 'gone'}`);
-    if (Date.now() > deadline) {
-      throw new OperationError(`service ${obj} has no running task after ${ctx.config.readyTimeoutMs} ms`, `see why with: docker service ps --no-trunc ${obj}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return state === 'running' ? true : undefined;
+  });
 }

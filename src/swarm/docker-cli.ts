@@ -6,6 +6,7 @@ import type { SecretChange, ServiceSpec, ServiceSummary, ServiceTask, SwarmNode 
 import { NODE_LABEL } from '../core/tenant-service-spec.js';
 import { LABEL_MANAGED, LABEL_PREFIX, LABEL_TENANT, PASSWORD_TARGET } from '../core/tenant.js';
 import { runProcess, type ProcessResult } from '../os/run-process.js';
+import { pollUntil } from '../os/poll.js';
 import type { BackendState, NodeVolume, SwarmEngine } from '../backend/port.js';
 import { parseNodes, parseServices, parseTask } from './parse.js';
 import { moveArgv, secretUpdateArgv, serviceCreateArgv } from './service-args.js';
@@ -179,16 +180,14 @@ export class DockerSwarm implements SwarmEngine {
   async remove(name: string, secrets: string[]): Promise<void> {
     await this.exec(['service', 'rm', name], { notFoundOk: true });
     await runProcess(this.bin, ['network', 'disconnect', '--force', name, this.caddyContainer], { ...this.env });
-    // the network stays in use until the task's endpoint is gone (a second or two)
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      // until the network is really gone: the manager answers a removal before it has applied it
-      const rm = await runProcess(this.bin, ['network', 'rm', name], { ...this.env });
+    // the network stays in use until the task's endpoint is gone (a second or two), and the
+    // manager answers a removal before it has applied it: until it is really gone
+    let refused = '';
+    await pollUntil({ deadline: Date.now() + 30_000, everyMs: 250, late: () => new EngineError('docker network rm', refused || 'the network is still there') }, async () => {
+      refused = (await runProcess(this.bin, ['network', 'rm', name], { ...this.env })).stderr;
       const r = await runProcess(this.bin, ['network', 'inspect', '--format', '{{.Id}}', name], { ...this.env });
-      if (r.exitCode !== 0 && NOT_FOUND.test(r.stderr)) break;
-      if (Date.now() > deadline) throw new EngineError('docker network rm', rm.stderr || 'the network is still there');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+      return r.exitCode !== 0 && NOT_FOUND.test(r.stderr) ? true : undefined;
+    });
     for (const s of secrets) await this.removeSecret(s);
   }
 }
