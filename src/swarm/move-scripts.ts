@@ -18,6 +18,8 @@ import { NODE_LABEL } from '../core/tenant-service-spec.js';
 export const MOVE_PORT = 7000;
 
 const SUM = `wait; echo "SUM $(cut -d' ' -f1 /tmp/sum)"`;
+/** A volume holding anything is reported and left as it is. */
+const ONLY_EMPTY = `[ -z "$(ls -A /v)" ] || { echo NOTEMPTY; exit 3; }`;
 const HASHED = `mkfifo /tmp/p; sha256sum < /tmp/p > /tmp/sum &`;
 
 /**
@@ -37,11 +39,11 @@ export const SEND = `${HASHED} nc -l -p ${MOVE_PORT} -e sh -c 'tar -c -C /v . | 
 export function receiveScript(sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${JSON.stringify(sha256)}`);
   const undo = `find /v -mindepth 1 -maxdepth 1 -exec rm -rf {} +`;
-  return `[ -z "$(ls -A /v)" ] || { echo NOTEMPTY; exit 3; }; ${HASHED} nc -l -p ${MOVE_PORT} -e sh -c 'tee /tmp/p | tar -x -C /v' || { wait; ${undo}; exit 4; }; ${SUM}; [ "$(cut -d' ' -f1 /tmp/sum)" = "${sha256}" ] || { ${undo}; exit 8; }`;
+  return `${ONLY_EMPTY}; ${HASHED} nc -l -p ${MOVE_PORT} -e sh -c 'tee /tmp/p | tar -x -C /v' || { wait; ${undo}; exit 4; }; ${SUM}; [ "$(cut -d' ' -f1 /tmp/sum)" = "${sha256}" ] || { ${undo}; exit 8; }`;
 }
 
 /** On the volume's node: whether the volume (made here if absent, as the service would) holds anything. */
-export const CHECK_EMPTY = `[ -z "$(ls -A /v)" ] || { echo NOTEMPTY; exit 3; }; echo "SUM empty"`;
+export const CHECK_EMPTY = `${ONLY_EMPTY}; echo "SUM empty"`;
 
 /**
  * On the manager: connects to the helper named $0 once its name resolves and it listens; bounded

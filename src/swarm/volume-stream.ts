@@ -23,8 +23,7 @@ const DEADLINE_MS = 60 * 60_000;
 
 /** Streams the (stopped) tenant's volume from its node into `file` (a tar); rejects unless the file holds exactly what the node sent. */
 export async function exportVolume(d: StreamDeps, v: NodeVolume, file: string, onBytes?: (done: number) => void): Promise<{ bytes: number; sha256: string }> {
-  const helper = helperName(v, 'out');
-  return withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: true, script: SEND }), async () => {
+  return withHelper(d, v, 'out', { readOnly: true, script: SEND }, async (helper) => {
     // the file exists (a spool: 0600 in a 0700 directory); O_TRUNC keeps its mode
     const out = createWriteStream(file, { flags: 'w' });
     await once(out, 'open');
@@ -43,8 +42,7 @@ export async function exportVolume(d: StreamDeps, v: NodeVolume, file: string, o
  * and left as it was.
  */
 export async function importVolume(d: StreamDeps, v: NodeVolume, file: string, sha256: string): Promise<void> {
-  const helper = helperName(v, 'in');
-  await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: receiveScript(sha256) }), async () => {
+  await withHelper(d, v, 'in', { readOnly: false, script: receiveScript(sha256) }, async (helper) => {
     const stop = new AbortController();
     let failed: Error | undefined;
     const relayed = relay(d, v, helper, { stdin: file }, stop.signal).catch((err: unknown) => void (failed = err instanceof Error ? err : new Error(String(err))));
@@ -65,8 +63,7 @@ export async function importVolume(d: StreamDeps, v: NodeVolume, file: string, s
  * creates the service: Swarm would mount it (a stale copy a move left behind, kept nowhere).
  */
 export async function requireEmptyVolume(d: StreamDeps, v: NodeVolume): Promise<void> {
-  const helper = helperName(v, 'in');
-  await withHelper(d, helper, helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, readOnly: false, script: CHECK_EMPTY }), async () => {
+  await withHelper(d, v, 'in', { readOnly: false, script: CHECK_EMPTY }, async (helper) => {
     const seen = await sumOf(d, helper);
     if (seen === 'NOTEMPTY') {
       throw new ConflictError(`node ${v.node} already has a volume ${v.name} holding data (an old copy a move left there, or one kept by a remove not recorded); it would be mounted instead of a new one`, `look at it there, then remove it (docker volume rm ${v.name}), or add on another node with --node`);
@@ -83,13 +80,17 @@ export function helperName(v: Pick<NodeVolume, 'name'>, role: 'in' | 'out'): str
   return `${v.name}_${role}`;
 }
 
-/** Runs `body` with the helper service created, and removes the helper whatever happens (and one a killed run left). */
-async function withHelper<T>(d: StreamDeps, helper: string, argv: string[], body: () => Promise<T>): Promise<T> {
+/**
+ * Runs `body` with the volume's helper service (on its node, on its network) created, and removes
+ * the helper whatever happens (and one a killed run left).
+ */
+async function withHelper<T>(d: StreamDeps, v: NodeVolume, role: 'in' | 'out', o: { readOnly: boolean; script: string }, body: (helper: string) => Promise<T>): Promise<T> {
+  const helper = helperName(v, role);
   await d.docker(['service', 'rm', helper]);
   try {
-    const r = await d.docker(argv);
+    const r = await d.docker(helperArgv({ name: helper, node: v.node, network: v.name, volume: v.name, image: v.image, labels: v.labels, ...o }));
     if (r.exitCode !== 0) throw new EngineError('docker service create', r.stderr);
-    return await body();
+    return await body(helper);
   } finally {
     await d.docker(['service', 'rm', helper]);
   }
