@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig, type Env } from '../../src/core/config.js';
+import { FeatherError } from '../../src/core/errors.js';
 import type { Context } from '../../src/runtime/context.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { Locks } from '../../src/store/locks.js';
@@ -79,3 +80,13 @@ export function fakeContext(env: Env = {}): FakeContext {
     },
   };
 }
+
+/** A fake context on the swarm backend (`env` on top), and its fake cluster. */
+export function fakeSwarmContext(env: Env = {}): { ctx: FakeContext; swarm: FakeSwarm } {
+  const ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm', ...env });
+  if (!ctx.swarm) throw new Error('the fake context has no swarm');
+  return { ctx, swarm: ctx.swarm };
+}
+
+/** What a command's promise ends with: 0, the exit code of its FeatherError, or -1 for any other error. */
+export const exitOf = async (p: Promise<unknown>): Promise<number> => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));

@@ -6,7 +6,7 @@ import { logLines, logs } from '../../src/commands/logs.js';
 import { remove } from '../../src/commands/remove.js';
 import { show } from '../../src/commands/show.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
-import { fakeContext, type FakeContext } from '../fakes/context.js';
+import { fakeContext, type FakeContext, exitOf } from '../fakes/context.js';
 
 // The unit half of the shared behaviour suite (issue 14): the same command-level tests against
 // both backends' fakes (podman: test/fakes/podman.ts; swarm: test/fakes/swarm.ts), for what is
@@ -14,7 +14,6 @@ import { fakeContext, type FakeContext } from '../fakes/context.js';
 let ctx: FakeContext;
 afterEach(() => ctx.close());
 
-const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
 
 const BACKENDS = {
   podman: {

@@ -8,7 +8,7 @@ import { show } from '../../src/commands/show.js';
 import { sweep } from '../../src/commands/sweep.js';
 import { reconcile } from '../../src/commands/reconcile.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
-import { fakeContext, type FakeContext } from '../fakes/context.js';
+import { fakeContext, type FakeContext, fakeSwarmContext, exitOf } from '../fakes/context.js';
 import { FakeSwarm } from '../fakes/swarm.js';
 import { tarArchive } from '../helpers/tar-build.js';
 
@@ -19,15 +19,12 @@ let swarm: FakeSwarm;
 afterEach(() => ctx.close());
 
 function onSwarm(env: Record<string, string> = {}): void {
-  ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm', ...env });
-  if (!ctx.swarm) throw new Error('the fake context has no swarm');
-  swarm = ctx.swarm;
+  ({ ctx, swarm } = fakeSwarmContext(env));
 }
 
 /** sha256 of the fake's tar: an empty archive, 1,024 zero bytes. */
 const EMPTY_TAR_SHA = '5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
 
-const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
 
 describe('add on swarm', () => {
   it('places a tenant on the node with the fewest tenants, routes Caddy to <service>:8080', async () => {

@@ -3,7 +3,7 @@ import { add } from '../../src/commands/add.js';
 import { move } from '../../src/commands/move.js';
 import { remove } from '../../src/commands/remove.js';
 import { EXIT, FeatherError } from '../../src/core/errors.js';
-import { fakeContext, type FakeContext } from '../fakes/context.js';
+import { fakeContext, type FakeContext, fakeSwarmContext, exitOf } from '../fakes/context.js';
 import type { FakeSwarm } from '../fakes/swarm.js';
 
 // add after remove on the swarm backend (issue 14): remove records the node that keeps the
@@ -15,12 +15,9 @@ let swarm: FakeSwarm;
 afterEach(() => ctx.close());
 
 function onSwarm(): void {
-  ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm' });
-  if (!ctx.swarm) throw new Error('the fake context has no swarm');
-  swarm = ctx.swarm;
+  ({ ctx, swarm } = fakeSwarmContext());
 }
 
-const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
 const errOf = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as FeatherError);
 
 describe('add after remove on swarm: back with the kept volume (core/kept-volume.ts)', () => {

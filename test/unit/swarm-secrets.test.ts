@@ -7,7 +7,7 @@ import { remove } from '../../src/commands/remove.js';
 import { rotateIngestToken } from '../../src/commands/rotate-ingest-token.js';
 import { hashIngestToken } from '../../src/core/summary.js';
 import { nextSecretName } from '../../src/core/tenant.js';
-import { fakeContext, type FakeContext } from '../fakes/context.js';
+import { type FakeContext, fakeSwarmContext } from '../fakes/context.js';
 import type { FakeSwarm } from '../fakes/swarm.js';
 
 // The tenant's secrets on swarm (issue 14): the ingest token at add, passwd and
@@ -18,9 +18,7 @@ let swarm: FakeSwarm;
 afterEach(() => ctx.close());
 
 function onSwarm(): void {
-  ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm' });
-  if (!ctx.swarm) throw new Error('the fake context has no swarm');
-  swarm = ctx.swarm;
+  ({ ctx, swarm } = fakeSwarmContext());
 }
 
 const spec = (name: string) => swarm.services.get(`fake-${name}`)?.spec;

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { add } from '../../src/commands/add.js';
 import { exportTenant } from '../../src/commands/export.js';
 import { importTenant } from '../../src/commands/import.js';
-import { EXIT, FeatherError } from '../../src/core/errors.js';
+import { EXIT } from '../../src/core/errors.js';
 import { fileOutput } from '../../src/transfer/output.js';
-import { fakeContext, type FakeContext } from '../fakes/context.js';
+import { type FakeContext, fakeSwarmContext, exitOf } from '../fakes/context.js';
 import type { FakeSwarm } from '../fakes/swarm.js';
 import { tarArchive } from '../helpers/tar-build.js';
 
@@ -24,13 +24,10 @@ afterEach(() => {
 });
 
 function onSwarm(): void {
-  ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm' });
-  if (!ctx.swarm) throw new Error('the fake context has no swarm');
-  swarm = ctx.swarm;
+  ({ ctx, swarm } = fakeSwarmContext());
   dir = mkdtempSync(join(tmpdir(), 'ft-swarm-transfer-'));
 }
 
-const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
 
 async function exported(name: string): Promise<string> {
   const file = join(dir, `${name}.tar`);

@@ -10,8 +10,8 @@ import { reconcile } from '../../src/commands/reconcile.js';
 import { show } from '../../src/commands/show.js';
 import { upgrade } from '../../src/commands/upgrade.js';
 import { SwarmBackend } from '../../src/backend/swarm.js';
-import { EXIT, FeatherError } from '../../src/core/errors.js';
-import { fakeContext, type FakeContext } from '../fakes/context.js';
+import { EXIT } from '../../src/core/errors.js';
+import { type FakeContext, fakeSwarmContext, exitOf } from '../fakes/context.js';
 import type { FakeSwarm } from '../fakes/swarm.js';
 
 const OLD = 'localhost/feather-work:v1';
@@ -26,10 +26,8 @@ let steps: (string | undefined)[];
 afterEach(() => ctx.close());
 
 function onSwarm(env: Record<string, string> = wakeEnv): void {
-  ctx = fakeContext({ FEATHER_TENANT_BACKEND: 'swarm', FEATHER_TENANT_IMAGE: OLD, FEATHER_TENANT_READY_TIMEOUT: '1', FEATHER_TENANT_UPGRADE_SETTLE: '0', ...env });
-  if (!ctx.swarm) throw new Error('the fake context has no swarm');
-  const s = ctx.swarm;
-  swarm = s;
+  ({ ctx, swarm } = fakeSwarmContext({ FEATHER_TENANT_IMAGE: OLD, FEATHER_TENANT_READY_TIMEOUT: '1', FEATHER_TENANT_UPGRADE_SETTLE: '0', ...env }));
+  const s = swarm;
   steps = [];
   // Every image answers but MUTE; the probe runs while the row says where the switch is.
   ctx.backend = new SwarmBackend(s, (c, sw, row) => {
@@ -38,7 +36,6 @@ function onSwarm(env: Record<string, string> = wakeEnv): void {
   });
 }
 
-const exitOf = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof FeatherError ? e.exitCode : -1));
 
 describe('upgrade on swarm', () => {
   it('a running tenant: its service gets the new image (stop-first), answered while the row said starting; state takes the image', async () => {
