@@ -11,7 +11,7 @@
 import { OperationError } from '../core/errors.js';
 import { requireSwarmWake } from '../core/swarm-wake.js';
 import type { ServiceTask } from '../core/service.js';
-import { objectName } from '../core/tenant.js';
+import { objectName, prefixFilter } from '../core/tenant.js';
 import type { TenantRow } from '../core/tenant-row.js';
 import type { UpgradeMode } from '../core/upgrade-plan.js';
 import type { Context } from '../runtime/context.js';
@@ -28,9 +28,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function prepareSwarmUpgrade(ctx: Context, swarm: SwarmEngine, rows: TenantRow[], images: string[]): Promise<UpgradeWorld> {
   // The switch's ready check is the direct server's probe, and the held requests are the watchdog's.
   requireSwarmWake(ctx.config, 'upgrade', { direct: true });
-  const names = new Set(rows.map((r) => objectName(ctx.config, r.name)));
-  const services = (await Promise.all([...names].map((n) => swarm.inspect(n)))).filter((s) => s !== undefined);
-  const byObj = new Map(services.map((s) => [s.name, s]));
+  // One listing of the prefix's services (three docker calls), not an inspect per tenant: --all asks for every one.
+  const byObj = new Map((await swarm.list(prefixFilter(ctx.config))).map((s) => [s.name, s]));
   const engines = new Map<string, UpgradeEngine>();
   for (const row of rows) {
     const s = byObj.get(objectName(ctx.config, row.name));
